@@ -1,0 +1,46 @@
+"""Which address a request came from, believing X-Forwarded-For only from trusted proxies."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+
+from jpay_server.domain.allowlists import IPAddress, Network
+
+
+def parse_ip(text: str) -> IPAddress | None:
+    """An address, IPv4-mapped IPv6 folded to IPv4; None if it is not an address."""
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def _trusted(address: IPAddress, proxies: Sequence[Network]) -> bool:
+    return any(address in network for network in proxies)
+
+
+def resolve(
+    peer: str | None, forwarded_for: Sequence[str], proxies: Sequence[Network]
+) -> IPAddress | None:
+    """The client address: the peer, or the rightmost untrusted X-Forwarded-For hop.
+
+    Hops are read right to left because only the ones our own proxies appended can be
+    believed; anything further left was written by the client. An unparseable hop ends the
+    walk with None (unknown), which an allowlist refuses.
+    """
+    address = parse_ip(peer) if peer else None
+    if address is None or not proxies or not _trusted(address, proxies):
+        return address
+    hops = [hop for header in forwarded_for for hop in header.split(",")]
+    for hop in reversed(hops):
+        hop_address = parse_ip(hop)
+        if hop_address is None:
+            return None
+        if not _trusted(hop_address, proxies):
+            return hop_address
+        address = hop_address
+    return address

@@ -1,0 +1,60 @@
+"""Merchants and the lifecycle that gates their apps: pending → approved ⇄ suspended."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from jpay_server.errors import Conflict, InvalidRequest
+
+MAX_NAME = 200
+
+
+class MerchantStatus(StrEnum):
+    """Where a merchant stands; only `approved` may use the API."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    SUSPENDED = "suspended"
+
+
+@dataclass(frozen=True, slots=True)
+class Merchant:
+    """A business that owns apps."""
+
+    id: int
+    name: str
+    status: MerchantStatus
+    approved_at: datetime | None
+    created_at: datetime
+
+
+def clean_name(name: str) -> str:
+    """A merchant or app name: 1–200 printable characters, trimmed."""
+    name = name.strip()
+    if not name or len(name) > MAX_NAME or not name.isprintable():
+        raise InvalidRequest(f"name must be 1-{MAX_NAME} printable characters", field="name")
+    return name
+
+
+def approve(merchant: Merchant, now: datetime) -> Merchant:
+    """Approve a pending merchant; approving an approved one changes nothing."""
+    if merchant.status is MerchantStatus.SUSPENDED:
+        raise Conflict(f"merchant {merchant.id} is suspended; reinstate it first")
+    if merchant.status is MerchantStatus.APPROVED:
+        return merchant
+    return replace(merchant, status=MerchantStatus.APPROVED, approved_at=now)
+
+
+def suspend(merchant: Merchant) -> Merchant:
+    """Suspend a merchant: every app answers 403 until it is reinstated."""
+    return replace(merchant, status=MerchantStatus.SUSPENDED)
+
+
+def reinstate(merchant: Merchant) -> Merchant:
+    """Lift a suspension, back to approved (or pending if it never was approved)."""
+    if merchant.status is not MerchantStatus.SUSPENDED:
+        raise Conflict(f"merchant {merchant.id} is not suspended")
+    status = MerchantStatus.APPROVED if merchant.approved_at else MerchantStatus.PENDING
+    return replace(merchant, status=status)

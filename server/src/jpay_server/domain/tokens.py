@@ -1,0 +1,194 @@
+"""JWT access and refresh tokens: claims, encoding, and strict verification.
+
+The signature is checked by PyJWT (PyJWS) with the one algorithm bound to the key the `kid`
+names; the claims are then validated here against an injected `now`, so that expiry rules are
+testable without sleeping and the hot path does only the checks a pinned HS256 token needs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from jwt.api_jws import PyJWS
+
+from jpay_server.domain.keys import ALGORITHM, Keyring, SigningKey
+from jpay_server.errors import token_expired, token_invalid
+
+ACCESS_TYP = "at+jwt"  # RFC 9068 §2.1: explicit typing of access tokens
+REFRESH_TYP = "JWT"
+ACCESS_AUDIENCE = "jpay:api"
+REFRESH_AUDIENCE = "jpay:auth/refresh"
+MAX_TOKEN_CHARS = 4096
+MAX_ID_CHARS = 64
+_HEADER_KEYS = frozenset({"alg", "typ", "kid"})
+_JWS = PyJWS(algorithms=[ALGORITHM])
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    """What an access token says: who, which products, which family and epoch."""
+
+    app_code: int
+    merchant_id: int
+    products: tuple[str, ...]
+    family: str
+    epoch: int
+    jti: str
+    issued_at: int
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshClaims:
+    """What a refresh token says."""
+
+    app_code: int
+    merchant_id: int
+    family: str
+    epoch: int
+    jti: str
+    issued_at: int
+    expires_at: int
+
+
+class TokenCodec:
+    """Encodes and verifies tokens with a keyring, an issuer and a clock-skew leeway."""
+
+    def __init__(self, keyring: Keyring, issuer: str, leeway: int) -> None:
+        self.keyring = keyring
+        self.issuer = issuer
+        self.leeway = leeway
+
+    def encode_access(self, claims: AccessClaims, key: SigningKey | None = None) -> str:
+        """Sign an access token (with the newest key unless `key` is given)."""
+        payload = {
+            "token_type": "access",
+            "iss": self.issuer,
+            "aud": ACCESS_AUDIENCE,
+            "sub": str(claims.app_code),
+            "user_id": claims.merchant_id,
+            "merchant_id": claims.merchant_id,
+            "app_code": claims.app_code,
+            "products": list(claims.products),
+            "iat": claims.issued_at,
+            "exp": claims.expires_at,
+            "jti": claims.jti,
+            "fam": claims.family,
+            "ep": claims.epoch,
+        }
+        return self._sign(payload, ACCESS_TYP, key)
+
+    def encode_refresh(self, claims: RefreshClaims, key: SigningKey | None = None) -> str:
+        """Sign a refresh token."""
+        payload = {
+            "token_type": "refresh",
+            "refresh": True,
+            "iss": self.issuer,
+            "aud": REFRESH_AUDIENCE,
+            "sub": str(claims.app_code),
+            "user_id": claims.merchant_id,
+            "app_code": claims.app_code,
+            "iat": claims.issued_at,
+            "exp": claims.expires_at,
+            "jti": claims.jti,
+            "fam": claims.family,
+            "ep": claims.epoch,
+        }
+        return self._sign(payload, REFRESH_TYP, key)
+
+    def _sign(self, payload: dict[str, Any], typ: str, key: SigningKey | None) -> str:
+        key = key or self.keyring.signing
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        return _JWS.encode(body, key.secret, ALGORITHM, headers={"typ": typ, "kid": key.kid})
+
+    def decode_access(self, token: str, now: int) -> AccessClaims:
+        """Verify an access token; raises token_invalid or token_expired."""
+        p = self._verify(token, ACCESS_TYP)
+        self._check_common(p, "access", ACCESS_AUDIENCE, now)
+        products = p.get("products")
+        if not isinstance(products, list) or not all(isinstance(x, str) for x in products):
+            raise token_invalid()
+        return AccessClaims(
+            app_code=_int(p, "app_code"),
+            merchant_id=_int(p, "user_id"),
+            products=tuple(products),
+            family=_id(p, "fam"),
+            epoch=_int(p, "ep"),
+            jti=_id(p, "jti"),
+            issued_at=_int(p, "iat"),
+            expires_at=_int(p, "exp"),
+        )
+
+    def decode_refresh(self, token: str, now: int) -> RefreshClaims:
+        """Verify a refresh token; raises token_invalid or token_expired."""
+        p = self._verify(token, REFRESH_TYP)
+        if p.get("refresh") is not True:
+            raise token_invalid()
+        self._check_common(p, "refresh", REFRESH_AUDIENCE, now)
+        return RefreshClaims(
+            app_code=_int(p, "app_code"),
+            merchant_id=_int(p, "user_id"),
+            family=_id(p, "fam"),
+            epoch=_int(p, "ep"),
+            jti=_id(p, "jti"),
+            issued_at=_int(p, "iat"),
+            expires_at=_int(p, "exp"),
+        )
+
+    def _verify(self, token: str, typ: str) -> dict[str, Any]:
+        """Check format, header and signature; return the payload (claims still unchecked)."""
+        if not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
+            raise token_invalid()
+        try:
+            header = _JWS.get_unverified_header(token)
+            # Header-supplied keys (jku, x5u, jwk, x5c), crit and anything else are refused.
+            if header.keys() - _HEADER_KEYS or header.get("typ") != typ:
+                raise token_invalid()
+            if header.get("alg") != ALGORITHM:
+                raise token_invalid()
+            key = self.keyring.verifier(header.get("kid"))
+            if key is None:
+                raise token_invalid()
+            raw = _JWS.decode_complete(token, key, algorithms=[ALGORITHM])["payload"]
+            payload = json.loads(raw, object_pairs_hook=_unique_keys)
+        except (jwt.PyJWTError, ValueError, TypeError, UnicodeError, RecursionError):
+            raise token_invalid() from None
+        if not isinstance(payload, dict):
+            raise token_invalid()
+        return payload
+
+    def _check_common(self, p: dict[str, Any], token_type: str, audience: str, now: int) -> None:
+        if p.get("token_type") != token_type or p.get("aud") != audience:
+            raise token_invalid()
+        if p.get("iss") != self.issuer:
+            raise token_invalid()
+        issued, expires = _int(p, "iat"), _int(p, "exp")
+        if issued > now + self.leeway or expires <= issued:
+            raise token_invalid()
+        if now >= expires + self.leeway:
+            raise token_expired()
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON object hook refusing duplicate member names (RFC 8725 §2.6)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError("duplicate JSON member")
+    return result
+
+
+def _int(payload: dict[str, Any], name: str) -> int:
+    value = payload.get(name)
+    if type(value) is not int:  # bool is an int subclass; `true` is not a timestamp
+        raise token_invalid()
+    return value
+
+
+def _id(payload: dict[str, Any], name: str) -> str:
+    value = payload.get(name)
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_CHARS:
+        raise token_invalid()
+    return value

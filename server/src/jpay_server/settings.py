@@ -1,0 +1,125 @@
+"""Settings, read once from `JPAY_*` environment variables and passed down explicitly."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from jpay_server.domain.ratelimits import Rate
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Environment = Literal["development", "sandbox", "production"]
+
+MIN_SECRET_KEY_CHARS = 32
+DEV_SECRET_FILE = "secret.key"
+
+
+class SettingsError(Exception):
+    """The settings cannot be used (e.g. a default secret in production)."""
+
+
+class Settings(BaseSettings):
+    """Every knob of the server; each is documented in the README."""
+
+    model_config = SettingsConfigDict(env_prefix="JPAY_", frozen=True, extra="ignore")
+
+    env: Environment = "development"
+    database_url: str = "sqlite+aiosqlite:///./var/jpay.db"
+    redis_url: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    var_dir: Path = Path("./var")
+
+    access_token_lifetime: int = Field(900, ge=10, le=86_400)
+    refresh_token_lifetime: int = Field(604_800, ge=60, le=90 * 86_400)
+    refresh_reuse_grace: int = Field(30, ge=0, le=600)
+    token_issuer: str = Field("jpay", min_length=1, max_length=200)
+    token_leeway: int = Field(5, ge=0, le=120)
+
+    trusted_proxies: Annotated[tuple[Network, ...], NoDecode] = ()
+
+    rate_limit_enabled: bool = True
+    rate_limit_token_per_ip: Annotated[Rate, NoDecode] = Rate.parse("30/minute")
+    rate_limit_token_per_key: Annotated[Rate, NoDecode] = Rate.parse("20/minute")
+    rate_limit_refresh_per_ip: Annotated[Rate, NoDecode] = Rate.parse("60/minute")
+
+    max_body_bytes: int = Field(65_536, ge=1_024, le=10 * 1_048_576)
+    access_state_poll_interval: float = Field(0.25, gt=0, le=1.0)
+    access_state_max_staleness: float = Field(5.0, ge=1.0, le=300.0)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            return tuple(ipaddress.ip_network(part, strict=False) for part in parts)
+        return value
+
+    @field_validator(
+        "rate_limit_token_per_ip",
+        "rate_limit_token_per_key",
+        "rate_limit_refresh_per_ip",
+        mode="before",
+    )
+    @classmethod
+    def _parse_rate(cls, value: object) -> object:
+        return Rate.parse(value) if isinstance(value, str) else value
+
+    @property
+    def is_production(self) -> bool:
+        """True when the server must refuse insecure defaults."""
+        return self.env == "production"
+
+    def master_secret(self) -> bytes:
+        """The master secret, from which the pepper and key-encryption key are derived."""
+        if self.secret_key is None:
+            raise SettingsError("JPAY_SECRET_KEY is not set")
+        return self.secret_key.get_secret_value().encode()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings from the environment, resolve the dev secret, refuse unsafe ones."""
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    if settings.secret_key is None:
+        if settings.is_production:
+            raise SettingsError(
+                "JPAY_SECRET_KEY must be set in production "
+                f"(at least {MIN_SECRET_KEY_CHARS} random characters)"
+            )
+        secret = _dev_secret(settings.var_dir)
+        settings = settings.model_copy(update={"secret_key": SecretStr(secret)})
+    _check_secret(settings)
+    return settings
+
+
+def _check_secret(settings: Settings) -> None:
+    value = settings.master_secret().decode()
+    if len(value) < MIN_SECRET_KEY_CHARS:
+        raise SettingsError(f"JPAY_SECRET_KEY must be at least {MIN_SECRET_KEY_CHARS} characters")
+    if settings.is_production and value.lower().startswith(("change", "dev", "default", "test")):
+        raise SettingsError("JPAY_SECRET_KEY looks like a placeholder; refusing to start")
+
+
+def _dev_secret(var_dir: Path) -> str:
+    """Outside production, a random secret kept in var/secret.key (0600), made on first use."""
+    path = var_dir / DEV_SECRET_FILE
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        temp = var_dir / f".{DEV_SECRET_FILE}.{os.getpid()}"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48) + "\n")
+        # link() fails if another process won the race; then its secret is the one.
+        with contextlib.suppress(FileExistsError):
+            os.link(temp, path)
+        temp.unlink()
+    return path.read_text().strip()
