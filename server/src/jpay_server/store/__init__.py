@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 tables, one repository per aggregate, Alembic migrations."""

@@ -1,0 +1,50 @@
+"""Security-event repository."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jpay_server.domain.events import SecurityEvent, SecurityEventKind
+from jpay_server.store.tables import SecurityEventRow
+
+
+class SecurityEventRepository:
+    """Records and lists security events inside the caller's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, event: SecurityEvent) -> int:
+        """Record an event and return its id."""
+        row = SecurityEventRow(
+            kind=event.kind,
+            app_code=event.app_code,
+            merchant_id=event.merchant_id,
+            family_id=event.family_id,
+            client_ip=event.client_ip,
+            detail=event.detail,
+            created_at=event.created_at,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def list(self, app_code: int | None = None, limit: int = 100) -> list[SecurityEvent]:
+        """The newest events first, optionally for one app."""
+        query = select(SecurityEventRow).order_by(SecurityEventRow.id.desc()).limit(limit)
+        if app_code is not None:
+            query = query.where(SecurityEventRow.app_code == app_code)
+        return [
+            SecurityEvent(
+                kind=SecurityEventKind(r.kind),
+                app_code=r.app_code,
+                merchant_id=r.merchant_id,
+                family_id=r.family_id,
+                client_ip=r.client_ip,
+                created_at=r.created_at,
+                detail=r.detail,
+                id=r.id,
+            )
+            for r in await self.session.scalars(query)
+        ]
