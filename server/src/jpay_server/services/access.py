@@ -1,0 +1,192 @@
+"""The access decision and the per-process access-state cache it reads.
+
+Every process keeps the state of the apps it has seen (merchant status, app status, products,
+allowlist, secret epochs), the recently revoked refresh families and the keyring in memory, so a
+protected request costs no database round trip. A background task reads the access change log
+every `access_state_poll_interval` seconds and evicts or reloads what changed; a process that
+cannot sync for `access_state_max_staleness` seconds refuses requests (503) rather than serve
+from state it can no longer vouch for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from jpay_server.domain.access import (
+    AppAccess,
+    Principal,
+    check_caller,
+    check_live_token,
+    check_product,
+)
+from jpay_server.domain.allowlists import IPAddress
+from jpay_server.domain.tokens import TokenCodec
+from jpay_server.errors import ServiceUnavailable, token_invalid
+from jpay_server.services.context import Context
+from jpay_server.services.keys import load_keyring
+from jpay_server.store.apps import AppRepository
+from jpay_server.store.changes import Change, ChangeRepository
+from jpay_server.store.db import Database
+from jpay_server.store.tokens import TokenRepository
+
+log = logging.getLogger(__name__)
+
+
+class AccessState:
+    """A process's cache of access state, kept in step with the access change log."""
+
+    def __init__(self, ctx: Context, database: Database) -> None:
+        self.ctx = ctx
+        self.database = database
+        self.codec: TokenCodec | None = None
+        self._apps: dict[int, AppAccess] = {}
+        self._codes_by_key: dict[str, int] = {}
+        self._revoked: dict[str, datetime] = {}
+        self._seq = 0
+        self._generation = 0  # bumped on every applied change: guards lazy loads
+        self._synced_at = 0.0
+
+    @property
+    def _revocation_horizon(self) -> timedelta:
+        # A revoked family's access tokens were all issued before the revocation, so none
+        # outlives it by more than one access lifetime (plus leeway): after that, forget it.
+        s = self.ctx.settings
+        return timedelta(seconds=s.access_token_lifetime + s.token_leeway)
+
+    async def start(self) -> None:
+        """Load the keyring, revoked families and the change-log position."""
+        await self._reload()
+
+    async def _reload(self) -> None:
+        now = self.ctx.clock()
+        async with self.database.transaction(write=False) as session:
+            seq = await ChangeRepository(session).head()
+            keyring = await load_keyring(self.ctx, session)
+            revoked = await TokenRepository(session).revoked_since(now - self._revocation_horizon)
+        s = self.ctx.settings
+        self.codec = TokenCodec(keyring, s.token_issuer, s.token_leeway)
+        self._apps.clear()
+        self._codes_by_key.clear()
+        self._revoked = {fam: at + self._revocation_horizon for fam, at in revoked}
+        self._seq = seq
+        self._generation += 1
+        self._synced_at = time.monotonic()
+
+    async def sync(self) -> None:
+        """Apply every change logged since the last sync."""
+        async with self.database.transaction(write=False) as session:
+            changes = await ChangeRepository(session).since(self._seq)
+        if changes and changes[0].seq != self._seq + 1:
+            log.info("access change log pruned past this process; reloading all access state")
+            await self._reload()
+            return
+        for change in changes:
+            await self._apply(change)
+            self._seq = change.seq
+        self._synced_at = time.monotonic()
+        self._forget_old_revocations()
+
+    async def _apply(self, change: Change) -> None:
+        self._generation += 1
+        if change.kind == "app":
+            self._evict(lambda a: a.app_code == int(change.ref))
+        elif change.kind == "merchant":
+            self._evict(lambda a: a.merchant_id == int(change.ref))
+        elif change.kind == "family":
+            self._revoked[change.ref] = self.ctx.clock() + self._revocation_horizon
+        elif change.kind == "keys":
+            async with self.database.transaction(write=False) as session:
+                keyring = await load_keyring(self.ctx, session)
+            s = self.ctx.settings
+            self.codec = TokenCodec(keyring, s.token_issuer, s.token_leeway)
+
+    def _evict(self, match: Callable[[AppAccess], bool]) -> None:
+        for code, access in list(self._apps.items()):
+            if match(access):
+                del self._apps[code]
+                self._codes_by_key.pop(access.app_key, None)
+
+    def _forget_old_revocations(self) -> None:
+        now = self.ctx.clock()
+        for fam in [f for f, until in self._revoked.items() if until <= now]:
+            del self._revoked[fam]
+
+    def family_revoked(self, family: str) -> bool:
+        """True if the family was revoked recently enough for its access tokens to live."""
+        return family in self._revoked
+
+    async def ensure_fresh(self) -> TokenCodec:
+        """The codec, after syncing inline if the background sync has fallen behind."""
+        if time.monotonic() - self._synced_at > self.ctx.settings.access_state_max_staleness:
+            try:
+                await self.sync()
+            except Exception as exc:
+                log.warning("access state is stale and cannot sync: %s", type(exc).__name__)
+                raise ServiceUnavailable() from exc
+        assert self.codec is not None
+        return self.codec
+
+    async def app(self, app_code: int) -> AppAccess | None:
+        """The app's access state: from memory, or loaded once from the database."""
+        cached = self._apps.get(app_code)
+        if cached is not None:
+            return cached
+        return await self._load(lambda repo: repo.access(app_code))
+
+    async def app_by_key(self, app_key: str) -> AppAccess | None:
+        """The app's access state by app_key."""
+        code = self._codes_by_key.get(app_key)
+        if code is not None and code in self._apps:
+            return self._apps[code]
+        return await self._load(lambda repo: repo.access_by_key(app_key))
+
+    async def _load(
+        self, query: Callable[[AppRepository], Awaitable[AppAccess | None]]
+    ) -> AppAccess | None:
+        generation = self._generation
+        async with self.database.transaction(write=False) as session:
+            access: AppAccess | None = await query(AppRepository(session))
+        # A change applied while we were reading may be newer than what we read: then use
+        # the value for this request only, and let the next request load again.
+        if access is not None and generation == self._generation:
+            self._apps[access.app_code] = access
+            self._codes_by_key[access.app_key] = access.app_code
+        return access
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Sync every poll interval until `stop` is set."""
+        interval = self.ctx.settings.access_state_poll_interval
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+            except TimeoutError:
+                pass
+            if stop.is_set():
+                return
+            try:
+                await self.sync()
+            except Exception as exc:  # keep polling; ensure_fresh fails closed meanwhile
+                log.warning("access state sync failed: %s", type(exc).__name__)
+
+
+async def authorize(
+    state: AccessState,
+    token: str,
+    client_ip: IPAddress | None,
+    product: str | None,
+    now: datetime,
+) -> Principal:
+    """Steps 3–7 of the access decision for a bearer token (steps 1–2 parse the header)."""
+    codec = await state.ensure_fresh()
+    claims = codec.decode_access(token, int(now.timestamp()))
+    access = await state.app(claims.app_code)
+    if access is None or access.merchant_id != claims.merchant_id:
+        raise token_invalid()
+    check_live_token(access, claims.epoch, state.family_revoked(claims.family), now)
+    check_caller(access, client_ip)
+    check_product(access, product)
+    return Principal(access.app_code, access.merchant_id, access.products, claims.family)

@@ -1,0 +1,165 @@
+"""App use cases: create, rotate the secret, (de)activate, products, allowlist, refresh policy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jpay_server.domain import allowlists, credentials
+from jpay_server.domain.apps import (
+    App,
+    RefreshPolicy,
+    new_app_code,
+    parse_products,
+    parse_refresh_policy,
+)
+from jpay_server.domain.credentials import SecretRecord
+from jpay_server.domain.merchants import clean_name
+from jpay_server.errors import NotFound
+from jpay_server.services.context import Context
+from jpay_server.services.merchants import get_merchant
+from jpay_server.store.apps import AppRepository
+from jpay_server.store.changes import ChangeRepository
+
+CODE_ATTEMPTS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class AppCredentials:
+    """An app with its secret in clear: exists only to be shown once."""
+
+    app: App
+    app_secret: str
+
+    def __repr__(self) -> str:
+        return f"AppCredentials(app={self.app!r}, app_secret=<redacted>)"
+
+
+async def get_app(session: AsyncSession, app_code: int) -> App:
+    """The app, or NotFound ("App not found", as JPay documents)."""
+    app = await AppRepository(session).get(app_code)
+    if app is None:
+        raise NotFound("App not found", code="app_not_found")
+    return app
+
+
+async def list_apps(session: AsyncSession, merchant_id: int | None = None) -> list[App]:
+    """Apps, optionally of one merchant."""
+    return await AppRepository(session).list(merchant_id)
+
+
+async def list_secrets(session: AsyncSession, app_code: int) -> list[SecretRecord]:
+    """The secret generations of an app (hashes only), for operators."""
+    await get_app(session, app_code)
+    return await AppRepository(session).secrets(app_code)
+
+
+async def create_app(
+    ctx: Context,
+    session: AsyncSession,
+    merchant_id: int,
+    *,
+    name: str = "Default app",
+    products: Iterable[str] = (),
+    allowed_ips: Iterable[str] = (),
+    refresh_policy: str = RefreshPolicy.ROTATE,
+) -> AppCredentials:
+    """Create an app and its first secret; the secret is returned here and never again."""
+    await get_merchant(session, merchant_id)
+    entries: tuple[str, ...] = ()
+    for cidr in allowed_ips:
+        entries = allowlists.add(entries, cidr)
+    repo = AppRepository(session)
+    now = ctx.clock()
+    app = App(
+        app_code=await _free_code(ctx, repo),
+        merchant_id=merchant_id,
+        name=clean_name(name),
+        app_key=credentials.new_app_key(ctx.rand),
+        active=True,
+        products=parse_products(products),
+        allowed_ips=entries,
+        refresh_policy=parse_refresh_policy(refresh_policy),
+        created_at=now,
+    )
+    await repo.add(app)
+    secret = credentials.new_app_secret(ctx.rand)
+    digest = credentials.hash_secret(ctx.keys.pepper, secret)
+    await repo.add_secret(app.app_code, SecretRecord(1, digest, now, None))
+    return AppCredentials(app, secret)
+
+
+async def _free_code(ctx: Context, repo: AppRepository) -> int:
+    for _ in range(CODE_ATTEMPTS):
+        code = new_app_code(int.from_bytes(ctx.rand(8)))
+        if not await repo.code_taken(code):
+            return code
+    raise RuntimeError("could not find a free app code")
+
+
+async def rotate_secret(
+    ctx: Context, session: AsyncSession, app_code: int, overlap: int = 0
+) -> AppCredentials:
+    """Issue a new secret; the old one (and tokens under it) ends after `overlap` seconds."""
+    app = await get_app(session, app_code)
+    repo = AppRepository(session)
+    now = ctx.clock()
+    secret = credentials.new_app_secret(ctx.rand)
+    digest = credentials.hash_secret(ctx.keys.pepper, secret)
+    record, old_ends = credentials.rotate(await repo.secrets(app_code), digest, now, overlap)
+    await repo.expire_secrets(app_code, record.generation, old_ends)
+    await repo.add_secret(app_code, record)
+    await ChangeRepository(session).record("app", str(app_code), now)
+    return AppCredentials(app, secret)
+
+
+async def _update(
+    ctx: Context, session: AsyncSession, app_code: int, change: Callable[[App], App]
+) -> App:
+    app = await get_app(session, app_code)
+    changed = change(app)
+    if changed != app:
+        now = ctx.clock()
+        await AppRepository(session).save(changed, now)
+        await ChangeRepository(session).record("app", str(app_code), now)
+    return changed
+
+
+async def set_active(ctx: Context, session: AsyncSession, app_code: int, active: bool) -> App:
+    """Activate or deactivate an app (a live state: tokens are not revoked)."""
+    return await _update(ctx, session, app_code, lambda a: replace(a, active=active))
+
+
+async def set_products(
+    ctx: Context, session: AsyncSession, app_code: int, products: Iterable[str]
+) -> App:
+    """Replace the app's products."""
+    parsed = parse_products(products)
+    return await _update(ctx, session, app_code, lambda a: replace(a, products=parsed))
+
+
+async def allow_ip(ctx: Context, session: AsyncSession, app_code: int, cidr: str) -> App:
+    """Add a CIDR to the app's allowlist."""
+    return await _update(
+        ctx, session, app_code, lambda a: replace(a, allowed_ips=allowlists.add(a.allowed_ips, cidr))
+    )
+
+
+async def disallow_ip(ctx: Context, session: AsyncSession, app_code: int, cidr: str) -> App:
+    """Remove a CIDR from the app's allowlist."""
+    return await _update(
+        ctx,
+        session,
+        app_code,
+        lambda a: replace(a, allowed_ips=allowlists.remove(a.allowed_ips, cidr)),
+    )
+
+
+async def set_refresh_policy(
+    ctx: Context, session: AsyncSession, app_code: int, policy: str
+) -> App:
+    """Choose `rotate` or `reusable` refresh tokens for the app."""
+    parsed = parse_refresh_policy(policy)
+    return await _update(ctx, session, app_code, lambda a: replace(a, refresh_policy=parsed))
