@@ -1,0 +1,5 @@
+"""`python -m jpay_server`."""
+
+from jpay_server.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""HTTP: a thin FastAPI shell over the services."""

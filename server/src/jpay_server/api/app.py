@@ -1,0 +1,67 @@
+"""The FastAPI application: create_app(settings) for code and tests, a factory for uvicorn."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from jpay_server import __version__
+from jpay_server.api import errors, openapi
+from jpay_server.api.middleware import RequestGuard
+from jpay_server.api.routes import auth, checkouts, health
+from jpay_server.clock import Clock, system_clock
+from jpay_server.logs import configure_logging
+from jpay_server.services.context import TokenBytes
+from jpay_server.services.runtime import start_runtime, stop_runtime
+from jpay_server.settings import Settings, load_settings
+
+API_PREFIX = "/api/v1"
+DESCRIPTION = """A self-hostable implementation of the JPay Africa API.
+
+Get tokens at `POST /api/v1/auth/app/token`, send `Authorization: Bearer <access>` on every
+call, refresh at `POST /api/v1/auth/refresh`. Every error body is
+`{"detail": "<message>", "code": "<stable code>"}`.
+"""
+
+
+def create_app(
+    settings: Settings, clock: Clock = system_clock, rand: TokenBytes = secrets.token_bytes
+) -> FastAPI:
+    """Build the app; its runtime (database, caches) starts with the ASGI lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.runtime = await start_runtime(settings, clock, rand)
+        try:
+            yield
+        finally:
+            await stop_runtime(app.state.runtime)
+
+    app = FastAPI(
+        title="JPay API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "auth", "description": "App tokens, refresh and revocation."},
+            {"name": "collections", "description": "Incoming payments."},
+            {"name": "health", "description": "Probes for orchestrators."},
+        ],
+    )
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    errors.install(app)
+    for router in (auth.router, checkouts.router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(health.router)
+    openapi.install(app)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The uvicorn factory for worker processes: settings from the environment."""
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)

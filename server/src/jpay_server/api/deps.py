@@ -1,0 +1,47 @@
+"""Request-scoped helpers: the runtime, the client address, rate limits, the access decision."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import Request
+
+from jpay_server.domain import client_ip as client_ips
+from jpay_server.domain.access import Principal, bearer_token
+from jpay_server.domain.allowlists import IPAddress
+from jpay_server.domain.ratelimits import Rate
+from jpay_server.errors import RateLimited
+from jpay_server.services.access import authorize
+from jpay_server.services.runtime import Runtime
+
+
+def runtime(request: Request) -> Runtime:
+    """The process runtime the app was started with."""
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def client_ip(request: Request, rt: Runtime) -> IPAddress | None:
+    """The caller's address; X-Forwarded-For only counts from JPAY_TRUSTED_PROXIES."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.getlist("x-forwarded-for")
+    return client_ips.resolve(peer, forwarded, rt.settings.trusted_proxies)
+
+
+async def rate_limit(rt: Runtime, *hits: tuple[str, Rate]) -> None:
+    """Count one hit on each key; the first refused one raises 429 with Retry-After."""
+    for key, rate in hits:
+        decision = await rt.limiter.hit(key, rate)
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after)
+
+
+def require(product: str | None) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency that runs the whole access decision for a route needing `product`."""
+
+    async def authorized(request: Request) -> Principal:
+        rt = runtime(request)
+        token = bearer_token(request.headers.getlist("authorization"))
+        return await authorize(rt.access, token, client_ip(request, rt), product, rt.ctx.clock())
+
+    return authorized

@@ -1,0 +1,146 @@
+"""The one place where errors become HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from jpay_server import errors as e
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[e.JPayError], int] = {
+    e.UnsupportedMediaType: 415,
+    e.RequestTooLarge: 413,
+    e.InvalidRequest: 400,
+    e.AuthenticationFailed: 401,
+    e.PermissionDenied: 403,
+    e.NotFound: 404,
+    e.Conflict: 409,
+    e.RateLimited: 429,
+    e.ServiceUnavailable: 503,
+}
+_HTTP_CODES = {404: ("Not found.", "not_found"), 405: ("Method not allowed.", "method_not_allowed")}
+_BEARER_ERRORS = {
+    "invalid_authorization_header": "invalid_request",
+    "token_invalid": "invalid_token",
+    "token_expired": "invalid_token",
+    "token_revoked": "invalid_token",
+}
+
+
+def status_of(exc: e.JPayError) -> int:
+    """The HTTP status of an error: the first class in its MRO that has one."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]  # type: ignore[index]
+    return 500
+
+
+def error_body(exc: e.JPayError) -> dict[str, Any]:
+    """JPay's `{"detail": ...}` plus our stable `code` (and `field` for bad input)."""
+    body: dict[str, Any] = {"detail": exc.detail, "code": exc.code}
+    if isinstance(exc, e.InvalidRequest) and exc.field:
+        body["field"] = exc.field
+    return body
+
+
+def error_headers(exc: e.JPayError) -> dict[str, str]:
+    """Headers an error must carry: WWW-Authenticate on 401 (RFC 6750 §3), Retry-After."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, e.AuthenticationFailed):
+        challenge = 'Bearer realm="jpay"'
+        bearer_error = _BEARER_ERRORS.get(exc.code)
+        if bearer_error:
+            challenge += f', error="{bearer_error}", error_description="{exc.detail}"'
+        headers["WWW-Authenticate"] = challenge
+    elif isinstance(exc, e.RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    elif isinstance(exc, e.ServiceUnavailable):
+        headers["Retry-After"] = "1"
+    return headers
+
+
+def error_response(exc: e.JPayError) -> JSONResponse:
+    """The response for one of our errors."""
+    return JSONResponse(error_body(exc), status_of(exc), headers=error_headers(exc))
+
+
+def from_validation(exc: RequestValidationError) -> e.InvalidRequest:
+    """Turn FastAPI's validation error into the documented 400s."""
+    error = exc.errors()[0]
+    kind, loc = error["type"], tuple(error["loc"])
+    field = ".".join(str(part) for part in loc[1:]) or None
+    if kind == "json_invalid":
+        return e.InvalidRequest("JSON parse error", code="invalid_json")
+    if loc[0] == "query":
+        return e.InvalidRequest(
+            f"Invalid query parameter: {field}", code="invalid_query_parameter", field=field
+        )
+    if field is None:
+        if kind == "missing":
+            return e.InvalidRequest("Request body is required", code="body_required")
+        return e.InvalidRequest("Request body must be a JSON object", code="invalid_body")
+    if kind == "missing":
+        return e.field_required(field)
+    return _field_error(kind, field, error.get("ctx") or {})
+
+
+def _field_error(kind: str, field: str, ctx: dict[str, Any]) -> e.InvalidRequest:
+    if kind == "string_type":
+        detail = f"{field} must be a string"
+    elif kind == "string_too_long":
+        detail = f"{field} is too long (at most {ctx.get('max_length')} characters)"
+    elif kind == "string_too_short":
+        detail = f"{field} must not be empty"
+    else:
+        detail = f"Invalid {field}"
+    return e.InvalidRequest(detail, code="invalid_field", field=field)
+
+
+async def _on_jpay_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, e.JPayError)
+    return error_response(exc)
+
+
+async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return error_response(from_validation(exc))
+
+
+async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail, code = _HTTP_CODES.get(exc.status_code, (str(exc.detail), "http_error"))
+    return JSONResponse({"detail": detail, "code": code}, exc.status_code, headers=exc.headers)
+
+
+async def _on_database_error(_request: Request, exc: Exception) -> JSONResponse:
+    log.error("database error: %s", type(exc).__name__)
+    return error_response(e.ServiceUnavailable())
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Logged (redacted) with its traceback by the server; the client sees no internals.
+    return JSONResponse(
+        {"detail": "Internal server error", "code": "internal_error"},
+        500,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Register every exception handler on the app."""
+    app.add_exception_handler(e.JPayError, _on_jpay_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    # Only a database that cannot be reached is a 503; an integrity error is a bug (500).
+    for unreachable in (OperationalError, InterfaceError, PoolTimeout, ConnectionError):
+        app.add_exception_handler(unreachable, _on_database_error)
+    app.add_exception_handler(Exception, _on_unexpected)

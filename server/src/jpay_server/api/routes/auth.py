@@ -1,0 +1,100 @@
+"""Token endpoints: /auth/app/token, /auth/refresh, and our /auth/revoke."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from jpay_server.api.deps import client_ip, rate_limit, runtime
+from jpay_server.api.openapi import errors
+from jpay_server.api.schemas import (
+    AppTokenRequest,
+    RefreshRequest,
+    RefreshResponse,
+    RevokeRequest,
+    RevokeResponse,
+    TokenResponse,
+)
+from jpay_server.errors import refresh_token_reused
+from jpay_server.services.tokens import Reused, issue_tokens, refresh_tokens, revoke_token
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+# RFC 6749 §5.1: token responses must not be cached (Cache-Control comes from the guard).
+_NO_CACHE = {"Pragma": "no-cache"}
+
+
+@router.post(
+    "/app/token",
+    response_model=TokenResponse,
+    responses=errors(400, 401, 403, 413, 415, 429, 503),
+    summary="Get tokens for app credentials",
+    description="Trade an app's `app_key` and `app_secret` for an access token (15 minutes) "
+    "and a refresh token (7 days). Checks the app's IP allowlist and the merchant and app "
+    "state. Rate limited per client IP and per app_key.",
+)
+async def app_token(body: AppTokenRequest, request: Request) -> JSONResponse:
+    rt = runtime(request)
+    ip = client_ip(request, rt)
+    s = rt.settings
+    await rate_limit(
+        rt,
+        (f"token:ip:{ip}", s.rate_limit_token_per_ip),
+        (f"token:key:{body.app_key}", s.rate_limit_token_per_key),
+    )
+    async with rt.database.transaction() as session:
+        grant = await issue_tokens(rt.ctx, rt.access, session, body.app_key, body.app_secret, ip)
+    content = {
+        "access": grant.pair.access,
+        "refresh": grant.pair.refresh,
+        "merchant_id": grant.merchant_id,
+        "app_code": grant.app_code,
+        "products": list(grant.products),
+        "expires_in": grant.pair.expires_in,
+        "token_type": "Bearer",
+    }
+    return JSONResponse(content, headers=_NO_CACHE)
+
+
+@router.post(
+    "/refresh",
+    response_model=RefreshResponse,
+    responses=errors(400, 401, 403, 413, 415, 429, 503),
+    summary="Refresh a token pair",
+    description="Trade a refresh token for a new pair (public endpoint: the refresh token "
+    "alone authenticates, as JPay documents). Refresh tokens are single use: the old one "
+    "stops working. Repeating a request within the grace window returns the same new pair; "
+    "presenting a used token after it revokes every token of its family.",
+)
+async def refresh(body: RefreshRequest, request: Request) -> JSONResponse:
+    rt = runtime(request)
+    ip = client_ip(request, rt)
+    await rate_limit(rt, (f"refresh:ip:{ip}", rt.settings.rate_limit_refresh_per_ip))
+    async with rt.database.transaction() as session:
+        outcome = await refresh_tokens(rt.ctx, rt.access, session, body.refresh, ip)
+    if isinstance(outcome, Reused):
+        raise refresh_token_reused()  # raised after the commit that revoked the family
+    content = {
+        "access": outcome.access,
+        "refresh": outcome.refresh,
+        "expires_in": outcome.expires_in,
+        "token_type": "Bearer",
+    }
+    return JSONResponse(content, headers=_NO_CACHE)
+
+
+@router.post(
+    "/revoke",
+    response_model=RevokeResponse,
+    responses=errors(400, 413, 415, 429, 503),
+    summary="Revoke a token's family (extension)",
+    description="Our extension, with RFC 7009 semantics: revokes every token of the family "
+    "the given access or refresh token belongs to. Always 200, even for an unknown, expired "
+    "or invalid token, so the answer tells nothing about the token.",
+)
+async def revoke(body: RevokeRequest, request: Request) -> JSONResponse:
+    rt = runtime(request)
+    ip = client_ip(request, rt)
+    await rate_limit(rt, (f"refresh:ip:{ip}", rt.settings.rate_limit_refresh_per_ip))
+    async with rt.database.transaction() as session:
+        await revoke_token(rt.ctx, rt.access, session, body.token)
+    return JSONResponse({"revoked": True})

@@ -1,0 +1,74 @@
+"""Request and response bodies on the wire (the JPay documented shapes, plus our extensions)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from jpay_server.domain.tokens import MAX_TOKEN_CHARS
+
+
+class ErrorBody(BaseModel):
+    """Every error: JPay's `detail`, our stable machine `code`, and the `field` at fault."""
+
+    detail: str = Field(examples=["Invalid or expired token"])
+    code: str = Field(examples=["token_expired"])
+    field: str | None = Field(default=None, examples=["app_key"])
+
+
+class AppTokenRequest(BaseModel):
+    """POST /auth/app/token."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"app_key": "jpay_ak_…", "app_secret": "jpay_sk_…"}]})
+
+    app_key: str = Field(min_length=1, max_length=128, description="The app's public key.")
+    app_secret: str = Field(min_length=1, max_length=256, description="The app's secret.")
+
+
+class RefreshRequest(BaseModel):
+    """POST /auth/refresh."""
+
+    refresh: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS, description="A refresh token.")
+
+
+class RevokeRequest(BaseModel):
+    """POST /auth/revoke (our extension, RFC 7009 semantics)."""
+
+    token: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS, description="An access or refresh token.")
+    token_type_hint: Literal["access_token", "refresh_token"] | None = Field(
+        default=None, description="Accepted and ignored: either kind revokes its family."
+    )
+
+
+class TokenResponse(BaseModel):
+    """A new token pair with the app it belongs to."""
+
+    access: str = Field(description="Access token (JWT, HS256), valid 15 minutes.")
+    refresh: str = Field(description="Refresh token (JWT, HS256), valid 7 days, single use.")
+    merchant_id: int
+    app_code: int
+    products: list[str] = Field(examples=[["collections", "payouts"]])
+    expires_in: int = Field(description="Seconds until the access token expires.", examples=[900])
+    token_type: Literal["Bearer"] = "Bearer"
+
+
+class RefreshResponse(BaseModel):
+    """A rotated token pair."""
+
+    access: str
+    refresh: str
+    expires_in: int = Field(examples=[900])
+    token_type: Literal["Bearer"] = "Bearer"
+
+
+class RevokeResponse(BaseModel):
+    """Always the same, whether or not the token was known (RFC 7009 §2.2)."""
+
+    revoked: Literal[True] = True
+
+
+class Health(BaseModel):
+    """Liveness or readiness."""
+
+    status: Literal["ok", "ready"]

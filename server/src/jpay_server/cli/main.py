@@ -1,0 +1,38 @@
+"""The `jpay-server` command."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from typer.exceptions import TyperException
+
+from jpay_server.cli import apps, db, demo, events, keys, merchants, serve
+
+app = typer.Typer(
+    name="jpay-server",
+    help="Run and operate a JPay-compatible payments API server.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(serve.serve)
+app.add_typer(db.app, name="db")
+app.add_typer(merchants.app, name="merchants")
+app.add_typer(apps.app, name="apps")
+app.add_typer(keys.app, name="keys")
+app.add_typer(events.app, name="events")
+app.add_typer(demo.app, name="demo")
+
+
+def main() -> None:
+    """Entry point: usage errors are one line on stderr, exit status 2."""
+    try:
+        code = app(standalone_mode=False)
+    except TyperException as exc:
+        sys.stderr.write(f"error: {exc.format_message()}\n")
+        sys.exit(exc.exit_code if exc.exit_code != 1 else 2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,55 @@
+"""`jpay-server merchants`: create, approve, suspend, reinstate, list."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from jpay_server.cli.common import JsonFlag, emit, emit_rows, transact
+from jpay_server.domain.merchants import Merchant
+from jpay_server.services import merchants as service
+
+app = typer.Typer(help="Manage merchants.", no_args_is_help=True)
+MerchantId = Annotated[int, typer.Argument(help="The merchant's id.")]
+
+
+def _record(m: Merchant) -> dict[str, Any]:
+    return {"merchant_id": m.id, "name": m.name, "status": m.status}
+
+
+@app.command()
+def create(
+    name: Annotated[str, typer.Option("--name", help="The merchant's name.")],
+    approved: Annotated[bool, typer.Option("--approved", help="Approve at once.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a merchant (pending unless --approved)."""
+    merchant = transact(lambda ctx, s: service.create_merchant(ctx, s, name, approved))
+    emit(_record(merchant), as_json)
+
+
+@app.command()
+def approve(merchant_id: MerchantId, as_json: JsonFlag = False) -> None:
+    """Approve a pending merchant."""
+    emit(_record(transact(lambda ctx, s: service.approve_merchant(ctx, s, merchant_id))), as_json)
+
+
+@app.command()
+def suspend(merchant_id: MerchantId, as_json: JsonFlag = False) -> None:
+    """Suspend a merchant: its apps get 403 within a second, on every server."""
+    emit(_record(transact(lambda ctx, s: service.suspend_merchant(ctx, s, merchant_id))), as_json)
+
+
+@app.command()
+def reinstate(merchant_id: MerchantId, as_json: JsonFlag = False) -> None:
+    """Lift a suspension."""
+    emit(_record(transact(lambda ctx, s: service.reinstate_merchant(ctx, s, merchant_id))), as_json)
+
+
+@app.command("list")
+def list_(as_json: JsonFlag = False) -> None:
+    """List merchants."""
+    merchants = transact(lambda _ctx, s: service.list_merchants(s))
+    rows = [_record(m) | {"created_at": m.created_at} for m in merchants]
+    emit_rows(rows, ["merchant_id", "name", "status", "created_at"], as_json, "merchants")

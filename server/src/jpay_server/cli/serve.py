@@ -1,0 +1,54 @@
+"""`jpay-server serve`: the API under uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from jpay_server.cli.common import fail, settings
+from jpay_server.errors import ServiceUnavailable
+from jpay_server.logs import configure_logging, logging_config
+from jpay_server.services.schema import SchemaOutOfDate, check_schema
+from jpay_server.store.db import Database
+
+
+def serve(
+    host: Annotated[str, typer.Option(envvar="JPAY_HOST", help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="JPAY_PORT", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int, typer.Option(envvar="JPAY_WORKERS", min=1, max=64, help="Worker processes.")
+    ] = 1,
+) -> None:
+    """Serve the API (and, in later versions, the in-process worker)."""
+    current = settings()
+    configure_logging(current.log_level, current.log_format)
+
+    async def check() -> None:
+        database = Database(current.database_url)
+        try:
+            await check_schema(database)
+        finally:
+            await database.dispose()
+
+    try:
+        asyncio.run(check())
+    except (SchemaOutOfDate, ServiceUnavailable) as exc:
+        raise fail(str(exc)) from None
+    uvicorn.run(
+        "jpay_server.api.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        # The app resolves client addresses itself, believing X-Forwarded-For only from
+        # JPAY_TRUSTED_PROXIES; uvicorn's own rewriting would trust loopback blindly.
+        proxy_headers=False,
+        server_header=False,
+        log_config=logging_config(current.log_level, current.log_format),
+        loop="uvloop",
+        http="httptools",
+        timeout_graceful_shutdown=10,
+    )
