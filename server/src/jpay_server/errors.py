@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-INVALID_TOKEN = "Invalid or expired token"
+INVALID_TOKEN = "Invalid or expired token"  # noqa: S105 - an error message
 NOT_APPROVED = "Merchant not approved or app inactive"
 
 

@@ -57,7 +57,11 @@ class JsonFormatter(RedactingFormatter):
 def logging_config(level: str, fmt: str) -> dict[str, Any]:
     """A dictConfig for our loggers and uvicorn's, all through the redacting formatter."""
     formatter = "json" if fmt == "json" else "text"
-    handler = {"class": "logging.StreamHandler", "formatter": formatter, "stream": "ext://sys.stderr"}
+    handler = {
+        "class": "logging.StreamHandler",
+        "formatter": formatter,
+        "stream": "ext://sys.stderr",
+    }
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -75,6 +79,7 @@ def logging_config(level: str, fmt: str) -> dict[str, Any]:
             "uvicorn.error": {"level": level},
             "uvicorn.access": {"handlers": ["default"], "level": level, "propagate": False},
             "sqlalchemy": {"level": "WARNING"},
+            "alembic": {"level": "WARNING"},
         },
     }
 

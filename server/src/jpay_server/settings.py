@@ -18,7 +18,7 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Environment = Literal["development", "sandbox", "production"]
 
 MIN_SECRET_KEY_CHARS = 32
-DEV_SECRET_FILE = "secret.key"
+DEV_SECRET_FILE = "secret.key"  # noqa: S105 - a file name
 
 
 class SettingsError(Exception):

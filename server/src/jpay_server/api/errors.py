@@ -40,7 +40,7 @@ def status_of(exc: e.JPayError) -> int:
     """The HTTP status of an error: the first class in its MRO that has one."""
     for cls in type(exc).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 500
 
 

@@ -21,7 +21,9 @@ _EXTRA_HEADERS = [
 
 def _is_json(content_type: bytes) -> bool:
     media = content_type.split(b";", 1)[0].strip().lower()
-    return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
+    return media == b"application/json" or (
+        media.startswith(b"application/") and media.endswith(b"+json")
+    )
 
 
 class RequestGuard:
@@ -40,17 +42,7 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = b""
-        content_type = b""
-        length: bytes | None = None
-        for name, value in scope["headers"]:
-            if name == b"x-request-id" and _REQUEST_ID.match(value):
-                request_id = value
-            elif name == b"content-type":
-                content_type = value
-            elif name == b"content-length":
-                length = value
-        request_id = request_id or secrets.token_hex(8).encode()
+        request_id, content_type, length = _scan(scope["headers"])
         scope.setdefault("state", {})["request_id"] = request_id.decode()
         headers = [(b"x-request-id", request_id), *_EXTRA_HEADERS]
 
@@ -74,7 +66,9 @@ class RequestGuard:
             if not length.isdigit():
                 return RequestTooLarge("Invalid Content-Length")
             if int(length) > self.max_body_bytes:
-                return RequestTooLarge(f"Request body too large (at most {self.max_body_bytes} bytes)")
+                return RequestTooLarge(
+                    f"Request body too large (at most {self.max_body_bytes} bytes)"
+                )
         has_body = length is not None and length != b"0"
         if method in _BODY_METHODS and has_body and not _is_json(content_type):
             return UnsupportedMediaType()
@@ -106,6 +100,19 @@ class RequestGuard:
             return await receive()
 
         return replay, size, None
+
+
+def _scan(headers: list[tuple[bytes, bytes]]) -> tuple[bytes, bytes, bytes | None]:
+    """The request id (a safe client-sent one, or a new one), Content-Type, Content-Length."""
+    request_id, content_type, length = b"", b"", None
+    for name, value in headers:
+        if name == b"x-request-id" and _REQUEST_ID.match(value):
+            request_id = value
+        elif name == b"content-type":
+            content_type = value
+        elif name == b"content-length":
+            length = value
+    return request_id or secrets.token_hex(8).encode(), content_type, length
 
 
 async def _reject(problem: JPayError, send: Send) -> None:

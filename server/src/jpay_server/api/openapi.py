@@ -9,7 +9,7 @@ from fastapi.openapi.utils import get_openapi
 
 from jpay_server.api.schemas import ErrorBody
 
-BEARER = [{"bearerAuth": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 _CODES = {
     400: "Bad input. Codes: invalid_json, body_required, invalid_body, field_required, "
     "invalid_field, invalid_query_parameter.",

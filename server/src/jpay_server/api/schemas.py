@@ -20,7 +20,9 @@ class ErrorBody(BaseModel):
 class AppTokenRequest(BaseModel):
     """POST /auth/app/token."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"app_key": "jpay_ak_…", "app_secret": "jpay_sk_…"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"app_key": "jpay_ak_…", "app_secret": "jpay_sk_…"}]}
+    )
 
     app_key: str = Field(min_length=1, max_length=128, description="The app's public key.")
     app_secret: str = Field(min_length=1, max_length=256, description="The app's secret.")
@@ -35,7 +37,9 @@ class RefreshRequest(BaseModel):
 class RevokeRequest(BaseModel):
     """POST /auth/revoke (our extension, RFC 7009 semantics)."""
 
-    token: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS, description="An access or refresh token.")
+    token: str = Field(
+        min_length=1, max_length=MAX_TOKEN_CHARS, description="An access or refresh token."
+    )
     token_type_hint: Literal["access_token", "refresh_token"] | None = Field(
         default=None, description="Accepted and ignored: either kind revokes its family."
     )
@@ -50,7 +54,7 @@ class TokenResponse(BaseModel):
     app_code: int
     products: list[str] = Field(examples=[["collections", "payouts"]])
     expires_in: int = Field(description="Seconds until the access token expires.", examples=[900])
-    token_type: Literal["Bearer"] = "Bearer"
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a token type, not a secret
 
 
 class RefreshResponse(BaseModel):
@@ -59,7 +63,7 @@ class RefreshResponse(BaseModel):
     access: str
     refresh: str
     expires_in: int = Field(examples=[900])
-    token_type: Literal["Bearer"] = "Bearer"
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a token type, not a secret
 
 
 class RevokeResponse(BaseModel):

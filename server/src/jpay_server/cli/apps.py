@@ -166,10 +166,20 @@ def show(app_code: AppCode, as_json: JsonFlag = False) -> None:
 
 @app.command("list")
 def list_(
-    merchant: Annotated[int | None, typer.Option("--merchant", help="Only this merchant's.")] = None,
+    merchant: Annotated[
+        int | None, typer.Option("--merchant", help="Only this merchant's.")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """List apps."""
     apps = transact(lambda _ctx, s: service.list_apps(s, merchant))
-    columns = ["app_code", "merchant_id", "name", "active", "products", "allowed_ips", "refresh_policy"]
+    columns = [
+        "app_code",
+        "merchant_id",
+        "name",
+        "active",
+        "products",
+        "allowed_ips",
+        "refresh_policy",
+    ]
     emit_rows([_record(a) for a in apps], columns, as_json, "apps")

@@ -33,7 +33,7 @@ class CommandError(Exception):
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print a one-line error and return the Exit to raise."""
-    stderr.print(f"error: {message}", markup=False, highlight=False)
+    sys.stderr.write(f"error: {' '.join(message.split())}\n")  # one line, never wrapped
     return typer.Exit(code)
 
 
@@ -100,7 +100,9 @@ def emit(record: Mapping[str, Any], as_json: bool) -> None:
     stdout.print(table)
 
 
-def emit_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], as_json: bool, key: str) -> None:
+def emit_rows(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], as_json: bool, key: str
+) -> None:
     """Print many records: `{key: [...]}` as JSON, or a table."""
     data = [{c: plain(row[c]) for c in columns} for row in rows]
     if as_json:
@@ -108,5 +110,7 @@ def emit_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], as_json
         return
     table = Table(*columns)
     for row in data:
-        table.add_row(*(", ".join(map(str, v)) if isinstance(v, list) else str(v) for v in row.values()))
+        table.add_row(
+            *(", ".join(map(str, v)) if isinstance(v, list) else str(v) for v in row.values())
+        )
     stdout.print(table)

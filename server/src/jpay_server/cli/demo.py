@@ -47,10 +47,9 @@ def seed(
     if current.is_production:
         raise fail("the demo is not available in production")
     path = current.var_dir / CREDENTIALS_FILE
-    saved = _read(path)
-    if saved is None or not transact(
-        lambda _ctx, s: demo_exists(s, int(saved.get("app_code", 0)), str(saved.get("app_key")))
-    ):
+    saved = _read(path) or {}
+    code, key = int(saved.get("app_code", 0)), str(saved.get("app_key"))
+    if not saved or not transact(lambda _ctx, s: demo_exists(s, code, key)):
         created = transact(seed_demo)
         saved = {
             "merchant_id": created.app.merchant_id,

@@ -21,5 +21,14 @@ def list_(
 ) -> None:
     """List security events, newest first."""
     events = [asdict(e) for e in transact(lambda _ctx, s: list_events(s, app_code, limit))]
-    columns = ["id", "created_at", "kind", "app_code", "merchant_id", "family_id", "client_ip", "detail"]
+    columns = [
+        "id",
+        "created_at",
+        "kind",
+        "app_code",
+        "merchant_id",
+        "family_id",
+        "client_ip",
+        "detail",
+    ]
     emit_rows(events, columns, as_json, "events")

@@ -1,6 +1,6 @@
 """The access decision: live merchant/app state checked on every request, in a fixed order.
 
-Steps 1–3 (header, format, signature and claims) happen before; this module holds steps 4–7
+Steps 1-3 (header, format, signature and claims) happen before; this module holds steps 4-7
 of ARCHITECTURE.md: family and epoch (401), allowlist (403), merchant and app state (403), and
 the route's product (403). First failure wins.
 """

@@ -14,7 +14,7 @@ from jpay_server.errors import InvalidRequest
 TokenBytes = Callable[[int], bytes]
 
 APP_KEY_PREFIX = "jpay_ak_"
-APP_SECRET_PREFIX = "jpay_sk_"
+APP_SECRET_PREFIX = "jpay_sk_"  # noqa: S105 - a prefix, not a secret
 SECRET_BYTES = 32
 MAX_OVERLAP = 30 * 86_400
 # Compared against when the app_key is unknown, so that case costs what a wrong secret costs.

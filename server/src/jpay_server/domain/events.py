@@ -11,8 +11,8 @@ from typing import Any
 class SecurityEventKind(StrEnum):
     """The kinds of security event recorded."""
 
-    REFRESH_TOKEN_REUSED = "refresh_token.reused"
-    REFRESH_TOKEN_REPLAYED = "refresh_token.replayed"
+    REFRESH_TOKEN_REUSED = "refresh_token.reused"  # noqa: S105
+    REFRESH_TOKEN_REPLAYED = "refresh_token.replayed"  # noqa: S105
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ class Merchant:
 
 
 def clean_name(name: str) -> str:
-    """A merchant or app name: 1–200 printable characters, trimmed."""
+    """A merchant or app name: 1-200 printable characters, trimmed."""
     name = name.strip()
     if not name or len(name) > MAX_NAME or not name.isprintable():
         raise InvalidRequest(f"name must be 1-{MAX_NAME} printable characters", field="name")

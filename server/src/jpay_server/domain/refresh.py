@@ -24,9 +24,7 @@ def expiry(now: datetime, lifetime: int, family_ends_at: datetime) -> datetime:
     return min(now + timedelta(seconds=lifetime), family_ends_at)
 
 
-def classify_used(
-    used_at: datetime, successor_used: bool, now: datetime, grace: int
-) -> LostRace:
+def classify_used(used_at: datetime, successor_used: bool, now: datetime, grace: int) -> LostRace:
     """A used token is a replay only within `grace` seconds and while its successor is unused.
 
     Once the successor has been used the legitimate client has moved on, so a late copy of

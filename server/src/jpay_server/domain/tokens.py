@@ -57,10 +57,18 @@ class RefreshClaims:
 class TokenCodec:
     """Encodes and verifies tokens with a keyring, an issuer and a clock-skew leeway."""
 
-    def __init__(self, keyring: Keyring, issuer: str, leeway: int) -> None:
+    def __init__(
+        self,
+        keyring: Keyring,
+        issuer: str,
+        leeway: int,
+        access_lifetime: int = 900,
+        refresh_lifetime: int = 604_800,
+    ) -> None:
         self.keyring = keyring
         self.issuer = issuer
         self.leeway = leeway
+        self._lifetimes = {"access": access_lifetime, "refresh": refresh_lifetime}
 
     def encode_access(self, claims: AccessClaims, key: SigningKey | None = None) -> str:
         """Sign an access token (with the newest key unless `key` is given)."""
@@ -166,7 +174,8 @@ class TokenCodec:
         if p.get("iss") != self.issuer:
             raise token_invalid()
         issued, expires = _int(p, "iat"), _int(p, "exp")
-        if issued > now + self.leeway or expires <= issued:
+        # Nothing we issue lives longer than its kind's lifetime: a longer one is forged.
+        if issued > now + self.leeway or not 0 < expires - issued <= self._lifetimes[token_type]:
             raise token_invalid()
         if now >= expires + self.leeway:
             raise token_expired()

@@ -11,6 +11,7 @@ from state it can no longer vouch for.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -24,6 +25,7 @@ from jpay_server.domain.access import (
     check_product,
 )
 from jpay_server.domain.allowlists import IPAddress
+from jpay_server.domain.keys import Keyring
 from jpay_server.domain.tokens import TokenCodec
 from jpay_server.errors import ServiceUnavailable, token_invalid
 from jpay_server.services.context import Context
@@ -67,8 +69,7 @@ class AccessState:
             seq = await ChangeRepository(session).head()
             keyring = await load_keyring(self.ctx, session)
             revoked = await TokenRepository(session).revoked_since(now - self._revocation_horizon)
-        s = self.ctx.settings
-        self.codec = TokenCodec(keyring, s.token_issuer, s.token_leeway)
+        self.codec = self._codec(keyring)
         self._apps.clear()
         self._codes_by_key.clear()
         self._revoked = {fam: at + self._revocation_horizon for fam, at in revoked}
@@ -101,8 +102,17 @@ class AccessState:
         elif change.kind == "keys":
             async with self.database.transaction(write=False) as session:
                 keyring = await load_keyring(self.ctx, session)
-            s = self.ctx.settings
-            self.codec = TokenCodec(keyring, s.token_issuer, s.token_leeway)
+            self.codec = self._codec(keyring)
+
+    def _codec(self, keyring: Keyring) -> TokenCodec:
+        s = self.ctx.settings
+        return TokenCodec(
+            keyring,
+            s.token_issuer,
+            s.token_leeway,
+            s.access_token_lifetime,
+            s.refresh_token_lifetime,
+        )
 
     def _evict(self, match: Callable[[AppAccess], bool]) -> None:
         for code, access in list(self._apps.items()):
@@ -161,10 +171,8 @@ class AccessState:
         """Sync every poll interval until `stop` is set."""
         interval = self.ctx.settings.access_state_poll_interval
         while not stop.is_set():
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
-            except TimeoutError:
-                pass
             if stop.is_set():
                 return
             try:
@@ -180,7 +188,7 @@ async def authorize(
     product: str | None,
     now: datetime,
 ) -> Principal:
-    """Steps 3–7 of the access decision for a bearer token (steps 1–2 parse the header)."""
+    """Steps 3-7 of the access decision for a bearer token (steps 1-2 parse the header)."""
     codec = await state.ensure_fresh()
     claims = codec.decode_access(token, int(now.timestamp()))
     access = await state.app(claims.app_code)

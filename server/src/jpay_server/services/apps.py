@@ -47,7 +47,7 @@ async def get_app(session: AsyncSession, app_code: int) -> App:
 
 async def list_apps(session: AsyncSession, merchant_id: int | None = None) -> list[App]:
     """Apps, optionally of one merchant."""
-    return await AppRepository(session).list(merchant_id)
+    return await AppRepository(session).all(merchant_id)
 
 
 async def list_secrets(session: AsyncSession, app_code: int) -> list[SecretRecord]:
@@ -143,7 +143,10 @@ async def set_products(
 async def allow_ip(ctx: Context, session: AsyncSession, app_code: int, cidr: str) -> App:
     """Add a CIDR to the app's allowlist."""
     return await _update(
-        ctx, session, app_code, lambda a: replace(a, allowed_ips=allowlists.add(a.allowed_ips, cidr))
+        ctx,
+        session,
+        app_code,
+        lambda a: replace(a, allowed_ips=allowlists.add(a.allowed_ips, cidr)),
     )
 
 

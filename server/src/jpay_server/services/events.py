@@ -12,4 +12,4 @@ async def list_events(
     session: AsyncSession, app_code: int | None = None, limit: int = 100
 ) -> list[SecurityEvent]:
     """The newest security events, optionally for one app."""
-    return await SecurityEventRepository(session).list(app_code, limit)
+    return await SecurityEventRepository(session).recent(app_code, limit)

@@ -63,7 +63,9 @@ async def load_keyring(ctx: Context, session: AsyncSession) -> Keyring:
     """The keys that may still sign or verify, unsealed."""
     stored = await KeyRepository(session).all()
     keys = [
-        SigningKey(k.kid, unseal(ctx.keys.kek, k.sealed, _context(k.kid)), k.created_at, k.algorithm)
+        SigningKey(
+            k.kid, unseal(ctx.keys.kek, k.sealed, _context(k.kid)), k.created_at, k.algorithm
+        )
         for k in stored
     ]
     horizon = ctx.settings.refresh_token_lifetime + ctx.settings.token_leeway

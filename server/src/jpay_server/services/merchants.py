@@ -14,7 +14,9 @@ from jpay_server.store.changes import ChangeRepository
 from jpay_server.store.merchants import MerchantRepository
 
 
-async def create_merchant(ctx: Context, session: AsyncSession, name: str, approved: bool) -> Merchant:
+async def create_merchant(
+    ctx: Context, session: AsyncSession, name: str, approved: bool
+) -> Merchant:
     """Create a merchant, pending unless `approved`."""
     status = MerchantStatus.APPROVED if approved else MerchantStatus.PENDING
     return await MerchantRepository(session).add(rules.clean_name(name), status, ctx.clock())
@@ -30,7 +32,7 @@ async def get_merchant(session: AsyncSession, merchant_id: int) -> Merchant:
 
 async def list_merchants(session: AsyncSession) -> list[Merchant]:
     """Every merchant."""
-    return await MerchantRepository(session).list()
+    return await MerchantRepository(session).all()
 
 
 async def _transition(

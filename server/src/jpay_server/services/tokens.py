@@ -121,48 +121,70 @@ def _encode(
     )
 
 
-async def issue_tokens(
-    ctx: Context,
-    state: AccessState,
-    session: AsyncSession,
-    app_key: str,
-    app_secret: str,
-    client_ip: IPAddress | None,
-) -> TokenGrant:
-    """Check app credentials and state, start a refresh family, return the first pair."""
+@dataclass(frozen=True, slots=True)
+class Login:
+    """App credentials that checked out: ready to start a refresh family."""
+
+    access: AppAccess
+    epoch: int
+    codec: TokenCodec
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshRequest:
+    """A refresh token that checked out: ready to be rotated."""
+
+    access: AppAccess
+    claims: RefreshClaims
+    codec: TokenCodec
+
+
+# Each token use case has two halves: checks that need no transaction (signature, cached
+# access state, credentials, allowlist), then the writes. Callers open the unit of work only
+# for the second half, so a write transaction (and SQLite's single write lock) is held for
+# the writes alone.
+
+
+async def authenticate_app(
+    ctx: Context, state: AccessState, app_key: str, app_secret: str, client_ip: IPAddress | None
+) -> Login:
+    """Check app credentials (constant time), the allowlist and merchant and app state."""
     codec = await state.ensure_fresh()
-    now = ctx.clock()
     access = await state.app_by_key(app_key)
+    now = ctx.clock()
     record = match_secret(access.secrets if access else (), app_secret, ctx.keys.pepper, now)
     if access is None or record is None:
         raise invalid_credentials()
     check_caller(access, client_ip)
+    return Login(access, record.generation, codec)
+
+
+async def start_family(ctx: Context, session: AsyncSession, login: Login) -> TokenGrant:
+    """Start a refresh family for a login and return its first pair."""
+    now = ctx.clock()
     started = _seconds(now)
+    access = login.access
     family = Family(
         id=new_id(ctx.rand),
         app_code=access.app_code,
-        epoch=record.generation,
+        epoch=login.epoch,
         started_at=started,
         ends_at=family_end(started, ctx.settings.refresh_token_lifetime),
         revoked_at=None,
     )
-    first = _new_record(ctx, codec, family, None, now)
+    first = _new_record(ctx, login.codec, family, None, now)
     tokens = TokenRepository(session)
     await tokens.add_family(family)
     await tokens.add_token(first)
-    await AppRepository(session).touch_secret(access.app_code, record.generation, now)
-    pair = _encode(ctx, codec, access, family, first)
+    await AppRepository(session).touch_secret(access.app_code, login.epoch, now)
+    pair = _encode(ctx, login.codec, access, family, first)
     return TokenGrant(pair, access.merchant_id, access.app_code, tuple(sorted(access.products)))
 
 
-async def refresh_tokens(
-    ctx: Context,
-    state: AccessState,
-    session: AsyncSession,
-    refresh_token: str,
-    client_ip: IPAddress | None,
-) -> TokenPair | Reused:
-    """Trade a refresh token for a new pair under the app's refresh policy."""
+async def check_refresh(
+    ctx: Context, state: AccessState, refresh_token: str, client_ip: IPAddress | None
+) -> RefreshRequest:
+    """Verify a refresh token and the live state of its app."""
     codec = await state.ensure_fresh()
     now = ctx.clock()
     claims = codec.decode_refresh(refresh_token, int(now.timestamp()))
@@ -171,6 +193,14 @@ async def refresh_tokens(
         raise token_invalid()
     check_live_token(access, claims.epoch, state.family_revoked(claims.family), now)
     check_caller(access, client_ip)
+    return RefreshRequest(access, claims, codec)
+
+
+async def rotate_refresh(
+    ctx: Context, session: AsyncSession, request: RefreshRequest, client_ip: IPAddress | None
+) -> TokenPair | Reused:
+    """Trade a checked refresh token for a new pair under the app's refresh policy."""
+    access, claims, codec = request.access, request.claims, request.codec
     tokens = TokenRepository(session)
     family = await tokens.family(claims.family)
     if family is None or family.app_code != access.app_code:
@@ -179,8 +209,8 @@ async def refresh_tokens(
         raise token_revoked()
     if access.refresh_policy is RefreshPolicy.REUSABLE:
         return await _refresh_reusable(ctx, codec, session, access, family, claims, client_ip)
-    successor = _new_record(ctx, codec, family, claims.jti, now)
-    if await tokens.claim(claims.jti, now, successor.jti):
+    successor = _new_record(ctx, codec, family, claims.jti, ctx.clock())
+    if await tokens.claim(claims.jti, ctx.clock(), successor.jti):
         await tokens.add_token(successor)
         return _encode(ctx, codec, access, family, successor)
     return await _lost_race(ctx, codec, session, access, family, claims, client_ip)
@@ -263,19 +293,16 @@ async def revoke_family(ctx: Context, session: AsyncSession, family_id: str, rea
     return True
 
 
-async def revoke_token(ctx: Context, state: AccessState, session: AsyncSession, token: str) -> None:
-    """RFC 7009: revoke the family of a valid token; an invalid or unknown token is a no-op."""
+async def family_of(ctx: Context, state: AccessState, token: str) -> str | None:
+    """The family of a valid access or refresh token; None for anything else (RFC 7009)."""
     codec = await state.ensure_fresh()
     now = int(ctx.clock().timestamp())
-    family: str | None = None
     for decode in (codec.decode_access, codec.decode_refresh):
         try:
-            family = decode(token, now).family
-            break
+            return decode(token, now).family
         except AuthenticationFailed:
             continue
-    if family is not None:
-        await revoke_family(ctx, session, family, "revoked_by_client")
+    return None
 
 
 async def prune(ctx: Context, session: AsyncSession) -> int:

@@ -82,7 +82,7 @@ class AppRepository:
         row.refresh_policy = app.refresh_policy
         row.updated_at = now
 
-    async def list(self, merchant_id: int | None = None) -> list[App]:
+    async def all(self, merchant_id: int | None = None) -> list[App]:
         """Apps, optionally of one merchant, oldest first."""
         query = select(AppRow).order_by(AppRow.created_at, AppRow.app_code)
         if merchant_id is not None:

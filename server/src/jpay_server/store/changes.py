@@ -67,4 +67,6 @@ class ChangeRepository:
 
     async def prune(self, before: datetime) -> None:
         """Forget changes older than `before` (a process that far behind reloads everything)."""
-        await self.session.execute(delete(AccessChangeRow).where(AccessChangeRow.created_at < before))
+        await self.session.execute(
+            delete(AccessChangeRow).where(AccessChangeRow.created_at < before)
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,7 +11,12 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from jpay_server.errors import ServiceUnavailable
 
@@ -30,15 +36,21 @@ class Database:
                 self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # SQLite has one writer. Queueing this process's writers here, in the event loop,
+        # keeps them from each holding a pooled connection while SQLite's busy handler sleeps.
+        self._writer = asyncio.Lock()
 
     @contextlib.asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed on success, rolled back on error."""
-        async with self.sessions() as session, session.begin():
-            if self.is_sqlite and write:
-                # Take SQLite's write lock up front: a deferred transaction that reads and then
-                # writes can fail with SQLITE_BUSY_SNAPSHOT instead of waiting its turn.
-                await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        if not (self.is_sqlite and write):
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._writer, self.sessions() as session, session.begin():
+            # Take SQLite's write lock up front: a deferred transaction that reads and then
+            # writes can fail with SQLITE_BUSY_SNAPSHOT instead of waiting its turn.
+            await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             yield session
 
     async def ping(self) -> None:

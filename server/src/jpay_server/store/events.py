@@ -30,7 +30,7 @@ class SecurityEventRepository:
         await self.session.flush()
         return row.id
 
-    async def list(self, app_code: int | None = None, limit: int = 100) -> list[SecurityEvent]:
+    async def recent(self, app_code: int | None = None, limit: int = 100) -> list[SecurityEvent]:
         """The newest events first, optionally for one app."""
         query = select(SecurityEventRow).order_by(SecurityEventRow.id.desc()).limit(limit)
         if app_code is not None:

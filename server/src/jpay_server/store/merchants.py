@@ -49,7 +49,7 @@ class MerchantRepository:
         row.approved_at = merchant.approved_at
         row.updated_at = now
 
-    async def list(self) -> list[Merchant]:
+    async def all(self) -> list[Merchant]:
         """Every merchant, oldest first."""
         rows = await self.session.scalars(select(MerchantRow).order_by(MerchantRow.id))
         return [_merchant(row) for row in rows]

@@ -101,7 +101,9 @@ class TokenRepository:
         result = await self.session.execute(
             update(RefreshTokenRow)
             .where(RefreshTokenRow.jti == jti, RefreshTokenRow.used_at.is_(None))
-            .values(used_at=now, use_count=RefreshTokenRow.use_count + 1, successor_jti=successor_jti)
+            .values(
+                used_at=now, use_count=RefreshTokenRow.use_count + 1, successor_jti=successor_jti
+            )
         )
         return _rowcount(result) == 1
 

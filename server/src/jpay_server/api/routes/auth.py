@@ -16,7 +16,15 @@ from jpay_server.api.schemas import (
     TokenResponse,
 )
 from jpay_server.errors import refresh_token_reused
-from jpay_server.services.tokens import Reused, issue_tokens, refresh_tokens, revoke_token
+from jpay_server.services.tokens import (
+    Reused,
+    authenticate_app,
+    check_refresh,
+    family_of,
+    revoke_family,
+    rotate_refresh,
+    start_family,
+)
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 # RFC 6749 §5.1: token responses must not be cached (Cache-Control comes from the guard).
@@ -41,8 +49,9 @@ async def app_token(body: AppTokenRequest, request: Request) -> JSONResponse:
         (f"token:ip:{ip}", s.rate_limit_token_per_ip),
         (f"token:key:{body.app_key}", s.rate_limit_token_per_key),
     )
+    login = await authenticate_app(rt.ctx, rt.access, body.app_key, body.app_secret, ip)
     async with rt.database.transaction() as session:
-        grant = await issue_tokens(rt.ctx, rt.access, session, body.app_key, body.app_secret, ip)
+        grant = await start_family(rt.ctx, session, login)
     content = {
         "access": grant.pair.access,
         "refresh": grant.pair.refresh,
@@ -69,8 +78,9 @@ async def refresh(body: RefreshRequest, request: Request) -> JSONResponse:
     rt = runtime(request)
     ip = client_ip(request, rt)
     await rate_limit(rt, (f"refresh:ip:{ip}", rt.settings.rate_limit_refresh_per_ip))
+    checked = await check_refresh(rt.ctx, rt.access, body.refresh, ip)
     async with rt.database.transaction() as session:
-        outcome = await refresh_tokens(rt.ctx, rt.access, session, body.refresh, ip)
+        outcome = await rotate_refresh(rt.ctx, session, checked, ip)
     if isinstance(outcome, Reused):
         raise refresh_token_reused()  # raised after the commit that revoked the family
     content = {
@@ -95,6 +105,8 @@ async def revoke(body: RevokeRequest, request: Request) -> JSONResponse:
     rt = runtime(request)
     ip = client_ip(request, rt)
     await rate_limit(rt, (f"refresh:ip:{ip}", rt.settings.rate_limit_refresh_per_ip))
-    async with rt.database.transaction() as session:
-        await revoke_token(rt.ctx, rt.access, session, body.token)
+    family = await family_of(rt.ctx, rt.access, body.token)
+    if family is not None:
+        async with rt.database.transaction() as session:
+            await revoke_family(rt.ctx, session, family, "revoked_by_client")
     return JSONResponse({"revoked": True})
