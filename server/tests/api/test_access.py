@@ -1,0 +1,148 @@
+"""The access decision on protected routes, and operator changes biting on live tokens."""
+
+from __future__ import annotations
+
+import pytest
+from jpay_server.services import apps, merchants
+
+from tests.harness import running, stop_polling, unreachable_database
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_every_step_has_its_code(harness):
+    creds = await harness.app_credentials()
+    tokens = await harness.tokens(creds)
+    code, m = creds.app.app_code, creds.app.merchant_id
+
+    async def expect(status, error_code):
+        await harness.sync()
+        response = await harness.checkouts(tokens["access"])
+        assert (response.status_code, response.json().get("code")) == (status, error_code)
+
+    await expect(200, None)
+    await harness.do(lambda c, s: apps.set_products(c, s, code, ["payouts"]))
+    await expect(403, "product_not_enabled")
+    await harness.do(lambda c, s: apps.set_products(c, s, code, ["collections"]))
+    await harness.do(lambda c, s: apps.set_active(c, s, code, False))
+    await expect(403, "app_inactive")
+    await harness.do(lambda c, s: merchants.suspend_merchant(c, s, m))
+    await expect(403, "account_suspended")
+    await harness.do(lambda c, s: apps.allow_ip(c, s, code, "203.0.113.0/24"))
+    await expect(403, "ip_not_allowed")
+    await harness.do(lambda c, s: apps.disallow_ip(c, s, code, "203.0.113.0/24"))
+    await harness.do(lambda c, s: merchants.reinstate_merchant(c, s, m))
+    await expect(403, "app_inactive")
+    await harness.do(lambda c, s: apps.set_active(c, s, code, True))
+    await expect(200, None)  # the same token works again: nothing was revoked
+
+
+async def test_missing_and_malformed_headers(harness):
+    response = await harness.client.get("/api/v1/payments/collections/checkouts")
+    assert response.status_code == 401
+    assert response.json() == {
+        "detail": "Authentication credentials were not provided",
+        "code": "not_authenticated",
+    }
+    assert response.headers["www-authenticate"] == 'Bearer realm="jpay"'
+    for value in ("Token abc", "Bearer", "Bearer a b c"):
+        response = await harness.client.get(
+            "/api/v1/payments/collections/checkouts", headers={"Authorization": value}
+        )
+        assert response.json()["code"] == "invalid_authorization_header"
+
+
+async def test_pending_merchant_cannot_get_tokens(harness):
+    pending = await harness.merchant(approved=False)
+    creds = await harness.app_credentials(merchant=pending)
+    response = await harness.token(creds)
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "Merchant not approved or app inactive",
+        "code": "merchant_not_approved",
+    }
+    await harness.do(lambda c, s: merchants.approve_merchant(c, s, pending.id))
+    await harness.sync()
+    assert (await harness.token(creds)).status_code == 200
+
+
+async def test_token_and_refresh_endpoints_check_allowlist_and_state(harness):
+    creds = await harness.app_credentials(allowed_ips=["192.0.2.0/24"])
+    inside = harness.client_from("192.0.2.10")
+    outside = harness.client_from("198.51.100.7")
+    assert (await harness.token(creds, outside)).json()["code"] == "ip_not_allowed"
+    tokens = (await harness.token(creds, inside)).json()
+    assert (await harness.refresh(tokens["refresh"], outside)).json()["code"] == "ip_not_allowed"
+    assert (await harness.checkouts(tokens["access"], outside)).json()["detail"] == (
+        "Access denied: IP address not allowed"
+    )
+    assert (await harness.checkouts(tokens["access"], inside)).status_code == 200
+    await harness.do(lambda c, s: merchants.suspend_merchant(c, s, creds.app.merchant_id))
+    await harness.sync()
+    assert (await harness.refresh(tokens["refresh"], inside)).json()["code"] == "account_suspended"
+    assert (await harness.token(creds, inside)).json()["code"] == "account_suspended"
+
+
+async def test_forwarded_for_counts_only_from_trusted_proxies(make_settings, database_url, clock):
+    settings = make_settings(
+        database_url=database_url, rate_limit_enabled=False, trusted_proxies="10.0.0.0/8"
+    )
+    async with running(settings, clock) as h:
+        creds = await h.app_credentials(allowed_ips=["192.0.2.10/32"])
+        via_proxy = h.client_from("10.1.1.1")
+        direct = h.client_from("198.51.100.7")
+        spoof = {"X-Forwarded-For": "192.0.2.10"}
+        body = {"app_key": creds.app.app_key, "app_secret": creds.app_secret}
+        ok = await via_proxy.post("/api/v1/auth/app/token", json=body, headers=spoof)
+        assert ok.status_code == 200
+        refused = await direct.post("/api/v1/auth/app/token", json=body, headers=spoof)
+        assert refused.json()["code"] == "ip_not_allowed"
+        left_spoof = {"X-Forwarded-For": "192.0.2.10, 198.51.100.7"}
+        refused = await via_proxy.post("/api/v1/auth/app/token", json=body, headers=left_spoof)
+        assert refused.json()["code"] == "ip_not_allowed"
+
+
+async def test_changes_reach_the_process_through_the_background_sync(harness):
+    """No explicit sync: the poller alone must apply the suspension within a second."""
+    import asyncio
+    import time
+
+    creds = await harness.app_credentials()
+    tokens = await harness.tokens(creds)
+    await harness.do(lambda c, s: merchants.suspend_merchant(c, s, creds.app.merchant_id))
+    started = time.monotonic()
+    while (await harness.checkouts(tokens["access"])).status_code == 200:
+        assert time.monotonic() - started < 1.0, "suspension did not bite within 1 second"
+        await asyncio.sleep(0.02)
+
+
+async def test_hot_path_makes_no_database_round_trip(harness):
+    from sqlalchemy import event
+
+    tokens = await harness.tokens(await harness.app_credentials())
+    assert (await harness.checkouts(tokens["access"])).status_code == 200  # warms the cache
+    await stop_polling(harness)
+    statements: list[str] = []
+    engine = harness.runtime.database.engine.sync_engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        for _ in range(20):
+            assert (await harness.checkouts(tokens["access"])).status_code == 200
+        bad = await harness.checkouts(tokens["access"][:-4] + "AAAA")
+        assert bad.status_code == 401
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert statements == []
+
+
+async def test_stale_access_state_fails_closed(make_settings, database_url, clock):
+    settings = make_settings(database_url=database_url, rate_limit_enabled=False)
+    async with running(settings, clock) as h:
+        tokens = await h.tokens(await h.app_credentials())
+        await stop_polling(h)
+        h.runtime.access._synced_at -= settings.access_state_max_staleness + 1
+        h.runtime.access.database = unreachable_database()
+        response = await h.checkouts(tokens["access"])
+        assert response.status_code == 503
+        assert response.json()["code"] == "service_unavailable"

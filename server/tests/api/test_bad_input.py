@@ -1,0 +1,149 @@
+"""Bad input is a clear 4xx with a stable code, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.harness import API
+
+pytestmark = pytest.mark.anyio
+TOKEN = f"{API}/auth/app/token"
+
+
+@pytest.mark.parametrize(
+    ("content", "headers", "status", "body"),
+    [
+        (
+            "{bad",
+            {"Content-Type": "application/json"},
+            400,
+            {"detail": "JSON parse error", "code": "invalid_json"},
+        ),
+        (
+            "{}",
+            {"Content-Type": "application/json"},
+            400,
+            {"detail": "app_key field is required", "code": "field_required", "field": "app_key"},
+        ),
+        (
+            '{"app_key": "k"}',
+            {"Content-Type": "application/json"},
+            400,
+            {
+                "detail": "app_secret field is required",
+                "code": "field_required",
+                "field": "app_secret",
+            },
+        ),
+        (
+            '{"app_key": 5, "app_secret": "s"}',
+            {"Content-Type": "application/json"},
+            400,
+            {"detail": "app_key must be a string", "code": "invalid_field", "field": "app_key"},
+        ),
+        (
+            '{"app_key": null, "app_secret": "s"}',
+            {"Content-Type": "application/json"},
+            400,
+            {"detail": "app_key must be a string", "code": "invalid_field", "field": "app_key"},
+        ),
+        (
+            '["app_key"]',
+            {"Content-Type": "application/json"},
+            400,
+            {"detail": "Request body must be a JSON object", "code": "invalid_body"},
+        ),
+        (
+            "",
+            {"Content-Type": "application/json"},
+            400,
+            {"detail": "Request body is required", "code": "body_required"},
+        ),
+        (
+            '{"app_key": "k"}',
+            {"Content-Type": "text/plain"},
+            415,
+            {"detail": "Content-Type must be application/json", "code": "unsupported_media_type"},
+        ),
+        (
+            "app_key=k&app_secret=s",
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            415,
+            {"detail": "Content-Type must be application/json", "code": "unsupported_media_type"},
+        ),
+    ],
+)
+async def test_token_body_errors(harness, content, headers, status, body):
+    response = await harness.client.post(TOKEN, content=content, headers=headers)
+    assert (response.status_code, response.json()) == (status, body)
+
+
+async def test_json_with_charset_is_json(harness):
+    response = await harness.client.post(
+        TOKEN,
+        content='{"app_key": "k", "app_secret": "s"}',
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+    assert response.json()["code"] == "invalid_credentials"
+
+
+async def test_oversized_bodies_are_413(harness):
+    big = '{"app_key": "' + "k" * (harness.settings.max_body_bytes + 1) + '"}'
+    response = await harness.client.post(
+        TOKEN, content=big, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
+
+    async def chunks():
+        for _ in range(100):
+            yield b"x" * 1024
+
+    chunked = await harness.client.post(
+        TOKEN, content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert chunked.status_code == 413
+
+
+async def test_absurdly_long_fields_and_tokens(harness):
+    response = await harness.client.post(TOKEN, json={"app_key": "k" * 129, "app_secret": "s"})
+    assert response.json() == {
+        "detail": "app_key is too long (at most 128 characters)",
+        "code": "invalid_field",
+        "field": "app_key",
+    }
+    response = await harness.client.post(f"{API}/auth/refresh", json={"refresh": "a." * 3000})
+    assert response.status_code == 400
+    assert response.json()["field"] == "refresh"
+    long_header = {"Authorization": "Bearer " + "a" * 10_000}
+    response = await harness.client.get(
+        f"{API}/payments/collections/checkouts", headers=long_header
+    )
+    assert response.json()["code"] == "invalid_authorization_header"
+
+
+async def test_query_parameters_are_validated(harness):
+    tokens = await harness.tokens(await harness.app_credentials())
+    for query in ("page=0", "page=x", "page_size=101"):
+        response = await harness.client.get(
+            f"{API}/payments/collections/checkouts?{query}",
+            headers={"Authorization": f"Bearer {tokens['access']}"},
+        )
+        name = query.split("=")[0]
+        assert response.status_code == 400
+        assert response.json()["detail"] == f"Invalid query parameter: {name}"
+
+
+async def test_unknown_routes_and_methods_answer_json(harness):
+    missing = await harness.client.get(f"{API}/nope")
+    assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
+    wrong = await harness.client.get(TOKEN)
+    assert (wrong.status_code, wrong.json()["code"]) == (405, "method_not_allowed")
+
+
+async def test_every_response_has_a_request_id_and_no_store(harness):
+    response = await harness.client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["x-request-id"] == "abc-123"
+    assert response.headers["cache-control"] == "no-store"
+    injected = await harness.client.get("/healthz", headers={"X-Request-ID": "a" * 65})
+    assert injected.headers["x-request-id"] != "a" * 65

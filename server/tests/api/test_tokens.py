@@ -1,0 +1,231 @@
+"""POST /auth/app/token, /auth/refresh and /auth/revoke through the real app and database."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+
+import pytest
+from jpay_server.services import apps, keys
+from jpay_server.services.events import list_events
+from jpay_server.store.tokens import TokenRepository
+
+from tests.harness import API
+
+pytestmark = pytest.mark.anyio
+
+
+def claims(token: str) -> dict[str, object]:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+async def test_token_response_is_the_documented_shape(harness):
+    creds = await harness.app_credentials(products=("collections", "payouts"))
+    response = await harness.token(creds)
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {
+        "access",
+        "refresh",
+        "merchant_id",
+        "app_code",
+        "products",
+        "expires_in",
+        "token_type",
+    }
+    assert body["merchant_id"] == creds.app.merchant_id
+    assert body["app_code"] == creds.app.app_code
+    assert body["products"] == ["collections", "payouts"]
+    assert body["expires_in"] == 900
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["pragma"] == "no-cache"
+    access, refresh = claims(body["access"]), claims(body["refresh"])
+    assert access["exp"] - access["iat"] == 900
+    assert access["user_id"] == creds.app.merchant_id
+    assert refresh["exp"] - refresh["iat"] == 7 * 86400
+    assert refresh["refresh"] is True
+
+
+async def test_wrong_secret_and_unknown_key_look_the_same(harness):
+    creds = await harness.app_credentials()
+    wrong = await harness.client.post(
+        f"{API}/auth/app/token", json={"app_key": creds.app.app_key, "app_secret": "jpay_sk_nope"}
+    )
+    unknown = await harness.client.post(
+        f"{API}/auth/app/token", json={"app_key": "jpay_ak_nope", "app_secret": creds.app_secret}
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert (
+        wrong.json()
+        == unknown.json()
+        == {"detail": "Invalid or missing credentials", "code": "invalid_credentials"}
+    )
+    assert wrong.headers["www-authenticate"] == 'Bearer realm="jpay"'
+
+
+async def test_access_token_expires_after_15_minutes(harness, clock):
+    tokens = await harness.tokens(await harness.app_credentials())
+    clock.advance(899)
+    assert (await harness.checkouts(tokens["access"])).status_code == 200
+    clock.advance(1 + harness.settings.token_leeway)
+    response = await harness.checkouts(tokens["access"])
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_expired"
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]
+
+
+async def test_refresh_rotates_and_repeat_in_grace_returns_the_same_pair(harness, clock):
+    tokens = await harness.tokens(await harness.app_credentials())
+    first = await harness.refresh(tokens["refresh"])
+    assert first.status_code == 200
+    assert set(first.json()) == {
+        "access",
+        "refresh",
+        "expires_in",
+        "token_type",
+    }
+    assert first.json()["refresh"] != tokens["refresh"]
+    clock.advance(harness.settings.refresh_reuse_grace)
+    again = await harness.refresh(tokens["refresh"])
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert (await harness.checkouts(first.json()["access"])).status_code == 200
+
+
+async def test_reuse_after_grace_revokes_the_whole_family(harness, clock):
+    creds = await harness.app_credentials()
+    tokens = await harness.tokens(creds)
+    successor = (await harness.refresh(tokens["refresh"])).json()
+    clock.advance(harness.settings.refresh_reuse_grace + 1)
+    reused = await harness.refresh(tokens["refresh"])
+    assert reused.status_code == 401
+    assert reused.json()["code"] == "refresh_token_reused"
+    await harness.sync()
+    for access in (tokens["access"], successor["access"]):
+        response = await harness.checkouts(access)
+        assert response.json()["code"] == "token_revoked"
+    assert (await harness.refresh(successor["refresh"])).json()["code"] == "token_revoked"
+    events = await harness.do(lambda c, s: list_events(s, creds.app.app_code))
+    assert [e.kind for e in events] == ["refresh_token.reused"]
+    assert events[0].detail["jti"] == claims(tokens["refresh"])["jti"]
+    # A new login starts a new, working family.
+    fresh = await harness.tokens(creds)
+    assert (await harness.checkouts(fresh["access"])).status_code == 200
+
+
+async def test_parent_replayed_after_successor_was_used_is_reuse(harness):
+    tokens = await harness.tokens(await harness.app_credentials())
+    successor = (await harness.refresh(tokens["refresh"])).json()
+    assert (await harness.refresh(successor["refresh"])).status_code == 200
+    replay = await harness.refresh(tokens["refresh"])
+    assert replay.json()["code"] == "refresh_token_reused"
+
+
+async def test_concurrent_refreshes_make_exactly_one_successor(harness):
+    tokens = await harness.tokens(await harness.app_credentials())
+    responses = await asyncio.gather(*(harness.refresh(tokens["refresh"]) for _ in range(20)))
+    assert {r.status_code for r in responses} == {200}
+    assert len({json.dumps(r.json(), sort_keys=True) for r in responses}) == 1
+    jti = str(claims(tokens["refresh"])["jti"])
+    successors = await harness.do(lambda c, s: TokenRepository(s).successors(jti))
+    assert len(successors) == 1
+
+
+async def test_family_has_an_absolute_end(harness, clock):
+    tokens = await harness.tokens(await harness.app_credentials())
+    refresh = tokens["refresh"]
+    for _ in range(6):
+        clock.advance(86400)
+        refresh = (await harness.refresh(refresh)).json()["refresh"]
+    assert claims(refresh)["exp"] == claims(tokens["refresh"])["exp"]
+    clock.advance(86400 + harness.settings.token_leeway)
+    response = await harness.refresh(refresh)
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_expired"
+
+
+async def test_reusable_policy_serves_the_docs_sample_client(harness):
+    """The docs' JPayClient never stores the rotated refresh token."""
+    creds = await harness.app_credentials(refresh_policy="reusable")
+    tokens = await harness.tokens(creds)
+    for _ in range(3):
+        response = await harness.refresh(tokens["refresh"])
+        assert response.status_code == 200
+        assert (await harness.checkouts(response.json()["access"])).status_code == 200
+    events = await harness.do(lambda c, s: list_events(s, creds.app.app_code))
+    assert [e.kind for e in events] == ["refresh_token.replayed"] * 2
+
+
+async def test_rotate_policy_logs_the_docs_sample_client_out_at_its_second_refresh(harness, clock):
+    tokens = await harness.tokens(await harness.app_credentials())
+    assert (await harness.refresh(tokens["refresh"])).status_code == 200
+    clock.advance(14 * 60)
+    assert (await harness.refresh(tokens["refresh"])).json()["code"] == "refresh_token_reused"
+
+
+async def test_policy_can_be_changed_for_an_existing_app(harness):
+    creds = await harness.app_credentials()
+    await harness.do(lambda c, s: apps.set_refresh_policy(c, s, creds.app.app_code, "reusable"))
+    await harness.sync()
+    tokens = await harness.tokens(creds)
+    assert (await harness.refresh(tokens["refresh"])).status_code == 200
+    assert (await harness.refresh(tokens["refresh"])).status_code == 200
+
+
+async def test_rotating_the_secret_without_overlap_revokes_old_tokens(harness):
+    creds = await harness.app_credentials()
+    tokens = await harness.tokens(creds)
+    new = await harness.do(lambda c, s: apps.rotate_secret(c, s, creds.app.app_code, 0))
+    await harness.sync()
+    assert (await harness.checkouts(tokens["access"])).json()["code"] == "token_revoked"
+    assert (await harness.refresh(tokens["refresh"])).json()["code"] == "token_revoked"
+    assert (await harness.token(creds)).json()["code"] == "invalid_credentials"
+    assert (await harness.checkouts((await harness.tokens(new))["access"])).status_code == 200
+
+
+async def test_rotating_with_overlap_keeps_old_secret_and_tokens_until_it_ends(harness, clock):
+    creds = await harness.app_credentials()
+    tokens = await harness.tokens(creds)
+    new = await harness.do(lambda c, s: apps.rotate_secret(c, s, creds.app.app_code, 60))
+    await harness.sync()
+    assert (await harness.checkouts(tokens["access"])).status_code == 200
+    old_secret_tokens = await harness.tokens(creds)
+    assert (await harness.tokens(new))["access"]
+    clock.advance(60)
+    for access in (tokens["access"], old_secret_tokens["access"]):
+        assert (await harness.checkouts(access)).json()["code"] == "token_revoked"
+    assert (await harness.refresh(old_secret_tokens["refresh"])).json()["code"] == "token_revoked"
+    assert (await harness.token(creds)).status_code == 401
+
+
+async def test_key_rotation_keeps_old_tokens_verifying(harness):
+    tokens = await harness.tokens(await harness.app_credentials())
+    old_kid = json.loads(base64.urlsafe_b64decode(tokens["access"].split(".")[0] + "=="))["kid"]
+    info = await harness.do(keys.rotate_key)
+    await harness.sync()
+    assert info.kid != old_kid
+    assert (await harness.checkouts(tokens["access"])).status_code == 200
+    fresh = (await harness.refresh(tokens["refresh"])).json()
+    assert (
+        json.loads(base64.urlsafe_b64decode(fresh["access"].split(".")[0] + "=="))["kid"]
+        == info.kid
+    )
+
+
+async def test_revoke_ends_the_family_and_is_always_200(harness):
+    tokens = await harness.tokens(await harness.app_credentials())
+    for token in ("not-a-token", tokens["access"], tokens["access"]):
+        response = await harness.client.post(f"{API}/auth/revoke", json={"token": token})
+        assert response.status_code == 200
+        assert response.json() == {"revoked": True}
+    await harness.sync()
+    assert (await harness.checkouts(tokens["access"])).json()["code"] == "token_revoked"
+    assert (await harness.refresh(tokens["refresh"])).json()["code"] == "token_revoked"
+
+
+async def test_revoke_with_a_refresh_token(harness):
+    tokens = await harness.tokens(await harness.app_credentials())
+    await harness.client.post(f"{API}/auth/revoke", json={"token": tokens["refresh"]})
+    assert (await harness.refresh(tokens["refresh"])).json()["code"] == "token_revoked"

@@ -1,0 +1,201 @@
+"""The `jpay-server` CLI through its real entry point: JSON keys, tables, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import pytest
+from jpay_server.cli.main import main
+
+from tests.conftest import SECRET_KEY
+
+
+@pytest.fixture
+def jpay(monkeypatch, tmp_path, database_url, capsys):
+    """Run `jpay-server ARGS`; returns (exit status, stdout, stderr)."""
+    monkeypatch.setenv("JPAY_DATABASE_URL", database_url)
+    monkeypatch.setenv("JPAY_SECRET_KEY", SECRET_KEY)
+    monkeypatch.setenv("JPAY_VAR_DIR", str(tmp_path / "var"))
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["jpay-server", *args])
+        with pytest.raises(SystemExit) as exited:
+            main()
+        out, err = capsys.readouterr()
+        return int(exited.value.code or 0), out, err
+
+    return invoke
+
+
+def as_json(result: tuple[int, str, str]) -> dict[str, Any]:
+    status, out, err = result
+    assert status == 0, err
+    data: dict[str, Any] = json.loads(out)
+    return data
+
+
+def test_merchant_lifecycle_json(jpay):
+    created = as_json(jpay("merchants", "create", "--name", "Acme", "--json"))
+    assert set(created) == {"merchant_id", "name", "status"}
+    assert created["status"] == "pending"
+    mid = str(created["merchant_id"])
+    assert as_json(jpay("merchants", "approve", mid, "--json"))["status"] == "approved"
+    assert as_json(jpay("merchants", "suspend", mid, "--json"))["status"] == "suspended"
+    assert as_json(jpay("merchants", "reinstate", mid, "--json"))["status"] == "approved"
+    listed = as_json(jpay("merchants", "list", "--json"))["merchants"]
+    assert [m["merchant_id"] for m in listed] == [created["merchant_id"]]
+
+
+def test_app_commands_json(jpay):
+    mid = str(
+        as_json(jpay("merchants", "create", "--name", "Acme", "--approved", "--json"))[
+            "merchant_id"
+        ]
+    )
+    app = as_json(
+        jpay(
+            "apps",
+            "create",
+            "--merchant",
+            mid,
+            "--product",
+            "collections",
+            "--product",
+            "payouts",
+            "--allow-ip",
+            "192.0.2.0/24",
+            "--json",
+        )
+    )
+    assert {"app_code", "app_key", "app_secret", "merchant_id", "products", "allowed_ips"} <= set(
+        app
+    )
+    assert app["products"] == ["collections", "payouts"]
+    assert app["allowed_ips"] == ["192.0.2.0/24"]
+    assert app["app_secret"].startswith("jpay_sk_")
+    code = str(app["app_code"])
+    rotated = as_json(jpay("apps", "rotate-secret", code, "--overlap", "60", "--json"))
+    assert rotated["app_key"] == app["app_key"]
+    assert rotated["app_secret"] != app["app_secret"]
+    assert as_json(jpay("apps", "deactivate", code, "--json"))["active"] is False
+    assert as_json(jpay("apps", "activate", code, "--json"))["active"] is True
+    assert as_json(jpay("apps", "set-products", code, "--product", "payouts", "--json"))[
+        "products"
+    ] == ["payouts"]
+    assert as_json(jpay("apps", "allow-ip", code, "198.51.100.7", "--json"))["allowed_ips"] == [
+        "192.0.2.0/24",
+        "198.51.100.7/32",
+    ]
+    assert as_json(jpay("apps", "disallow-ip", code, "192.0.2.0/24", "--json"))["allowed_ips"] == [
+        "198.51.100.7/32"
+    ]
+    assert (
+        as_json(jpay("apps", "set-refresh-policy", code, "reusable", "--json"))["refresh_policy"]
+        == "reusable"
+    )
+    status, shown, _ = jpay("apps", "show", code, "--json")
+    assert status == 0
+    assert app["app_secret"] not in shown
+    assert rotated["app_secret"] not in shown
+    assert [g["generation"] for g in json.loads(shown)["secrets"]] == [1, 2]
+
+
+def test_create_app_secret_is_shown_once_in_tables_with_a_warning(jpay):
+    mid = str(as_json(jpay("merchants", "create", "--name", "Acme", "--json"))["merchant_id"])
+    status, out, err = jpay("apps", "create", "--merchant", mid)
+    assert status == 0
+    assert "jpay_sk_" in out
+    assert "shown once" in err
+
+
+def test_keys_rotate_and_list(jpay):
+    assert jpay("db", "upgrade")[0] == 0  # creates the first key
+    rotated = as_json(jpay("keys", "rotate", "--json"))
+    keys = as_json(jpay("keys", "list", "--json"))["keys"]
+    assert [k["status"] for k in keys] == ["verifying", "signing"]
+    assert keys[-1]["kid"] == rotated["kid"]
+    assert all("secret" not in k for k in keys)
+
+
+def test_tables_by_default(jpay):
+    jpay("merchants", "create", "--name", "Acme")
+    status, out, _ = jpay("merchants", "list")
+    assert status == 0
+    assert "merchant_id" in out
+    assert "Acme" in out
+    assert not out.startswith("{")
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (("merchants", "approve", "99"), 1, "error: merchant 99 not found"),
+        (("apps", "allow-ip", "12345678", "10.0.0.0/8"), 1, "error: App not found"),
+        (("merchants", "create"), 2, "error: Missing option '--name'."),
+        (
+            ("merchants", "create", "--name", ""),
+            1,
+            "error: name must be 1-200 printable characters",
+        ),
+        (("apps", "create", "--merchant", "abc"), 2, "error: Invalid value for '--merchant'"),
+    ],
+)
+def test_bad_input_is_one_line_and_non_zero(jpay, args, status, message):
+    code, out, err = jpay(*args)
+    assert code == status
+    assert out == ""
+    assert err.startswith(message)
+    assert err.count("\n") == 1
+
+
+def test_bad_cidr_and_product_are_one_line(jpay):
+    mid = str(as_json(jpay("merchants", "create", "--name", "Acme", "--json"))["merchant_id"])
+    code, _, err = jpay("apps", "create", "--merchant", mid, "--allow-ip", "10.0.0.5/24")
+    assert code == 1
+    assert err == "error: 10.0.0.5/24 has host bits set; did you mean 10.0.0.0/24?\n"
+    code, _, err = jpay("apps", "create", "--merchant", mid, "--product", "wallets")
+    assert code == 1
+    assert err.startswith("error: unknown product 'wallets'")
+
+
+def test_production_refuses_default_secrets(jpay, monkeypatch):
+    monkeypatch.setenv("JPAY_ENV", "production")
+    monkeypatch.delenv("JPAY_SECRET_KEY")
+    code, _, err = jpay("merchants", "list")
+    assert code == 1
+    assert err.startswith("error: JPAY_SECRET_KEY must be set in production")
+    monkeypatch.setenv("JPAY_SECRET_KEY", "changeme-changeme-changeme-changeme-1234")
+    code, _, err = jpay("merchants", "list")
+    assert code == 1
+    assert "placeholder" in err
+
+
+def test_demo_seeds_once_and_prints_the_flow(jpay, monkeypatch):
+    first = as_json(jpay("demo", "seed", "--json"))
+    again = as_json(jpay("demo", "seed", "--json"))
+    assert first == again
+    assert first["products"] == ["collections", "payouts"]
+    status, out, _ = jpay("demo", "seed")
+    assert status == 0
+    assert first["app_secret"] in out
+    assert "curl" in out
+    assert "/auth/refresh" in out
+    assert len(as_json(jpay("merchants", "list", "--json"))["merchants"]) == 1
+    monkeypatch.setenv("JPAY_ENV", "production")
+    monkeypatch.setenv("JPAY_SECRET_KEY", "Zq4r" * 12)
+    assert jpay("demo", "seed")[2] == "error: the demo is not available in production\n"
+
+
+def test_db_current_reports_head(jpay):
+    current = as_json(jpay("db", "current", "--json"))
+    assert current["revision"] == current["head"]
+
+
+def test_serve_refuses_an_unmigrated_database(jpay, monkeypatch, tmp_path):
+    monkeypatch.setenv("JPAY_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/empty.db")
+    code, _, err = jpay("serve")
+    assert code == 1
+    assert err.endswith("run `jpay-server db upgrade`\n")
+    assert err.count("\n") == 1

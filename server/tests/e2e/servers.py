@@ -1,0 +1,113 @@
+"""Real `jpay-server` processes on loopback, for end-to-end tests over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.conftest import SECRET_KEY
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment a server or CLI process of one test deployment runs with."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JPAY_")}
+    env.update(
+        JPAY_DATABASE_URL=database_url,
+        JPAY_SECRET_KEY=SECRET_KEY,
+        JPAY_VAR_DIR=str(var_dir),
+        JPAY_RATE_LIMIT_ENABLED="false",
+        JPAY_LOG_FORMAT="json",
+    )
+    env.update(extra)
+    return env
+
+
+def cli(env: Mapping[str, str], *args: str) -> dict[str, Any]:
+    """Run `jpay-server ARGS --json` and return its JSON output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "jpay_server", *args, "--json"],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+@dataclass
+class Server:
+    """One running server process and where its output goes."""
+
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log: Path
+
+    def logs(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@contextmanager
+def serve(env: Mapping[str, str], log: Path, workers: int = 1) -> Iterator[Server]:
+    """Start `jpay-server serve` and wait until /readyz answers; stop it afterwards."""
+    port = free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jpay_server",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env=dict(env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(process, f"http://127.0.0.1:{port}", log)
+    try:
+        _wait_ready(server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_ready(server: Server, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{server.logs()}")
+        try:
+            if httpx.get(f"{server.base_url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server not ready in {timeout}s:\n{server.logs()}")

@@ -1,0 +1,120 @@
+"""An in-process server for API tests: the real app, lifespan and database, a frozen clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import httpx
+from fastapi import FastAPI
+from jpay_server.api.app import create_app
+from jpay_server.domain.merchants import Merchant
+from jpay_server.services import apps, merchants
+from jpay_server.services.apps import AppCredentials
+from jpay_server.services.context import Context
+from jpay_server.services.runtime import Runtime
+from jpay_server.settings import Settings
+from jpay_server.store.db import Database
+from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
+API = "/api/v1"
+
+
+class Harness:
+    """The app under test, with helpers to act as operator and as merchant."""
+
+    def __init__(self, app: FastAPI, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.client = self.client_from("127.0.0.1")
+
+    def client_from(self, ip: str, port: int = 50000) -> httpx.AsyncClient:
+        """A client whose requests arrive from `ip`."""
+        transport = httpx.ASGITransport(app=self.app, client=(ip, port))
+        return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+    @property
+    def runtime(self) -> Runtime:
+        rt: Runtime = self.app.state.runtime
+        return rt
+
+    @property
+    def ctx(self) -> Context:
+        return self.runtime.ctx
+
+    async def do(self, use: Callable[[Context, AsyncSession], Awaitable[T]]) -> T:
+        """Run an operator use case in its own transaction, as the CLI does."""
+        async with self.runtime.database.transaction() as session:
+            return await use(self.ctx, session)
+
+    async def sync(self) -> None:
+        """Apply logged access changes now (the background poll does it within 250 ms)."""
+        await self.runtime.access.sync()
+
+    async def merchant(self, approved: bool = True) -> Merchant:
+        return await self.do(
+            lambda c, s: merchants.create_merchant(c, s, "Test merchant", approved)
+        )
+
+    async def app_credentials(
+        self,
+        products: tuple[str, ...] = ("collections",),
+        merchant: Merchant | None = None,
+        **options: Any,
+    ) -> AppCredentials:
+        owner = merchant or await self.merchant()
+        return await self.do(
+            lambda c, s: apps.create_app(c, s, owner.id, products=products, **options)
+        )
+
+    async def token(
+        self, creds: AppCredentials, client: httpx.AsyncClient | None = None
+    ) -> httpx.Response:
+        body = {"app_key": creds.app.app_key, "app_secret": creds.app_secret}
+        return await (client or self.client).post(f"{API}/auth/app/token", json=body)
+
+    async def tokens(self, creds: AppCredentials) -> dict[str, Any]:
+        response = await self.token(creds)
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()
+        return data
+
+    async def refresh(
+        self, refresh: str, client: httpx.AsyncClient | None = None
+    ) -> httpx.Response:
+        return await (client or self.client).post(f"{API}/auth/refresh", json={"refresh": refresh})
+
+    async def checkouts(
+        self, access: str, client: httpx.AsyncClient | None = None
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {access}"}
+        return await (client or self.client).get(
+            f"{API}/payments/collections/checkouts", headers=headers
+        )
+
+
+@asynccontextmanager
+async def running(settings: Settings, clock: Callable[[], Any]) -> AsyncIterator[Harness]:
+    """Start the app (lifespan included) and stop it afterwards."""
+    app = create_app(settings, clock=clock)
+    async with app.router.lifespan_context(app):
+        harness = Harness(app, settings)
+        try:
+            yield harness
+        finally:
+            await harness.client.aclose()
+
+
+async def stop_polling(harness: Harness) -> None:
+    """Stop the background access-state sync (to count queries made by requests alone)."""
+    rt = harness.runtime
+    rt._stop.set()
+    for task in rt._tasks:
+        await task
+
+
+def unreachable_database() -> Database:
+    """A real database client whose server does not answer (nothing listens on port 1)."""
+    return Database("postgresql+asyncpg://postgres@127.0.0.1:1/jpay")

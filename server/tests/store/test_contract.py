@@ -1,0 +1,185 @@
+"""The store contract, run on SQLite and on PostgreSQL, on schemas built by the migrations."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from jpay_server.domain.apps import App, RefreshPolicy
+from jpay_server.domain.credentials import SecretRecord
+from jpay_server.domain.events import SecurityEvent, SecurityEventKind
+from jpay_server.domain.merchants import MerchantStatus
+from jpay_server.domain.refresh import Family, StoredRefresh
+from jpay_server.store import migrate
+from jpay_server.store.apps import AppRepository
+from jpay_server.store.changes import ChangeRepository
+from jpay_server.store.db import Database
+from jpay_server.store.events import SecurityEventRepository
+from jpay_server.store.merchants import MerchantRepository
+from jpay_server.store.tokens import TokenRepository
+
+pytestmark = pytest.mark.anyio
+
+NOW = datetime(2026, 11, 28, 12, 0, 0, 123456, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(any_database_url: str) -> AsyncIterator[Database]:
+    database = Database(any_database_url)
+    yield database
+    await database.dispose()
+
+
+async def seed_app(db: Database, code: int = 10_000_001) -> App:
+    async with db.transaction() as s:
+        merchant = await MerchantRepository(s).add("M", MerchantStatus.APPROVED, NOW)
+        app = App(
+            code,
+            merchant.id,
+            "A",
+            f"jpay_ak_{code}",
+            True,
+            ("collections",),
+            (),
+            RefreshPolicy.ROTATE,
+            NOW,
+        )
+        await AppRepository(s).add(app)
+        await AppRepository(s).add_secret(code, SecretRecord(1, b"d" * 32, NOW, None))
+    return app
+
+
+async def seed_token(db: Database, app: App, jti: str = "t1") -> Family:
+    family = Family("fam1", app.app_code, 1, NOW, NOW + timedelta(days=7), None)
+    async with db.transaction() as s:
+        tokens = TokenRepository(s)
+        await tokens.add_family(family)
+        await tokens.add_token(
+            StoredRefresh(
+                jti, family.id, None, "a1", "kid", NOW, NOW + timedelta(days=7), None, 0, None
+            )
+        )
+    return family
+
+
+async def test_migrations_reach_head(db: Database) -> None:
+    assert await migrate.current_revision(db) == migrate.head_revision()
+
+
+async def test_times_come_back_aware_and_exact(db: Database) -> None:
+    await seed_app(db)
+    async with db.transaction(write=False) as s:
+        merchant = (await MerchantRepository(s).all())[0]
+    assert merchant.created_at == NOW
+    assert merchant.created_at.tzinfo is not None
+
+
+async def test_access_state_joins_app_merchant_and_secrets(db: Database) -> None:
+    app = await seed_app(db)
+    async with db.transaction(write=False) as s:
+        by_code = await AppRepository(s).access(app.app_code)
+        by_key = await AppRepository(s).access_by_key(app.app_key)
+        missing = await AppRepository(s).access_by_key("nope")
+    assert by_code == by_key
+    assert missing is None
+    assert by_code is not None
+    assert by_code.merchant_status is MerchantStatus.APPROVED
+    assert [r.generation for r in by_code.secrets] == [1]
+
+
+async def test_expire_secrets_only_shortens(db: Database) -> None:
+    app = await seed_app(db)
+    later, sooner = NOW + timedelta(hours=1), NOW + timedelta(minutes=1)
+    async with db.transaction() as s:
+        repo = AppRepository(s)
+        await repo.add_secret(app.app_code, SecretRecord(2, b"e" * 32, NOW, None))
+        await repo.expire_secrets(app.app_code, 2, sooner)
+        await repo.expire_secrets(app.app_code, 2, later)
+        records = await repo.secrets(app.app_code)
+    assert [(r.generation, r.expires_at) for r in records] == [(1, sooner), (2, None)]
+
+
+async def test_only_one_concurrent_claim_wins(db: Database) -> None:
+    family = await seed_token(db, await seed_app(db))
+
+    async def claim(n: int) -> bool:
+        async with db.transaction() as s:
+            return await TokenRepository(s).claim("t1", NOW, f"succ{n}")
+
+    results = await asyncio.gather(*(claim(n) for n in range(8)))
+    assert results.count(True) == 1
+    async with db.transaction(write=False) as s:
+        stored = await TokenRepository(s).token("t1")
+        assert (await TokenRepository(s).family(family.id)) == family
+    assert stored is not None
+    assert stored.use_count == 1
+    assert stored.successor_jti == f"succ{results.index(True)}"
+
+
+async def test_revoking_a_family_happens_once(db: Database) -> None:
+    family = await seed_token(db, await seed_app(db))
+    async with db.transaction() as s:
+        assert await TokenRepository(s).revoke_family(family.id, NOW, "test")
+        assert not await TokenRepository(s).revoke_family(family.id, NOW, "test")
+        assert await TokenRepository(s).revoked_since(NOW - timedelta(seconds=1)) == [
+            (family.id, NOW)
+        ]
+
+
+async def test_change_log_is_dense_and_in_commit_order(db: Database) -> None:
+    async def record(n: int) -> int:
+        async with db.transaction() as s:
+            seq = await ChangeRepository(s).record("app", str(n), NOW)
+            await asyncio.sleep(0.01)  # hold the transaction open while others queue
+            return seq
+
+    seqs = await asyncio.gather(*(record(n) for n in range(10)))
+    assert sorted(seqs) == list(range(1, 11))
+    async with db.transaction(write=False) as s:
+        changes = await ChangeRepository(s).since(4)
+        head = await ChangeRepository(s).head()
+    assert [c.seq for c in changes] == list(range(5, 11))
+    assert head == 10
+
+
+async def test_rolled_back_change_leaves_no_gap(db: Database) -> None:
+    async def record_then_fail() -> None:
+        async with db.transaction() as s:
+            await ChangeRepository(s).record("app", "1", NOW)
+            raise RuntimeError("abort")
+
+    with pytest.raises(RuntimeError):
+        await record_then_fail()
+    async with db.transaction() as s:
+        assert await ChangeRepository(s).record("app", "2", NOW) == 1
+
+
+async def test_prune_removes_ended_families_and_their_tokens(db: Database) -> None:
+    app = await seed_app(db)
+    await seed_token(db, app)
+    async with db.transaction() as s:
+        assert await TokenRepository(s).prune(NOW) == 0
+        assert await TokenRepository(s).prune(NOW + timedelta(days=8)) == 1
+        assert await TokenRepository(s).token("t1") is None
+
+
+async def test_security_events_newest_first(db: Database) -> None:
+    app = await seed_app(db)
+    async with db.transaction() as s:
+        repo = SecurityEventRepository(s)
+        for n in range(3):
+            await repo.add(
+                SecurityEvent(
+                    SecurityEventKind.REFRESH_TOKEN_REUSED,
+                    app.app_code,
+                    app.merchant_id,
+                    "fam",
+                    "192.0.2.1",
+                    NOW,
+                    {"n": n},
+                )
+            )
+        events = await repo.recent(app.app_code, limit=2)
+    assert [e.detail["n"] for e in events] == [2, 1]
