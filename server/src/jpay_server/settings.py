@@ -113,7 +113,7 @@ def _dev_secret(var_dir: Path) -> str:
     """Outside production, a random secret kept in var/secret.key (0600), made on first use."""
     path = var_dir / DEV_SECRET_FILE
     if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
+        var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         temp = var_dir / f".{DEV_SECRET_FILE}.{os.getpid()}"
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from jpay_server.cli.common import JsonFlag, fail, settings, stdout, transact
+from jpay_server.cli.common import JsonFlag, fail, settings, transact
 from jpay_server.services.demo import demo_exists, seed_demo
 
 app = typer.Typer(help="The demo merchant and app (development and sandbox only).")
@@ -62,7 +63,8 @@ def seed(
     if as_json:
         typer.echo(json.dumps(saved))
         return
-    stdout.print(walkthrough(saved, base_url.rstrip("/")), markup=False, highlight=False)
+    # Plain text, never wrapped: the commands must survive copy and paste.
+    sys.stdout.write(walkthrough(saved, base_url.rstrip("/")))
 
 
 def walkthrough(demo: dict[str, Any], base: str) -> str:
