@@ -76,3 +76,16 @@ async def test_redis_limiter_fails_open_when_redis_is_down():
         assert (await limiter.hit("k", Rate(1, 60.0))).allowed
     finally:
         await limiter.close()
+
+
+async def test_two_processes_share_limits_through_redis(make_settings, database_url, clock):
+    ip = f"198.18.{secrets.randbelow(250)}.{secrets.randbelow(250)}"  # unique per run
+    settings = make_settings(
+        database_url=database_url,
+        redis_url="redis://127.0.0.1:6379/0",
+        rate_limit_token_per_ip="3/minute",
+    )
+    async with running(settings, clock) as first, running(settings, clock) as second:
+        clients = [first.client_from(ip), second.client_from(ip)] * 2
+        statuses = [(await c.post(f"{API}/auth/app/token", json=BAD)).status_code for c in clients]
+        assert statuses == [401, 401, 401, 429]

@@ -229,3 +229,24 @@ async def test_revoke_with_a_refresh_token(harness):
     tokens = await harness.tokens(await harness.app_credentials())
     await harness.client.post(f"{API}/auth/revoke", json={"token": tokens["refresh"]})
     assert (await harness.refresh(tokens["refresh"])).json()["code"] == "token_revoked"
+
+
+async def test_housekeeping_forgets_ended_families_and_old_changes(harness, clock):
+    from jpay_server.services.maintenance import housekeep
+    from jpay_server.store.changes import ChangeRepository
+
+    creds = await harness.app_credentials()
+    tokens = await harness.tokens(creds)
+    await harness.do(lambda c, s: apps.set_active(c, s, creds.app.app_code, True))
+    await harness.do(lambda c, s: apps.set_products(c, s, creds.app.app_code, ["payouts"]))
+    assert (await harness.do(housekeep)).families == 0
+    clock.advance(8 * 86400 + 1)
+    assert (await harness.do(housekeep)).families == 1
+    jti = str(claims(tokens["refresh"])["jti"])
+    assert await harness.do(lambda c, s: TokenRepository(s).token(jti)) is None
+    assert await harness.do(lambda c, s: ChangeRepository(s).since(0)) == []
+    # A process that missed pruned changes reloads everything rather than miss one.
+    await harness.do(lambda c, s: apps.set_products(c, s, creds.app.app_code, ["collections"]))
+    harness.runtime.access._seq = 0
+    await harness.sync()
+    assert harness.runtime.access._seq == await harness.do(lambda c, s: ChangeRepository(s).head())

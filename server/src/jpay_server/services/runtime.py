@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from jpay_server.clock import Clock, system_clock
+from jpay_server.services import maintenance
 from jpay_server.services.access import AccessState
 from jpay_server.services.context import Context, TokenBytes
 from jpay_server.services.keys import ensure_signing_key
@@ -64,6 +65,7 @@ async def start_runtime(
         raise
     runtime = Runtime(ctx, database, access, _limiter(settings))
     runtime._tasks.append(asyncio.create_task(access.run(runtime._stop)))
+    runtime._tasks.append(asyncio.create_task(maintenance.run(ctx, database, runtime._stop)))
     return runtime
 
 

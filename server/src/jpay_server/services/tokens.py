@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -303,8 +303,3 @@ async def family_of(ctx: Context, state: AccessState, token: str) -> str | None:
         except AuthenticationFailed:
             continue
     return None
-
-
-async def prune(ctx: Context, session: AsyncSession) -> int:
-    """Delete refresh families that ended more than a day ago, with their tokens."""
-    return await TokenRepository(session).prune(ctx.clock() - timedelta(days=1))
