@@ -101,3 +101,15 @@ async def harness(
     settings = make_settings(database_url=database_url, rate_limit_enabled=False)
     async with running(settings, clock) as h:
         yield h
+
+
+@pytest.fixture
+async def any_harness(
+    make_settings: Callable[..., Settings], any_database_url: str, clock: FrozenClock
+) -> AsyncIterator[Any]:
+    """The app on a fresh database of each backend in turn."""
+    from tests.harness import running
+
+    settings = make_settings(database_url=any_database_url, rate_limit_enabled=False)
+    async with running(settings, clock) as h:
+        yield h

@@ -114,7 +114,7 @@ def test_keys_rotate_and_list(jpay):
     assert jpay("db", "upgrade")[0] == 0  # creates the first key
     rotated = as_json(jpay("keys", "rotate", "--json"))
     keys = as_json(jpay("keys", "list", "--json"))["keys"]
-    assert [k["status"] for k in keys] == ["verifying", "signing"]
+    assert [k["status"] for k in keys] == ["signing", "pending"]  # activates after a delay
     assert keys[-1]["kid"] == rotated["kid"]
     assert all("secret" not in k for k in keys)
 

@@ -124,7 +124,7 @@ def test_older_key_verifies_and_newest_signs() -> None:
     old = SigningKey("old", b"o" * 32, datetime(2025, 1, 1, tzinfo=UTC))
     token = codec(0, old).encode_access(access())
     ring = codec(0, old, KEY)
-    assert ring.keyring.signing.kid == "k1"
+    assert ring.keyring.signing_at(datetime(2026, 6, 1, tzinfo=UTC)).kid == "k1"
     assert ring.decode_access(token, T0).jti == access().jti
 
 

@@ -28,7 +28,7 @@ async def victim(harness):
     """An app with live tokens, and the server's signing key."""
     creds = await harness.app_credentials()
     tokens = await harness.tokens(creds)
-    key = harness.runtime.access.codec.keyring.signing
+    key = harness.runtime.access.codec.keyring.signing_at(harness.ctx.clock())
     return creds, tokens, key
 
 
