@@ -6,8 +6,8 @@ import re
 import time
 
 import pytest
-from jpay_server.services import apps, merchants
 
+from jpay_server.services import apps, merchants
 from tests.harness import running, stop_polling, unreachable_database
 
 pytestmark = pytest.mark.anyio

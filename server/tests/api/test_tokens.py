@@ -7,10 +7,10 @@ import base64
 import json
 
 import pytest
+
 from jpay_server.services import apps, keys
 from jpay_server.services.events import list_events
 from jpay_server.store.tokens import TokenRepository
-
 from tests.harness import API, running, stop_polling
 
 pytestmark = pytest.mark.anyio

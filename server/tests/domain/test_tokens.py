@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from jpay_server.domain.keys import Keyring, SigningKey
 from jpay_server.domain.tokens import AccessClaims, RefreshClaims, TokenCodec
 from jpay_server.errors import AuthenticationFailed

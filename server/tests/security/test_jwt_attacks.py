@@ -13,9 +13,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
 from jpay_server.domain import credentials
 from jpay_server.services import apps, merchants
-
 from tests.harness import API, running
 from tests.security.forge import b64, forge, parts
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from jpay_server.domain.apps import App, RefreshPolicy
 from jpay_server.domain.credentials import SecretRecord
 from jpay_server.domain.events import SecurityEvent, SecurityEventKind

@@ -84,6 +84,7 @@ class AppRepository:
         row.refresh_policy = app.refresh_policy
         row.webhook_url = app.webhook_url
         row.updated_at = now
+        await self.session.flush()  # autoflush is off: later reads must see this
 
     async def all(self, merchant_id: int | None = None) -> list[App]:
         """Apps, optionally of one merchant, oldest first."""

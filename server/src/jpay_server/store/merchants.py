@@ -48,6 +48,7 @@ class MerchantRepository:
         row.status = merchant.status
         row.approved_at = merchant.approved_at
         row.updated_at = now
+        await self.session.flush()  # autoflush is off: later reads must see this
 
     async def all(self) -> list[Merchant]:
         """Every merchant, oldest first."""

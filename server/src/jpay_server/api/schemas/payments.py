@@ -11,7 +11,7 @@ from jpay_server.api.schemas.common import WireModel
 Category = Literal["ecommerce", "gaming", "adult_content", "forex", "other"]
 Status = Literal["pending", "processing", "completed", "failed"]
 AMOUNT = Field(
-    pattern=r"^[0-9]+\.[0-9]{2}$",
+    pattern=r"^[1-9][0-9]{0,5}\.[0-9]{2}$",  # exactly 1.00 to 999999.99
     description="KES, a string with exactly two decimals, 1.00 to 999999.99.",
     examples=["1000.00"],
 )
