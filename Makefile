@@ -9,7 +9,7 @@ PORT ?= 8000
 export UV_COMPILE_BYTECODE := 1
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
-.PHONY: help serve test check env clean
+.PHONY: help serve test check env bench clean
 
 help:  ## Show the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ check: env  ## Lint, format check and type check
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy
+
+bench: env  ## Load benchmarks against the bare baseline (see bench/README.md); DB=postgres for PG+Redis
+	$(UV) run python -m bench --db $(or $(DB),sqlite)
 
 clean:  ## Remove the environment, local data and caches
 	rm -rf .venv .tools var .pytest_cache .mypy_cache .ruff_cache

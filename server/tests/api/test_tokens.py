@@ -10,7 +10,7 @@ import pytest
 
 from jpay_server.services import apps, keys
 from jpay_server.services.events import list_events
-from jpay_server.store.tokens import TokenRepository
+from jpay_server.store.tokens import use_of
 from tests.harness import API, running, stop_polling
 
 pytestmark = pytest.mark.anyio
@@ -129,8 +129,10 @@ async def test_concurrent_refreshes_make_exactly_one_successor(harness):
     assert {r.status_code for r in responses} == {200}
     assert len({json.dumps(r.json(), sort_keys=True) for r in responses}) == 1
     jti = str(claims(tokens["refresh"])["jti"])
-    successors = await harness.do(lambda c, s: TokenRepository(s).successors(jti))
-    assert len(successors) == 1
+    winner = await harness.runtime.database.read(lambda c: use_of(c, jti))
+    assert winner is not None
+    assert winner.successor is not None
+    assert winner.successor.jti == claims(responses[0].json()["refresh"])["jti"]
 
 
 async def test_family_has_an_absolute_end(harness, clock):
@@ -294,19 +296,19 @@ async def test_revoke_with_a_refresh_token(harness):
     assert (await harness.refresh(tokens["refresh"])).json()["code"] == "token_revoked"
 
 
-async def test_housekeeping_forgets_ended_families_and_old_changes(harness, clock):
+async def test_housekeeping_forgets_spent_refresh_state_and_old_changes(harness, clock):
     from jpay_server.services.maintenance import housekeep
     from jpay_server.store.changes import ChangeRepository
 
     creds = await harness.app_credentials()
     tokens = await harness.tokens(creds)
-    await harness.do(lambda c, s: apps.set_active(c, s, creds.app.app_code, True))
+    assert (await harness.refresh(tokens["refresh"])).status_code == 200  # one use remembered
     await harness.do(lambda c, s: apps.set_products(c, s, creds.app.app_code, ["payouts"]))
-    assert (await harness.do(housekeep)).families == 0
-    clock.advance(8 * 86400 + 1)
-    assert (await harness.do(housekeep)).families == 1
+    assert (await harness.do(housekeep)).refresh_uses == 0
+    clock.advance(8 * 86400 + 1)  # past the family's end and the retention day
+    assert (await harness.do(housekeep)).refresh_uses == 1
     jti = str(claims(tokens["refresh"])["jti"])
-    assert await harness.do(lambda c, s: TokenRepository(s).token(jti)) is None
+    assert await harness.runtime.database.read(lambda c: use_of(c, jti)) is None
     assert await harness.do(lambda c, s: ChangeRepository(s).since(0)) == []
     # A process that missed pruned changes reloads everything rather than miss one.
     await harness.do(lambda c, s: apps.set_products(c, s, creds.app.app_code, ["collections"]))

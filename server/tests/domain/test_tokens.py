@@ -46,6 +46,7 @@ def refresh(**changes: object) -> RefreshClaims:
         jti="r" * 32,
         issued_at=T0,
         expires_at=T0 + 604800,
+        family_end=T0 + 604800,
     )
     values.update(changes)
     return RefreshClaims(**values)  # type: ignore[arg-type]
@@ -150,3 +151,9 @@ def test_segments_of_random_bytes_are_refused(header: bytes, payload: bytes) -> 
 
     with pytest.raises(AuthenticationFailed):
         codec().decode_refresh(f"{b64(header)}.{b64(payload)}.{b64(b'sig')}", T0)
+
+
+def test_a_refresh_token_may_not_outlive_its_family() -> None:
+    token = codec().encode_refresh(refresh(family_end=T0 + 100))
+    with pytest.raises(AuthenticationFailed):
+        codec().decode_refresh(token, T0)

@@ -12,14 +12,13 @@ from jpay_server.domain.apps import App, RefreshPolicy
 from jpay_server.domain.credentials import SecretRecord
 from jpay_server.domain.events import SecurityEvent, SecurityEventKind
 from jpay_server.domain.merchants import MerchantStatus
-from jpay_server.domain.refresh import Family, StoredRefresh
-from jpay_server.store import migrate
+from jpay_server.domain.refresh import RefreshUse, Successor
+from jpay_server.store import migrate, tokens
 from jpay_server.store.apps import AppRepository
 from jpay_server.store.changes import ChangeRepository
 from jpay_server.store.db import Database
 from jpay_server.store.events import SecurityEventRepository
 from jpay_server.store.merchants import MerchantRepository
-from jpay_server.store.tokens import TokenRepository
 
 pytestmark = pytest.mark.anyio
 
@@ -50,19 +49,6 @@ async def seed_app(db: Database, code: int = 10_000_001) -> App:
         await AppRepository(s).add(app)
         await AppRepository(s).add_secret(code, SecretRecord(1, b"d" * 32, NOW, None))
     return app
-
-
-async def seed_token(db: Database, app: App, jti: str = "t1") -> Family:
-    family = Family("fam1", app.app_code, 1, NOW, NOW + timedelta(days=7), None)
-    async with db.transaction() as s:
-        tokens = TokenRepository(s)
-        await tokens.add_family(family)
-        await tokens.add_token(
-            StoredRefresh(
-                jti, family.id, None, "a1", "kid", NOW, NOW + timedelta(days=7), None, 0, None
-            )
-        )
-    return family
 
 
 async def test_migrations_reach_head(db: Database) -> None:
@@ -102,31 +88,80 @@ async def test_expire_secrets_only_shortens(db: Database) -> None:
     assert [(r.generation, r.expires_at) for r in records] == [(1, sooner), (2, None)]
 
 
-async def test_only_one_concurrent_claim_wins(db: Database) -> None:
-    family = await seed_token(db, await seed_app(db))
+def use(jti: str, family: str = "fam1", successor: str = "succ") -> RefreshUse:
+    return RefreshUse(
+        jti, family, 10_000_001, NOW, 1, Successor(successor, f"a-{successor}", NOW, "kid")
+    )
 
-    async def claim(n: int) -> bool:
-        async with db.transaction() as s:
-            return await TokenRepository(s).claim("t1", NOW, f"succ{n}")
 
-    results = await asyncio.gather(*(claim(n) for n in range(8)))
+async def test_only_one_concurrent_first_use_wins(db: Database) -> None:
+    async def first_use(n: int) -> bool:
+        return await db.write(lambda c: tokens.record_first_use(c, use("t1", successor=f"s{n}")))
+
+    results = await asyncio.gather(*(first_use(n) for n in range(8)))
     assert results.count(True) == 1
-    async with db.transaction(write=False) as s:
-        stored = await TokenRepository(s).token("t1")
-        assert (await TokenRepository(s).family(family.id)) == family
+    winner = await db.read(lambda c: tokens.use_of(c, "t1"))
+    assert winner is not None
+    assert winner.successor is not None
+    assert winner.successor.jti == f"s{results.index(True)}"
+    assert winner.used_at == NOW
+    assert winner.successor.issued_at == NOW
+
+
+async def test_a_revoked_family_takes_no_more_uses(db: Database) -> None:
+    assert await db.write(lambda c: tokens.revoke_family(c, "fam1", 1, NOW, "test"))
+    assert not await db.write(lambda c: tokens.revoke_family(c, "fam1", 1, NOW, "test"))
+    assert not await db.write(lambda c: tokens.record_first_use(c, use("t1")))
+    assert await db.write(lambda c: tokens.count_use(c, use("t2"))) is None
+    assert await db.read(lambda c: tokens.is_revoked(c, "fam1"))
+    assert await db.read(lambda c: tokens.revoked_since(c, NOW - timedelta(seconds=1))) == [
+        ("fam1", NOW)
+    ]
+
+
+async def test_reusable_tokens_count_their_uses(db: Database) -> None:
+    counts = [await db.write(lambda c: tokens.count_use(c, use("t1"))) for _ in range(3)]
+    assert counts == [1, 2, 3]
+
+
+async def test_prune_forgets_old_uses_and_revocations(db: Database) -> None:
+    await db.write(lambda c: tokens.record_first_use(c, use("t1")))
+    await db.write(lambda c: tokens.revoke_family(c, "fam2", 1, NOW, "test"))
+    assert await db.write(lambda c: tokens.prune(c, NOW)) == 0
+    assert await db.write(lambda c: tokens.prune(c, NOW + timedelta(seconds=1))) == 1
+    assert await db.read(lambda c: tokens.use_of(c, "t1")) is None
+    assert not await db.read(lambda c: tokens.is_revoked(c, "fam2"))
+
+
+async def test_a_write_waits_for_a_conflicting_writer(db: Database) -> None:
+    """Database.write waits out a writer holding what it needs, without blocking the loop."""
+    order: list[str] = []
+    locked = asyncio.Event()
+
+    async def hold() -> None:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(lambda c: tokens.record_first_use(c, use("t9", successor="first")))
+            locked.set()
+            await asyncio.sleep(0.3)
+            order.append("holder commits")
+
+    async def write() -> None:
+        await locked.wait()
+        second = use("t9", successor="second")
+        won = await db.write(lambda c: tokens.record_first_use(c, second))
+        order.append(f"write done, won={won}")
+
+    async def ticker() -> None:
+        await locked.wait()
+        await asyncio.sleep(0.1)
+        order.append("loop still runs")
+
+    await asyncio.gather(hold(), write(), ticker())
+    assert order == ["loop still runs", "holder commits", "write done, won=False"]
+    stored = await db.read(lambda c: tokens.use_of(c, "t9"))
     assert stored is not None
-    assert stored.use_count == 1
-    assert stored.successor_jti == f"succ{results.index(True)}"
-
-
-async def test_revoking_a_family_happens_once(db: Database) -> None:
-    family = await seed_token(db, await seed_app(db))
-    async with db.transaction() as s:
-        assert await TokenRepository(s).revoke_family(family.id, NOW, "test")
-        assert not await TokenRepository(s).revoke_family(family.id, NOW, "test")
-        assert await TokenRepository(s).revoked_since(NOW - timedelta(seconds=1)) == [
-            (family.id, NOW)
-        ]
+    assert stored.successor is not None
+    assert stored.successor.jti == "first"
 
 
 async def test_change_log_is_dense(db: Database) -> None:
@@ -198,15 +233,6 @@ async def test_rolled_back_change_leaves_no_gap(db: Database) -> None:
         await record_then_fail()
     async with db.transaction() as s:
         assert await ChangeRepository(s).record("app", "2", NOW) == 1
-
-
-async def test_prune_removes_ended_families_and_their_tokens(db: Database) -> None:
-    app = await seed_app(db)
-    await seed_token(db, app)
-    async with db.transaction() as s:
-        assert await TokenRepository(s).prune(NOW) == 0
-        assert await TokenRepository(s).prune(NOW + timedelta(days=8)) == 1
-        assert await TokenRepository(s).token("t1") is None
 
 
 async def test_security_events_newest_first(db: Database) -> None:

@@ -39,6 +39,7 @@ class AppAccess:
     allowlist: Allowlist
     secrets: tuple[SecretRecord, ...]
     refresh_policy: RefreshPolicy
+    webhook_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,28 +36,27 @@ def classify_used(used_at: datetime, successor_used: bool, now: datetime, grace:
 
 
 @dataclass(frozen=True, slots=True)
-class Family:
-    """The chain of refresh tokens started by one successful /auth/app/token."""
+class Successor:
+    """The pair a rotation handed out, by ids: re-encoding it gives the same tokens."""
 
-    id: str
-    app_code: int
-    epoch: int
-    started_at: datetime
-    ends_at: datetime
-    revoked_at: datetime | None
+    jti: str
+    access_jti: str
+    issued_at: datetime
+    kid: str
 
 
 @dataclass(frozen=True, slots=True)
-class StoredRefresh:
-    """A refresh token as the server remembers it: by id, never by its text."""
+class RefreshUse:
+    """A refresh token that has been presented: by id, never by its text.
+
+    Unused refresh tokens are not stored at all: everything about them (app, family, epoch,
+    the family's absolute end) is in their signed claims. What must be remembered is which
+    ones were used, what replaced them (for the grace window), and which families are revoked.
+    """
 
     jti: str
     family_id: str
-    parent_jti: str | None
-    access_jti: str
-    kid: str
-    issued_at: datetime
-    expires_at: datetime
-    used_at: datetime | None
+    app_code: int
+    used_at: datetime
     use_count: int
-    successor_jti: str | None
+    successor: Successor | None

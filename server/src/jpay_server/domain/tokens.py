@@ -7,6 +7,7 @@ testable without sleeping and the hot path does only the checks a pinned HS256 t
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,7 +45,7 @@ class AccessClaims:
 
 @dataclass(frozen=True, slots=True)
 class RefreshClaims:
-    """What a refresh token says."""
+    """What a refresh token says; `family_end` is its family's absolute end (claim `fex`)."""
 
     app_code: int
     merchant_id: int
@@ -53,6 +54,7 @@ class RefreshClaims:
     jti: str
     issued_at: int
     expires_at: int
+    family_end: int
 
 
 class TokenCodec:
@@ -104,6 +106,7 @@ class TokenCodec:
             "exp": claims.expires_at,
             "jti": claims.jti,
             "fam": claims.family,
+            "fex": claims.family_end,
             "ep": claims.epoch,
         }
         return self._sign(payload, REFRESH_TYP, key)
@@ -137,6 +140,9 @@ class TokenCodec:
         if p.get("refresh") is not True:
             raise token_invalid()
         self._check_common(p, "refresh", REFRESH_AUDIENCE, now)
+        family_end = _int(p, "fex")
+        if family_end < _int(p, "exp"):
+            raise token_invalid()
         return RefreshClaims(
             app_code=_int(p, "app_code"),
             merchant_id=_int(p, "user_id"),
@@ -145,6 +151,7 @@ class TokenCodec:
             jti=_id(p, "jti"),
             issued_at=_int(p, "iat"),
             expires_at=_int(p, "exp"),
+            family_end=family_end,
         )
 
     def _verify(self, token: str, typ: str) -> dict[str, Any]:
@@ -161,8 +168,12 @@ class TokenCodec:
             key = self.keyring.verifier(header.get("kid"))
             if key is None:
                 raise token_invalid()
-            raw = _JWS.decode_complete(token, key, algorithms=[ALGORITHM])["payload"]
-            payload = json.loads(raw, object_pairs_hook=_unique_keys)
+            verified = _JWS.decode_complete(token, key, algorithms=[ALGORITHM])
+            # One token, one spelling: the signature's last character has two padding bits,
+            # and a variant spelling of the same bytes is refused (RFC 8725 §2.6).
+            if _b64url(verified["signature"]) != token.rsplit(".", 1)[1]:
+                raise token_invalid()
+            payload = json.loads(verified["payload"], object_pairs_hook=_unique_keys)
         except (jwt.PyJWTError, ValueError, TypeError, UnicodeError, RecursionError):
             raise token_invalid() from None
         if not isinstance(payload, dict):
@@ -180,6 +191,10 @@ class TokenCodec:
             raise token_invalid()
         if now >= expires + self.leeway:
             raise token_expired()
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -14,8 +14,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
 
 from jpay_server.domain.access import (
     AppAccess,
@@ -30,13 +32,14 @@ from jpay_server.domain.tokens import TokenCodec
 from jpay_server.errors import ServiceUnavailable, token_invalid
 from jpay_server.services.context import Context
 from jpay_server.services.keys import load_keyring
-from jpay_server.store.apps import AppRepository
-from jpay_server.store.changes import Change, ChangeRepository
+from jpay_server.store.apps import app_access
+from jpay_server.store.changes import Change, change_head, changes_since
 from jpay_server.store.db import Database
-from jpay_server.store.tokens import TokenRepository
+from jpay_server.store.tokens import revoked_since
 
 log = logging.getLogger(__name__)
 APP_STATE_TTL = 60.0  # seconds an app's cached state is trusted without a change-log entry
+SECRET_TOUCH_INTERVAL = 60.0  # secrets' last_used_at is kept to the minute, not per login
 
 
 class AccessState:
@@ -52,6 +55,7 @@ class AccessState:
         self._seq = 0
         self._generation = 0  # bumped on every applied change: guards lazy loads
         self._synced_at = 0.0
+        self._touched: dict[tuple[int, int], float] = {}
 
     @property
     def _revocation_horizon(self) -> timedelta:
@@ -65,11 +69,13 @@ class AccessState:
         await self._reload()
 
     async def _reload(self) -> None:
-        now = self.ctx.clock()
+        since = self.ctx.clock() - self._revocation_horizon
+        # The position first: a change logged after it is applied by the next sync.
+        seq, revoked = await self.database.read(
+            lambda conn: (change_head(conn), revoked_since(conn, since))
+        )
         async with self.database.transaction(write=False) as session:
-            seq = await ChangeRepository(session).head()
             keyring = await load_keyring(self.ctx, session)
-            revoked = await TokenRepository(session).revoked_since(now - self._revocation_horizon)
         self.codec = self._codec(keyring)
         self._apps.clear()
         self._codes_by_key.clear()
@@ -80,10 +86,10 @@ class AccessState:
 
     async def sync(self) -> None:
         """Apply every change logged since the last sync."""
-        async with self.database.transaction(write=False) as session:
-            changes = ChangeRepository(session)
-            head = await changes.head()
-            found = await changes.since(self._seq) if head > self._seq else []
+        seq = self._seq
+        head, found = await self.database.read(
+            lambda conn: (change_head(conn), changes_since(conn, seq))
+        )
         # The log is dense: anything but seq+1, seq+2, ... means rows were pruned past us.
         if head > self._seq and (
             not found or [c.seq for c in found] != list(range(self._seq + 1, found[-1].seq + 1))
@@ -131,6 +137,15 @@ class AccessState:
         for fam in [f for f, until in self._revoked.items() if until <= now]:
             del self._revoked[fam]
 
+    def touch_due(self, app_code: int, generation: int) -> bool:
+        """True at most once a minute per secret: when to update its `last_used_at`."""
+        now = time.monotonic()
+        last = self._touched.get((app_code, generation))
+        if last is not None and now - last < SECRET_TOUCH_INTERVAL:
+            return False
+        self._touched[(app_code, generation)] = now
+        return True
+
     def family_revoked(self, family: str) -> bool:
         """True if the family was revoked recently enough for its access tokens to live."""
         return family in self._revoked
@@ -158,21 +173,18 @@ class AccessState:
         cached = self._cached(app_code)
         if cached is not None:
             return cached
-        return await self._load(lambda repo: repo.access(app_code))
+        return await self._load(lambda conn: app_access(conn, app_code=app_code))
 
     async def app_by_key(self, app_key: str) -> AppAccess | None:
         """The app's access state by app_key."""
         cached = self._cached(self._codes_by_key.get(app_key))
         if cached is not None:
             return cached
-        return await self._load(lambda repo: repo.access_by_key(app_key))
+        return await self._load(lambda conn: app_access(conn, app_key=app_key))
 
-    async def _load(
-        self, query: Callable[[AppRepository], Awaitable[AppAccess | None]]
-    ) -> AppAccess | None:
+    async def _load(self, query: Callable[[Connection], AppAccess | None]) -> AppAccess | None:
         generation = self._generation
-        async with self.database.transaction(write=False) as session:
-            access: AppAccess | None = await query(AppRepository(session))
+        access = await self.database.read(query)
         # A change applied while we were reading may be newer than what we read: then use
         # the value for this request only, and let the next request load again.
         if access is not None and generation == self._generation:

@@ -15,13 +15,13 @@ from jpay_server.store.changes import ChangeRepository
 from jpay_server.store.db import Database
 from jpay_server.store.idempotency import TTL as IDEMPOTENCY_TTL
 from jpay_server.store.idempotency import IdempotencyRepository
-from jpay_server.store.tokens import TokenRepository
+from jpay_server.store.tokens import prune as prune_tokens
 from jpay_server.store.webhooks import WebhookRepository
 
 log = logging.getLogger(__name__)
 # A process more than this far behind the change log reloads all its state instead.
 CHANGE_LOG_RETENTION = timedelta(hours=1)
-# Families are kept a day past their end, for operators looking into an incident.
+# Refresh state is kept a day past its family's end, for operators looking into an incident.
 FAMILY_RETENTION = timedelta(days=1)
 # Settled webhook events (and their attempts) stay visible to operators this long.
 EVENT_RETENTION = timedelta(days=30)
@@ -32,17 +32,19 @@ INTERVAL_SECONDS = 600.0
 class Pruned:
     """What one housekeeping pass removed."""
 
-    families: int
+    refresh_uses: int
 
 
 async def housekeep(ctx: Context, session: AsyncSession) -> Pruned:
-    """Delete ended refresh families, old change-log rows, keys and settled webhook events."""
+    """Forget spent refresh state, old change-log rows, idempotency keys, settled webhooks."""
     now = ctx.clock()
-    families = await TokenRepository(session).prune(now - FAMILY_RETENTION)
+    # A use or a revocation matters while any token of its family may be alive.
+    horizon = now - timedelta(seconds=ctx.settings.refresh_token_lifetime) - FAMILY_RETENTION
+    uses = await session.run_sync(lambda s: prune_tokens(s.connection(), horizon))
     await ChangeRepository(session).prune(now - CHANGE_LOG_RETENTION)
     await IdempotencyRepository(session).prune(now - IDEMPOTENCY_TTL)
     await WebhookRepository(session).prune(now - EVENT_RETENTION)
-    return Pruned(families)
+    return Pruned(uses)
 
 
 async def run(ctx: Context, database: Database, stop: asyncio.Event) -> None:
@@ -55,6 +57,6 @@ async def run(ctx: Context, database: Database, stop: asyncio.Event) -> None:
         try:
             async with database.transaction() as session:
                 pruned = await housekeep(ctx, session)
-            log.info("housekeeping done", extra={"pruned_families": pruned.families})
+            log.info("housekeeping done", extra={"pruned_refresh_uses": pruned.refresh_uses})
         except Exception as exc:  # retried next interval
             log.warning("housekeeping failed: %s", type(exc).__name__)

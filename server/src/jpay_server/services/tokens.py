@@ -1,11 +1,17 @@
-"""Token use cases: issue a pair for app credentials, refresh (rotate) it, revoke a family."""
+"""Token use cases: issue a pair for app credentials, refresh (rotate) it, revoke a family.
+
+Logging in writes nothing: a refresh token carries its family, epoch and the family's
+absolute end in signed claims. The database remembers only what must outlive a token's
+text: which refresh tokens were used (and what replaced them) and which families are revoked.
+So a login is CPU only, and a refresh is one conditional INSERT.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection
 
 from jpay_server.domain.access import AppAccess, check_caller, check_live_token
 from jpay_server.domain.allowlists import IPAddress
@@ -13,9 +19,9 @@ from jpay_server.domain.apps import RefreshPolicy
 from jpay_server.domain.credentials import match_secret
 from jpay_server.domain.events import SecurityEvent, SecurityEventKind
 from jpay_server.domain.refresh import (
-    Family,
     LostRace,
-    StoredRefresh,
+    RefreshUse,
+    Successor,
     classify_used,
     expiry,
     family_end,
@@ -30,11 +36,11 @@ from jpay_server.errors import (
 )
 from jpay_server.services.access import AccessState
 from jpay_server.services.context import Context, new_id
-from jpay_server.services.webhooks import emit_security_event
-from jpay_server.store.apps import AppRepository
-from jpay_server.store.changes import ChangeRepository
-from jpay_server.store.events import SecurityEventRepository
-from jpay_server.store.tokens import TokenRepository
+from jpay_server.services.webhooks import security_event
+from jpay_server.store import tokens as store
+from jpay_server.store.changes import record_change
+from jpay_server.store.events import add_security_event
+from jpay_server.store.webhooks import add_event
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,66 +72,9 @@ class Reused:
     family_id: str
 
 
-def _seconds(moment: datetime) -> datetime:
-    # Token times are whole seconds (RFC 7519 NumericDate), so a stored record re-encodes
-    # to exactly the token first handed out.
-    return moment.replace(microsecond=0)
-
-
-def _new_record(
-    ctx: Context, codec: TokenCodec, family: Family, parent: str | None, now: datetime
-) -> StoredRefresh:
-    issued = _seconds(now)
-    return StoredRefresh(
-        jti=new_id(ctx.rand),
-        family_id=family.id,
-        parent_jti=parent,
-        access_jti=new_id(ctx.rand),
-        kid=codec.keyring.signing_at(issued).kid,
-        issued_at=issued,
-        expires_at=expiry(issued, ctx.settings.refresh_token_lifetime, family.ends_at),
-        used_at=None,
-        use_count=0,
-        successor_jti=None,
-    )
-
-
-def _encode(
-    ctx: Context, codec: TokenCodec, access: AppAccess, family: Family, record: StoredRefresh
-) -> TokenPair:
-    """Encode the pair a stored record stands for; the same record always gives the same pair."""
-    key = codec.keyring.key(record.kid)
-    issued = int(record.issued_at.timestamp())
-    access_exp = expiry(record.issued_at, ctx.settings.access_token_lifetime, family.ends_at)
-    access_claims = AccessClaims(
-        app_code=access.app_code,
-        merchant_id=access.merchant_id,
-        products=tuple(sorted(access.products)),
-        family=family.id,
-        epoch=family.epoch,
-        jti=record.access_jti,
-        issued_at=issued,
-        expires_at=int(access_exp.timestamp()),
-    )
-    refresh_claims = RefreshClaims(
-        app_code=access.app_code,
-        merchant_id=access.merchant_id,
-        family=family.id,
-        epoch=family.epoch,
-        jti=record.jti,
-        issued_at=issued,
-        expires_at=int(record.expires_at.timestamp()),
-    )
-    return TokenPair(
-        access=codec.encode_access(access_claims, key),
-        refresh=codec.encode_refresh(refresh_claims, key),
-        expires_in=int((access_exp - record.issued_at).total_seconds()),
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Login:
-    """App credentials that checked out: ready to start a refresh family."""
+    """App credentials that checked out: ready for a new family."""
 
     access: AppAccess
     epoch: int
@@ -134,17 +83,68 @@ class Login:
 
 @dataclass(frozen=True, slots=True)
 class RefreshRequest:
-    """A refresh token that checked out: ready to be rotated."""
+    """A refresh token that checked out (signature, claims, live app state)."""
 
     access: AppAccess
     claims: RefreshClaims
     codec: TokenCodec
 
 
-# Each token use case has two halves: checks that need no transaction (signature, cached
-# access state, credentials, allowlist), then the writes. Callers open the unit of work only
-# for the second half, so a write transaction (and SQLite's single write lock) is held for
-# the writes alone.
+@dataclass(frozen=True, slots=True)
+class Family:
+    """What a pair needs to know about its family: id, epoch, absolute end."""
+
+    id: str
+    epoch: int
+    ends_at: datetime
+
+
+def _seconds(moment: datetime) -> datetime:
+    # Token times are whole seconds (RFC 7519 NumericDate), so a remembered successor
+    # re-encodes to exactly the tokens first handed out.
+    return moment.replace(microsecond=0)
+
+
+def _successor(ctx: Context, codec: TokenCodec, now: datetime) -> Successor:
+    issued = _seconds(now)
+    return Successor(
+        new_id(ctx.rand), new_id(ctx.rand), issued, codec.keyring.signing_at(issued).kid
+    )
+
+
+def _encode(
+    ctx: Context, codec: TokenCodec, access: AppAccess, family: Family, pair: Successor
+) -> TokenPair:
+    """The tokens a successor stands for; the same successor always gives the same tokens."""
+    key = codec.keyring.key(pair.kid)
+    issued = int(pair.issued_at.timestamp())
+    access_exp = expiry(pair.issued_at, ctx.settings.access_token_lifetime, family.ends_at)
+    refresh_exp = expiry(pair.issued_at, ctx.settings.refresh_token_lifetime, family.ends_at)
+    access_claims = AccessClaims(
+        app_code=access.app_code,
+        merchant_id=access.merchant_id,
+        products=tuple(sorted(access.products)),
+        family=family.id,
+        epoch=family.epoch,
+        jti=pair.access_jti,
+        issued_at=issued,
+        expires_at=int(access_exp.timestamp()),
+    )
+    refresh_claims = RefreshClaims(
+        app_code=access.app_code,
+        merchant_id=access.merchant_id,
+        family=family.id,
+        epoch=family.epoch,
+        jti=pair.jti,
+        issued_at=issued,
+        expires_at=int(refresh_exp.timestamp()),
+        family_end=int(family.ends_at.timestamp()),
+    )
+    return TokenPair(
+        access=codec.encode_access(access_claims, key),
+        refresh=codec.encode_refresh(refresh_claims, key),
+        expires_in=int((access_exp - pair.issued_at).total_seconds()),
+    )
 
 
 async def authenticate_app(
@@ -161,25 +161,15 @@ async def authenticate_app(
     return Login(access, record.generation, codec)
 
 
-async def start_family(ctx: Context, session: AsyncSession, login: Login) -> TokenGrant:
-    """Start a refresh family for a login and return its first pair."""
+def issue_tokens(ctx: Context, login: Login) -> TokenGrant:
+    """Start a refresh family and return its first pair (nothing to store yet)."""
     now = ctx.clock()
     started = _seconds(now)
-    access = login.access
     family = Family(
-        id=new_id(ctx.rand),
-        app_code=access.app_code,
-        epoch=login.epoch,
-        started_at=started,
-        ends_at=family_end(started, ctx.settings.refresh_token_lifetime),
-        revoked_at=None,
+        new_id(ctx.rand), login.epoch, family_end(started, ctx.settings.refresh_token_lifetime)
     )
-    first = _new_record(ctx, login.codec, family, None, now)
-    tokens = TokenRepository(session)
-    await tokens.add_family(family)
-    await tokens.add_token(first)
-    await AppRepository(session).touch_secret(access.app_code, login.epoch, now)
-    pair = _encode(ctx, login.codec, access, family, first)
+    pair = _encode(ctx, login.codec, login.access, family, _successor(ctx, login.codec, now))
+    access = login.access
     return TokenGrant(pair, access.merchant_id, access.app_code, tuple(sorted(access.products)))
 
 
@@ -190,6 +180,8 @@ async def check_refresh(
     codec = await state.ensure_fresh()
     now = ctx.clock()
     claims = codec.decode_refresh(refresh_token, int(now.timestamp()))
+    if now.timestamp() >= claims.family_end:  # the exp leeway must not stretch a family's end
+        raise token_expired()
     access = await state.app(claims.app_code)
     if access is None or access.merchant_id != claims.merchant_id:
         raise token_invalid()
@@ -198,117 +190,123 @@ async def check_refresh(
     return RefreshRequest(access, claims, codec)
 
 
-async def rotate_refresh(
-    ctx: Context, session: AsyncSession, request: RefreshRequest, client_ip: IPAddress | None
+def rotate_refresh(
+    ctx: Context, conn: Connection, request: RefreshRequest, client_ip: IPAddress | None
 ) -> TokenPair | Reused:
     """Trade a checked refresh token for a new pair under the app's refresh policy."""
     access, claims, codec = request.access, request.claims, request.codec
-    tokens = TokenRepository(session)
-    family = await tokens.family(claims.family)
-    if family is None or family.app_code != access.app_code:
-        raise token_invalid()
-    if family.revoked_at is not None:
-        raise token_revoked()
-    if ctx.clock() >= family.ends_at:  # the leeway on exp must not stretch a family's end
-        raise token_expired()
+    now = ctx.clock()
+    family = Family(claims.family, claims.epoch, datetime.fromtimestamp(claims.family_end, UTC))
+    successor = _successor(ctx, codec, now)
+    use = RefreshUse(claims.jti, family.id, access.app_code, now, 1, successor)
     if access.refresh_policy is RefreshPolicy.REUSABLE:
-        return await _refresh_reusable(ctx, codec, session, access, family, claims, client_ip)
-    successor = _new_record(ctx, codec, family, claims.jti, ctx.clock())
-    if await tokens.claim(claims.jti, ctx.clock(), successor.jti):
-        await tokens.add_token(successor)
+        return _reuse_allowed(ctx, conn, request, family, use, client_ip)
+    if store.record_first_use(conn, use):
         return _encode(ctx, codec, access, family, successor)
-    return await _lost_race(ctx, codec, session, access, family, claims, client_ip)
+    if store.is_revoked(conn, family.id):
+        raise token_revoked()
+    return _used_before(ctx, conn, request, family, client_ip)
 
 
-async def _lost_race(
+def _used_before(
     ctx: Context,
-    codec: TokenCodec,
-    session: AsyncSession,
-    access: AppAccess,
+    conn: Connection,
+    request: RefreshRequest,
     family: Family,
-    claims: RefreshClaims,
     client_ip: IPAddress | None,
 ) -> TokenPair | Reused:
-    """The token was used already: replay its successor within grace, else revoke the family."""
-    tokens = TokenRepository(session)
-    used = await tokens.token(claims.jti)
-    if used is None or used.used_at is None:
-        raise token_invalid()  # signed by us but never recorded (e.g. a restored database)
-    successor = await tokens.token(used.successor_jti) if used.successor_jti else None
+    """Already used: replay its successor within the grace window, else revoke the family."""
+    winner = store.use_of(conn, request.claims.jti)
+    if winner is None or winner.successor is None:
+        raise token_invalid()
     now = ctx.clock()
-    successor_used = successor is None or successor.used_at is not None
+    successor_used = store.use_of(conn, winner.successor.jti) is not None
     grace = ctx.settings.refresh_reuse_grace
-    if classify_used(used.used_at, successor_used, now, grace) is LostRace.REPLAY:
-        assert successor is not None
-        return _encode(ctx, codec, access, family, successor)
-    await revoke_family(ctx, session, family.id, "refresh_token_reused")
-    await SecurityEventRepository(session).add(
-        SecurityEvent(
-            kind=SecurityEventKind.REFRESH_TOKEN_REUSED,
-            app_code=access.app_code,
-            merchant_id=access.merchant_id,
-            family_id=family.id,
-            client_ip=str(client_ip) if client_ip else None,
-            created_at=now,
-            detail={"jti": claims.jti, "first_used_at": used.used_at.isoformat()},
-        )
-    )
-    app = await AppRepository(session).get(access.app_code)
-    if app is not None:
-        await emit_security_event(
-            ctx, session, app, family.id, str(client_ip) if client_ip else None
-        )
+    if classify_used(winner.used_at, successor_used, now, grace) is LostRace.REPLAY:
+        return _encode(ctx, request.codec, request.access, family, winner.successor)
+    detail = {"jti": request.claims.jti, "first_used_at": winner.used_at.isoformat()}
+    _revoke_for_reuse(ctx, conn, request.access, family.id, client_ip, detail)
     return Reused(family.id)
 
 
-async def _refresh_reusable(
+def _revoke_for_reuse(
     ctx: Context,
-    codec: TokenCodec,
-    session: AsyncSession,
+    conn: Connection,
     access: AppAccess,
+    family_id: str,
+    client_ip: IPAddress | None,
+    detail: dict[str, str],
+) -> None:
+    """Revoke the family, record the security event and tell the merchant, in one go."""
+    now = ctx.clock()
+    ip = str(client_ip) if client_ip else None
+    revoke_family(ctx, conn, family_id, access.app_code, "refresh_token_reused")
+    add_security_event(
+        conn,
+        SecurityEvent(
+            SecurityEventKind.REFRESH_TOKEN_REUSED,
+            access.app_code,
+            access.merchant_id,
+            family_id,
+            ip,
+            now,
+            detail,
+        ),
+    )
+    event = security_event(ctx, access.app_code, access.webhook_url, family_id, ip)
+    if event is not None:
+        add_event(conn, event)
+
+
+def _reuse_allowed(
+    ctx: Context,
+    conn: Connection,
+    request: RefreshRequest,
     family: Family,
-    claims: RefreshClaims,
+    use: RefreshUse,
     client_ip: IPAddress | None,
 ) -> TokenPair:
-    """Under the `reusable` policy the token stays valid; a repeated use is still recorded."""
-    tokens = TokenRepository(session)
-    now = ctx.clock()
-    stored = await tokens.token(claims.jti)
-    if stored is None or not await tokens.record_use(claims.jti, now):
-        raise token_invalid()
-    if stored.use_count >= 1:
-        await SecurityEventRepository(session).add(
+    """Under the `reusable` policy a token stays valid; each repeated use is recorded."""
+    access = request.access
+    count = store.count_use(conn, use)
+    if count is None:
+        raise token_revoked()
+    if count > 1:
+        add_security_event(
+            conn,
             SecurityEvent(
-                kind=SecurityEventKind.REFRESH_TOKEN_REPLAYED,
-                app_code=access.app_code,
-                merchant_id=access.merchant_id,
-                family_id=family.id,
-                client_ip=str(client_ip) if client_ip else None,
-                created_at=now,
-                detail={"jti": claims.jti, "use_count": stored.use_count + 1},
-            )
+                SecurityEventKind.REFRESH_TOKEN_REPLAYED,
+                access.app_code,
+                access.merchant_id,
+                family.id,
+                str(client_ip) if client_ip else None,
+                use.used_at,
+                {"jti": use.jti, "use_count": count},
+            ),
         )
-    successor = _new_record(ctx, codec, family, claims.jti, now)
-    await tokens.add_token(successor)
-    return _encode(ctx, codec, access, family, successor)
+    assert use.successor is not None
+    return _encode(ctx, request.codec, access, family, use.successor)
 
 
-async def revoke_family(ctx: Context, session: AsyncSession, family_id: str, reason: str) -> bool:
+def revoke_family(
+    ctx: Context, conn: Connection, family_id: str, app_code: int, reason: str
+) -> bool:
     """Revoke a family: its refresh tokens at once, its access tokens within a second."""
     now = ctx.clock()
-    if not await TokenRepository(session).revoke_family(family_id, now, reason):
+    if not store.revoke_family(conn, family_id, app_code, now, reason):
         return False
-    await ChangeRepository(session).record("family", family_id, now)
+    record_change(conn, "family", family_id, now)
     return True
 
 
-async def family_of(ctx: Context, state: AccessState, token: str) -> str | None:
-    """The family of a valid access or refresh token; None for anything else (RFC 7009)."""
+async def family_of(ctx: Context, state: AccessState, token: str) -> tuple[str, int] | None:
+    """The family and app of a valid access or refresh token; None for anything else."""
     codec = await state.ensure_fresh()
     now = int(ctx.clock().timestamp())
     for decode in (codec.decode_access, codec.decode_refresh):
         try:
-            return decode(token, now).family
+            claims = decode(token, now)
         except AuthenticationFailed:
             continue
+        return claims.family, claims.app_code
     return None

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook
 
 from jpay_server.domain import webhooks as rules
-from jpay_server.domain.apps import App
 from jpay_server.domain.payments import Payment, to_wire
 from jpay_server.domain.secrets import seal, unseal
 from jpay_server.domain.webhooks import Delivery, EventStatus, EventType, WebhookEvent
@@ -89,18 +88,13 @@ async def _signing_secrets(ctx: Context, session: AsyncSession, app_code: int) -
     )
 
 
-async def emit(
-    ctx: Context,
-    session: AsyncSession,
-    app_code: int,
-    url: str,
-    event_type: EventType,
-    data: dict[str, Any],
+def new_event(
+    ctx: Context, app_code: int, url: str, event_type: EventType, data: dict[str, Any]
 ) -> WebhookEvent:
-    """Put an event in the outbox, in the caller's transaction (so it is never lost)."""
+    """An event ready for the outbox, due at the schedule's first delay."""
     now = ctx.clock()
     first = timedelta(seconds=ctx.settings.webhook_retry_schedule[0])
-    event = WebhookEvent(
+    return WebhookEvent(
         id=rules.new_event_id(ctx.rand),
         app_code=app_code,
         type=event_type.value,
@@ -111,6 +105,18 @@ async def emit(
         next_attempt_at=now + first,
         created_at=now,
     )
+
+
+async def emit(
+    ctx: Context,
+    session: AsyncSession,
+    app_code: int,
+    url: str,
+    event_type: EventType,
+    data: dict[str, Any],
+) -> WebhookEvent:
+    """Put an event in the outbox, in the caller's transaction (so it is never lost)."""
+    event = new_event(ctx, app_code, url, event_type, data)
     await WebhookRepository(session).add_event(event)
     return event
 
@@ -123,16 +129,14 @@ async def emit_payment_event(ctx: Context, session: AsyncSession, payment: Payme
     )
 
 
-async def emit_security_event(
-    ctx: Context, session: AsyncSession, app: App, family_id: str, client_ip: str | None
+def security_event(
+    ctx: Context, app_code: int, webhook_url: str | None, family_id: str, client_ip: str | None
 ) -> WebhookEvent | None:
-    """Tell the merchant a refresh token was reused, if the app has a webhook_url."""
-    if app.webhook_url is None:
+    """The event telling a merchant a refresh token was reused (None without a webhook_url)."""
+    if webhook_url is None:
         return None
-    data = {"app_code": app.app_code, "family_id": family_id, "client_ip": client_ip}
-    return await emit(
-        ctx, session, app.app_code, app.webhook_url, EventType.REFRESH_TOKEN_REUSED, data
-    )
+    data = {"app_code": app_code, "family_id": family_id, "client_ip": client_ip}
+    return new_event(ctx, app_code, webhook_url, EventType.REFRESH_TOKEN_REUSED, data)
 
 
 async def claim_due(ctx: Context, session: AsyncSession, limit: int) -> list[Outgoing]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.access import AppAccess
@@ -132,40 +132,66 @@ class AppRepository:
             .values(expires_at=at)
         )
 
-    async def touch_secret(self, app_code: int, generation: int, now: datetime) -> None:
-        """Record that a secret generation was just used."""
-        await self.session.execute(
-            update(AppSecretRow)
-            .where(AppSecretRow.app_code == app_code, AppSecretRow.generation == generation)
-            .values(last_used_at=now)
-        )
-
     async def access(self, app_code: int) -> AppAccess | None:
         """The live access state of an app by code."""
-        return await self._access(AppRow.app_code == app_code)
+        return await self.session.run_sync(lambda s: app_access(s.connection(), app_code=app_code))
 
     async def access_by_key(self, app_key: str) -> AppAccess | None:
         """The live access state of an app by its app_key."""
-        return await self._access(AppRow.app_key == app_key)
+        return await self.session.run_sync(lambda s: app_access(s.connection(), app_key=app_key))
 
-    async def _access(self, where: object) -> AppAccess | None:
-        query = (
-            select(AppRow, MerchantRow.status)
-            .join(MerchantRow, MerchantRow.id == AppRow.merchant_id)
-            .where(where)  # type: ignore[arg-type]
+
+_APP_STATE = select(AppRow.__table__, MerchantRow.status.label("merchant_status")).join(
+    MerchantRow, MerchantRow.id == AppRow.merchant_id
+)
+_SECRETS = (
+    select(AppSecretRow.__table__)
+    .where(AppSecretRow.app_code == bindparam("app_code"))
+    .order_by(AppSecretRow.generation)
+)
+_BY_CODE = _APP_STATE.where(AppRow.app_code == bindparam("app_code"))
+_BY_KEY = _APP_STATE.where(AppRow.app_key == bindparam("app_key"))
+_TOUCH = (
+    update(AppSecretRow)
+    .where(AppSecretRow.app_code == bindparam("code"), AppSecretRow.generation == bindparam("gen"))
+    .values(last_used_at=bindparam("now"))
+)
+
+
+def app_access(
+    conn: Connection, *, app_code: int | None = None, app_key: str | None = None
+) -> AppAccess | None:
+    """The live access state of an app, by code or by app_key (two statements)."""
+    if app_code is not None:
+        row = conn.execute(_BY_CODE, {"app_code": app_code}).first()
+    else:
+        row = conn.execute(_BY_KEY, {"app_key": app_key}).first()
+    if row is None:
+        return None
+    secrets = tuple(
+        SecretRecord(
+            generation=r.generation,
+            digest=r.digest,
+            created_at=r.created_at,
+            expires_at=r.expires_at,
+            last_used_at=r.last_used_at,
         )
-        found = (await self.session.execute(query)).first()
-        if found is None:
-            return None
-        row, status = found
-        return AppAccess(
-            app_code=row.app_code,
-            app_key=row.app_key,
-            merchant_id=row.merchant_id,
-            merchant_status=MerchantStatus(status),
-            active=row.active,
-            products=frozenset(row.products),
-            allowlist=Allowlist.of(row.allowed_ips),
-            secrets=tuple(await self.secrets(row.app_code)),
-            refresh_policy=RefreshPolicy(row.refresh_policy),
-        )
+        for r in conn.execute(_SECRETS, {"app_code": row.app_code})
+    )
+    return AppAccess(
+        app_code=row.app_code,
+        app_key=row.app_key,
+        merchant_id=row.merchant_id,
+        merchant_status=MerchantStatus(row.merchant_status),
+        active=row.active,
+        products=frozenset(row.products),
+        allowlist=Allowlist.of(row.allowed_ips),
+        secrets=secrets,
+        refresh_policy=RefreshPolicy(row.refresh_policy),
+        webhook_url=row.webhook_url,
+    )
+
+
+def touch_secret(conn: Connection, app_code: int, generation: int, now: datetime) -> None:
+    """Record that a secret generation was just used."""
+    conn.execute(_TOUCH, {"code": app_code, "gen": generation, "now": now})

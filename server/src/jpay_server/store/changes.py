@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.store.tables import AccessChangeRow, AccessCounterRow
@@ -28,45 +28,65 @@ class Change:
     ref: str
 
 
+_NEXT = (
+    update(AccessCounterRow)
+    .where(AccessCounterRow.id == COUNTER_ID)
+    .values(seq=AccessCounterRow.seq + 1)
+    .returning(AccessCounterRow.seq)
+)
+
+
+def record_change(conn: Connection, kind: str, ref: str, now: datetime) -> int:
+    """Log one change and return its sequence number."""
+    seq = conn.execute(_NEXT).scalar()
+    if seq is None:
+        raise RuntimeError("access_counter row missing: run `jpay-server db upgrade`")
+    conn.execute(insert(AccessChangeRow).values(seq=seq, kind=kind, ref=ref, created_at=now))
+    return int(seq)
+
+
+def change_head(conn: Connection) -> int:
+    """The last sequence number handed out."""
+    seq = conn.execute(
+        select(AccessCounterRow.seq).where(AccessCounterRow.id == COUNTER_ID)
+    ).scalar()
+    return int(seq or 0)
+
+
+def changes_since(conn: Connection, seq: int, limit: int = 1000) -> list[Change]:
+    """Changes after `seq`, in order."""
+    rows = conn.execute(
+        select(AccessChangeRow.seq, AccessChangeRow.kind, AccessChangeRow.ref)
+        .where(AccessChangeRow.seq > seq)
+        .order_by(AccessChangeRow.seq)
+        .limit(limit)
+    )
+    return [Change(s, k, r) for s, k, r in rows]
+
+
+def prune_changes(conn: Connection, before: datetime) -> None:
+    """Forget changes older than `before` (a process that far behind reloads everything)."""
+    conn.execute(delete(AccessChangeRow).where(AccessChangeRow.created_at < before))
+
+
 class ChangeRepository:
-    """Appends to and reads the change log inside the caller's transaction."""
+    """The change log inside an ORM session's transaction (operator use cases)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def record(self, kind: str, ref: str, now: datetime) -> int:
         """Log one change and return its sequence number."""
-        seq = await self.session.scalar(
-            update(AccessCounterRow)
-            .where(AccessCounterRow.id == COUNTER_ID)
-            .values(seq=AccessCounterRow.seq + 1)
-            .returning(AccessCounterRow.seq)
-        )
-        if seq is None:
-            raise RuntimeError("access_counter row missing: run `jpay-server db upgrade`")
-        self.session.add(AccessChangeRow(seq=seq, kind=kind, ref=ref, created_at=now))
-        await self.session.flush()
-        return int(seq)
+        return await self.session.run_sync(lambda s: record_change(s.connection(), kind, ref, now))
 
     async def head(self) -> int:
         """The last sequence number handed out."""
-        seq = await self.session.scalar(
-            select(AccessCounterRow.seq).where(AccessCounterRow.id == COUNTER_ID)
-        )
-        return int(seq or 0)
+        return await self.session.run_sync(lambda s: change_head(s.connection()))
 
     async def since(self, seq: int, limit: int = 1000) -> list[Change]:
         """Changes after `seq`, in order."""
-        query = (
-            select(AccessChangeRow)
-            .where(AccessChangeRow.seq > seq)
-            .order_by(AccessChangeRow.seq)
-            .limit(limit)
-        )
-        return [Change(r.seq, r.kind, r.ref) for r in await self.session.scalars(query)]
+        return await self.session.run_sync(lambda s: changes_since(s.connection(), seq, limit))
 
     async def prune(self, before: datetime) -> None:
-        """Forget changes older than `before` (a process that far behind reloads everything)."""
-        await self.session.execute(
-            delete(AccessChangeRow).where(AccessChangeRow.created_at < before)
-        )
+        """Forget changes older than `before`."""
+        await self.session.run_sync(lambda s: prune_changes(s.connection(), before))

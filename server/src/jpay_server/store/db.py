@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -41,9 +42,11 @@ class Database:
         self.url: URL = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.reader: Engine | None = None
+        self.writer: Engine | None = None
         if self.is_sqlite:
             self.engine = _sqlite_engine(self.url)
             self.reader = _sqlite_reader(self.url)
+            self.writer = _sqlite_writer(self.url)
         else:
             self.engine = create_async_engine(
                 self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
@@ -79,6 +82,38 @@ class Database:
             result: T = await aconn.run_sync(query)
             return result
 
+    async def write(self, command: Callable[[Connection], T]) -> T:
+        """Run a Core command function in one write transaction, committed if it returns.
+
+        On SQLite it runs inline on this thread (BEGIN IMMEDIATE). If another process holds the
+        write lock, BEGIN fails at once and the wait happens here, in the event loop, never
+        blocking it; the command itself starts only once the lock is ours, so it runs once.
+        """
+        if self.writer is None:
+            async with self.engine.begin() as aconn:
+                result: T = await aconn.run_sync(command)
+                return result
+        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+        pause = 0.0005
+        async with self._writer:
+            while True:
+                with self.writer.connect() as conn:
+                    try:
+                        conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    except OperationalError as exc:
+                        if "locked" not in str(exc) or time.monotonic() > deadline:
+                            raise
+                    else:
+                        try:
+                            result = command(conn)
+                        except BaseException:
+                            conn.exec_driver_sql("ROLLBACK")
+                            raise
+                        conn.exec_driver_sql("COMMIT")
+                        return result
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 0.02)
+
     async def ping(self) -> None:
         """Raise ServiceUnavailable unless the database answers."""
         try:
@@ -90,8 +125,9 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
-        if self.reader is not None:
-            self.reader.dispose()
+        for engine in (self.reader, self.writer):
+            if engine is not None:
+                engine.dispose()
 
 
 def _sqlite_engine(url: URL) -> AsyncEngine:
@@ -101,6 +137,14 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
     engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     _configure_sqlite(engine.sync_engine, SQLITE_BUSY_TIMEOUT_MS)
     _begin_explicitly(engine.sync_engine)
+    return engine
+
+
+def _sqlite_writer(url: URL) -> Engine:
+    # busy_timeout 0: a locked database fails BEGIN at once, and Database.write waits for it
+    # asynchronously instead of letting SQLite's busy handler block the event loop.
+    engine = create_engine(url.set(drivername="sqlite+pysqlite"), poolclass=SingletonThreadPool)
+    _configure_sqlite(engine, 0)
     return engine
 
 

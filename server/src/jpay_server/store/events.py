@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.events import SecurityEvent, SecurityEventKind
 from jpay_server.store.tables import SecurityEventRow
+
+
+def add_security_event(conn: Connection, event: SecurityEvent) -> int:
+    """Record an event and return its id."""
+    new_id = conn.execute(
+        insert(SecurityEventRow)
+        .values(
+            kind=event.kind.value,
+            app_code=event.app_code,
+            merchant_id=event.merchant_id,
+            family_id=event.family_id,
+            client_ip=event.client_ip,
+            detail=event.detail,
+            created_at=event.created_at,
+        )
+        .returning(SecurityEventRow.id)
+    ).scalar_one()
+    return int(new_id)
 
 
 class SecurityEventRepository:
@@ -17,18 +35,7 @@ class SecurityEventRepository:
 
     async def add(self, event: SecurityEvent) -> int:
         """Record an event and return its id."""
-        row = SecurityEventRow(
-            kind=event.kind,
-            app_code=event.app_code,
-            merchant_id=event.merchant_id,
-            family_id=event.family_id,
-            client_ip=event.client_ip,
-            detail=event.detail,
-            created_at=event.created_at,
-        )
-        self.session.add(row)
-        await self.session.flush()
-        return row.id
+        return await self.session.run_sync(lambda s: add_security_event(s.connection(), event))
 
     async def recent(self, app_code: int | None = None, limit: int = 100) -> list[SecurityEvent]:
         """The newest events first, optionally for one app."""

@@ -109,33 +109,31 @@ class SigningKeyRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class RefreshFamilyRow(Base):
-    __tablename__ = "refresh_family"
+class RefreshUseRow(Base):
+    """A refresh token that was presented (unused ones live only in their signed claims)."""
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    app_code: Mapped[int] = mapped_column(ForeignKey("app.app_code"), index=True)
-    epoch: Mapped[int] = mapped_column(Integer)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
-    revoked_reason: Mapped[str | None] = mapped_column(String(32))
-
-
-class RefreshTokenRow(Base):
-    __tablename__ = "refresh_token"
+    __tablename__ = "refresh_use"
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
-    family_id: Mapped[str] = mapped_column(
-        ForeignKey("refresh_family.id", ondelete="CASCADE"), index=True
-    )
-    parent_jti: Mapped[str | None] = mapped_column(String(64))
-    access_jti: Mapped[str] = mapped_column(String(64))
-    kid: Mapped[str] = mapped_column(String(32))
-    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    use_count: Mapped[int] = mapped_column(Integer, default=0)
+    family_id: Mapped[str] = mapped_column(String(64), index=True)
+    app_code: Mapped[int] = mapped_column(Integer)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    use_count: Mapped[int] = mapped_column(Integer)
     successor_jti: Mapped[str | None] = mapped_column(String(64))
+    successor_access_jti: Mapped[str | None] = mapped_column(String(64))
+    successor_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    successor_kid: Mapped[str | None] = mapped_column(String(32))
+
+
+class RevokedFamilyRow(Base):
+    """A refresh family that no token of may be used any more."""
+
+    __tablename__ = "revoked_family"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app_code: Mapped[int] = mapped_column(Integer)
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
 
 
 class SecurityEventRow(Base):

@@ -1,141 +1,140 @@
-"""Refresh-token repository: families and tokens, with single-use rotation as one UPDATE."""
+"""Refresh-token state: used tokens (single-use rotation is one conditional INSERT) and
+revoked families. Unused refresh tokens are never stored: their claims say all there is."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.engine import CursorResult
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, CursorResult, bindparam, delete, exists, select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from jpay_server.domain.refresh import Family, StoredRefresh
-from jpay_server.store.tables import RefreshFamilyRow, RefreshTokenRow
+from jpay_server.domain.refresh import RefreshUse, Successor
+from jpay_server.store.tables import RefreshUseRow, RevokedFamilyRow, UTCDateTime
 
-
-def _family(row: RefreshFamilyRow) -> Family:
-    return Family(row.id, row.app_code, row.epoch, row.started_at, row.ends_at, row.revoked_at)
-
-
-def _token(row: RefreshTokenRow) -> StoredRefresh:
-    return StoredRefresh(
-        jti=row.jti,
-        family_id=row.family_id,
-        parent_jti=row.parent_jti,
-        access_jti=row.access_jti,
-        kid=row.kid,
-        issued_at=row.issued_at,
-        expires_at=row.expires_at,
-        used_at=row.used_at,
-        use_count=row.use_count,
-        successor_jti=row.successor_jti,
-    )
-
-
-class TokenRepository:
-    """Reads and writes refresh families and tokens inside the caller's transaction."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add_family(self, family: Family) -> None:
-        """Insert a family."""
-        self.session.add(
-            RefreshFamilyRow(
-                id=family.id,
-                app_code=family.app_code,
-                epoch=family.epoch,
-                started_at=family.started_at,
-                ends_at=family.ends_at,
-            )
-        )
-
-    async def family(self, family_id: str) -> Family | None:
-        """The family, or None."""
-        row = await self.session.get(RefreshFamilyRow, family_id)
-        return _family(row) if row else None
-
-    async def revoke_family(self, family_id: str, now: datetime, reason: str) -> bool:
-        """Mark a family revoked; False if it already was (or does not exist)."""
-        result = await self.session.execute(
-            update(RefreshFamilyRow)
-            .where(RefreshFamilyRow.id == family_id, RefreshFamilyRow.revoked_at.is_(None))
-            .values(revoked_at=now, revoked_reason=reason)
-        )
-        return _rowcount(result) == 1
-
-    async def revoked_since(self, since: datetime) -> list[tuple[str, datetime]]:
-        """Families revoked at or after `since`, with when."""
-        query = select(RefreshFamilyRow.id, RefreshFamilyRow.revoked_at).where(
-            RefreshFamilyRow.revoked_at >= since
-        )
-        return [(fid, at) for fid, at in await self.session.execute(query) if at is not None]
-
-    async def add_token(self, token: StoredRefresh) -> None:
-        """Insert a refresh token record."""
-        self.session.add(
-            RefreshTokenRow(
-                jti=token.jti,
-                family_id=token.family_id,
-                parent_jti=token.parent_jti,
-                access_jti=token.access_jti,
-                kid=token.kid,
-                issued_at=token.issued_at,
-                expires_at=token.expires_at,
-                used_at=token.used_at,
-                use_count=token.use_count,
-                successor_jti=token.successor_jti,
-            )
-        )
-
-    async def token(self, jti: str) -> StoredRefresh | None:
-        """The token record, or None."""
-        row = await self.session.get(RefreshTokenRow, jti, populate_existing=True)
-        return _token(row) if row else None
-
-    async def claim(self, jti: str, now: datetime, successor_jti: str) -> bool:
-        """Mark an unused token used, naming its successor; True only for the one winner.
-
-        The condition `used_at IS NULL` makes this the whole race: on PostgreSQL a concurrent
-        claim blocks on the row lock and then finds the row used; on SQLite writers queue.
-        """
-        result = await self.session.execute(
-            update(RefreshTokenRow)
-            .where(RefreshTokenRow.jti == jti, RefreshTokenRow.used_at.is_(None))
-            .values(
-                used_at=now, use_count=RefreshTokenRow.use_count + 1, successor_jti=successor_jti
-            )
-        )
-        return _rowcount(result) == 1
-
-    async def record_use(self, jti: str, now: datetime) -> bool:
-        """Count a use of a reusable token; False if it does not exist."""
-        result = await self.session.execute(
-            update(RefreshTokenRow)
-            .where(RefreshTokenRow.jti == jti)
-            .values(used_at=now, use_count=RefreshTokenRow.use_count + 1)
-        )
-        return _rowcount(result) == 1
-
-    async def successors(self, jti: str) -> list[StoredRefresh]:
-        """Tokens whose parent is `jti`."""
-        query = select(RefreshTokenRow).where(RefreshTokenRow.parent_jti == jti)
-        return [_token(row) for row in await self.session.scalars(query)]
-
-    async def prune(self, ended_before: datetime) -> int:
-        """Delete families (and, by cascade, their tokens) that ended before a time."""
-        await self.session.execute(
-            delete(RefreshTokenRow).where(
-                RefreshTokenRow.family_id.in_(
-                    select(RefreshFamilyRow.id).where(RefreshFamilyRow.ends_at < ended_before)
-                )
-            )
-        )
-        result = await self.session.execute(
-            delete(RefreshFamilyRow).where(RefreshFamilyRow.ends_at < ended_before)
-        )
-        return _rowcount(result)
+_USE = RefreshUseRow.__table__
+_NOT_REVOKED = ~exists().where(RevokedFamilyRow.id == bindparam("family_id"))
+_FIELDS = {
+    "jti": RefreshUseRow.jti.type,
+    "family_id": RefreshUseRow.family_id.type,
+    "app_code": RefreshUseRow.app_code.type,
+    "used_at": UTCDateTime(),
+    "use_count": RefreshUseRow.use_count.type,
+    "successor_jti": RefreshUseRow.successor_jti.type,
+    "successor_access_jti": RefreshUseRow.successor_access_jti.type,
+    "successor_issued_at": UTCDateTime(),
+    "successor_kid": RefreshUseRow.successor_kid.type,
+}
+# The new row, unless the family is revoked: INSERT ... SELECT <params> WHERE NOT EXISTS (...).
+_CANDIDATE = select(*(bindparam(name, type_=kind) for name, kind in _FIELDS.items())).where(
+    _NOT_REVOKED
+)
+_STATEMENTS: dict[tuple[str, str], Any] = {}
 
 
-def _rowcount(result: object) -> int:
+def _insert(dialect: str) -> Any:
+    """The dialect's own INSERT (both have ON CONFLICT), from the candidate SELECT."""
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(_USE).from_select(list(_FIELDS), _CANDIDATE)
+
+
+def _statement(conn: Connection, kind: str) -> Any:
+    """The dialect's upsert for `kind`, built once per dialect."""
+    key = (conn.dialect.name, kind)
+    if key not in _STATEMENTS:
+        insert = _insert(conn.dialect.name)
+        if kind == "first_use":
+            _STATEMENTS[key] = insert.on_conflict_do_nothing(index_elements=["jti"])
+        else:
+            _STATEMENTS[key] = insert.on_conflict_do_update(
+                index_elements=["jti"],
+                set_={"use_count": RefreshUseRow.use_count + 1, "used_at": insert.excluded.used_at},
+            ).returning(RefreshUseRow.use_count)
+    return _STATEMENTS[key]
+
+
+def _values(use: RefreshUse) -> dict[str, Any]:
+    successor = use.successor
+    return {
+        "jti": use.jti,
+        "family_id": use.family_id,
+        "app_code": use.app_code,
+        "used_at": use.used_at,
+        "use_count": use.use_count,
+        "successor_jti": successor.jti if successor else None,
+        "successor_access_jti": successor.access_jti if successor else None,
+        "successor_issued_at": successor.issued_at if successor else None,
+        "successor_kid": successor.kid if successor else None,
+    }
+
+
+def record_first_use(conn: Connection, use: RefreshUse) -> bool:
+    """Record a token's only use; False if it was used before or its family is revoked.
+
+    The primary key lets one of any number of concurrent uses in: on PostgreSQL the others
+    wait for it to commit and then do nothing; on SQLite writers take turns.
+    """
+    result = conn.execute(_statement(conn, "first_use"), _values(use))
     assert isinstance(result, CursorResult)
-    return int(result.rowcount)
+    return result.rowcount == 1
+
+
+def count_use(conn: Connection, use: RefreshUse) -> int | None:
+    """Count a use of a reusable token: how many so far, or None if its family is revoked."""
+    count = conn.execute(_statement(conn, "count"), _values(use)).scalar()
+    return int(count) if count is not None else None
+
+
+def use_of(conn: Connection, jti: str) -> RefreshUse | None:
+    """What is remembered about a used token, or None if it was never used."""
+    row = conn.execute(select(_USE).where(RefreshUseRow.jti == jti)).first()
+    if row is None:
+        return None
+    successor = None
+    if row.successor_jti is not None:
+        issued = UTCDateTime().process_result_value(row.successor_issued_at, conn.dialect)
+        assert issued is not None
+        successor = Successor(
+            row.successor_jti, row.successor_access_jti, issued, row.successor_kid
+        )
+    used_at = UTCDateTime().process_result_value(row.used_at, conn.dialect)
+    assert used_at is not None
+    return RefreshUse(row.jti, row.family_id, row.app_code, used_at, row.use_count, successor)
+
+
+def is_revoked(conn: Connection, family_id: str) -> bool:
+    """True if the family has been revoked."""
+    query = select(RevokedFamilyRow.id).where(RevokedFamilyRow.id == family_id)
+    return conn.execute(query).first() is not None
+
+
+def revoke_family(
+    conn: Connection, family_id: str, app_code: int, now: datetime, reason: str
+) -> bool:
+    """Revoke a family; False if it already was."""
+    module: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = module.insert(RevokedFamilyRow.__table__).on_conflict_do_nothing(
+        index_elements=["id"]
+    )
+    values = {"id": family_id, "app_code": app_code, "revoked_at": now, "reason": reason}
+    result = conn.execute(statement, values)
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
+def revoked_since(conn: Connection, since: datetime) -> list[tuple[str, datetime]]:
+    """Families revoked at or after `since`, with when."""
+    rows = conn.execute(
+        select(RevokedFamilyRow.id, RevokedFamilyRow.revoked_at).where(
+            RevokedFamilyRow.revoked_at >= since
+        )
+    )
+    return [(fid, at) for fid, at in rows]
+
+
+def prune(conn: Connection, before: datetime) -> int:
+    """Forget uses and revocations older than `before` (no token they concern can be alive)."""
+    used = conn.execute(delete(RefreshUseRow).where(RefreshUseRow.used_at < before))
+    conn.execute(delete(RevokedFamilyRow).where(RevokedFamilyRow.revoked_at < before))
+    assert isinstance(used, CursorResult)
+    return int(used.rowcount)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.webhooks import EventStatus, WebhookEvent
@@ -51,6 +51,23 @@ def _event(row: WebhookEventRow) -> WebhookEvent:
     )
 
 
+def add_event(conn: Connection, event: WebhookEvent) -> None:
+    """Insert an event into the outbox, in the caller's transaction."""
+    conn.execute(
+        insert(WebhookEventRow).values(
+            id=event.id,
+            app_code=event.app_code,
+            type=event.type,
+            url=event.url,
+            body=event.body,
+            status=event.status.value,
+            attempts=event.attempts,
+            next_attempt_at=event.next_attempt_at,
+            created_at=event.created_at,
+        )
+    )
+
+
 class WebhookRepository:
     """Reads and writes webhook state inside the caller's transaction."""
 
@@ -93,20 +110,7 @@ class WebhookRepository:
 
     async def add_event(self, event: WebhookEvent) -> None:
         """Insert an event into the outbox."""
-        self.session.add(
-            WebhookEventRow(
-                id=event.id,
-                app_code=event.app_code,
-                type=event.type,
-                url=event.url,
-                body=event.body,
-                status=event.status.value,
-                attempts=event.attempts,
-                next_attempt_at=event.next_attempt_at,
-                created_at=event.created_at,
-            )
-        )
-        await self.session.flush()
+        await self.session.run_sync(lambda s: add_event(s.connection(), event))
 
     async def event(self, event_id: str) -> WebhookEvent | None:
         """The event, or None."""

@@ -22,10 +22,11 @@ from jpay_server.services.tokens import (
     authenticate_app,
     check_refresh,
     family_of,
+    issue_tokens,
     revoke_family,
     rotate_refresh,
-    start_family,
 )
+from jpay_server.store.apps import touch_secret
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 # RFC 6749 §5.1: token responses must not be cached (Cache-Control comes from the guard).
@@ -53,8 +54,11 @@ async def app_token(body: AppTokenRequest, request: Request) -> JSONResponse:
         # must never be locked out by someone else's wrong guesses.
         await rate_limit(rt, (f"token:key:{body.app_key}", s.rate_limit_token_per_key))
         raise
-    async with rt.database.transaction() as session:
-        grant = await start_family(rt.ctx, session, login)
+    grant = issue_tokens(rt.ctx, login)  # nothing to store: the family lives in its tokens
+    app_code, epoch = login.access.app_code, login.epoch
+    if rt.access.touch_due(app_code, epoch):
+        now = rt.ctx.clock()
+        await rt.database.write(lambda conn: touch_secret(conn, app_code, epoch, now))
     content = {
         "access": grant.pair.access,
         "refresh": grant.pair.refresh,
@@ -82,8 +86,7 @@ async def refresh(body: RefreshRequest, request: Request) -> JSONResponse:
     ip = client_ip(request, rt)
     await rate_limit(rt, (f"refresh:ip:{client_bucket(ip)}", rt.settings.rate_limit_refresh_per_ip))
     checked = await check_refresh(rt.ctx, rt.access, body.refresh, ip)
-    async with rt.database.transaction() as session:
-        outcome = await rotate_refresh(rt.ctx, session, checked, ip)
+    outcome = await rt.database.write(lambda conn: rotate_refresh(rt.ctx, conn, checked, ip))
     if isinstance(outcome, Reused):
         raise refresh_token_reused()  # raised after the commit that revoked the family
     content = {
@@ -108,8 +111,10 @@ async def revoke(body: RevokeRequest, request: Request) -> JSONResponse:
     rt = runtime(request)
     ip = client_ip(request, rt)
     await rate_limit(rt, (f"refresh:ip:{client_bucket(ip)}", rt.settings.rate_limit_refresh_per_ip))
-    family = await family_of(rt.ctx, rt.access, body.token)
-    if family is not None:
-        async with rt.database.transaction() as session:
-            await revoke_family(rt.ctx, session, family, "revoked_by_client")
+    found = await family_of(rt.ctx, rt.access, body.token)
+    if found is not None:
+        family, app_code = found
+        await rt.database.write(
+            lambda conn: revoke_family(rt.ctx, conn, family, app_code, "revoked_by_client")
+        )
     return JSONResponse({"revoked": True})

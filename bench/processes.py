@@ -1,0 +1,157 @@
+"""Server processes for a run, and what their own /proc accounting says about them."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+TICKS = os.sysconf("SC_CLK_TCK")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def tree(pid: int) -> list[int]:
+    """A process and all its descendants."""
+    pids, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        pids.append(current)
+        queue.extend(_children(current))
+    return pids
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU the processes have used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / TICKS
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@dataclass
+class Served:
+    """A running HTTP server (ours or the baseline)."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    base_url: str
+
+    def pids(self) -> list[int]:
+        return tree(self.process.pid)
+
+    def workers(self) -> list[int]:
+        """The processes that serve requests (uvicorn's spawned workers, or the server itself)."""
+        spawned = [p for p in self.pids() if "spawn_main" in _cmdline(p)]
+        return spawned or [self.process.pid]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def start(
+    name: str, args: list[str], env: dict[str, str], port: int, log: Path, ready: str
+) -> Served:
+    """Start a server and wait until `ready` answers."""
+    with log.open("ab") as out:
+        process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    served = Served(name, process, f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited; see {log}")
+        try:
+            if httpx.get(served.base_url + ready, timeout=1).status_code < 500:
+                return served
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    served.stop()
+    raise RuntimeError(f"{name} did not become ready; see {log}")
+
+
+def jpay_server(env: dict[str, str], port: int, workers: int, log: Path) -> Served:
+    """`jpay-server serve`, exactly as a user runs it."""
+    args = [
+        sys.executable,
+        "-m",
+        "jpay_server",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+    return start("jpay-server", args, env, port, log, "/readyz")
+
+
+def baseline(env: dict[str, str], port: int, workers: int, log: Path) -> Served:
+    """The bare Starlette app under the same uvicorn settings as `jpay-server serve`."""
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.baseline:app",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-server-header",
+        "--no-proxy-headers",
+        "--timeout-graceful-shutdown",
+        "10",
+    ]
+    return start("baseline", args, env, port, log, "/get")
