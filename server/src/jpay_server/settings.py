@@ -53,6 +53,23 @@ class Settings(BaseSettings):
     access_state_poll_interval: float = Field(0.25, gt=0, le=1.0)
     access_state_max_staleness: float = Field(5.0, ge=1.0, le=300.0)
 
+    sandbox_step_delay: float = Field(2.0, ge=0, le=3600)
+    worker_in_process: bool = True
+    worker_poll_interval: float = Field(0.5, gt=0, le=60)
+    webhook_timeout: float = Field(10.0, gt=0, le=60)
+    webhook_retry_schedule: Annotated[tuple[float, ...], NoDecode] = (
+        0,
+        5,
+        300,
+        1800,
+        7200,
+        18000,
+        36000,
+        50400,
+        72000,
+        86400,
+    )
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
 
@@ -62,6 +79,17 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             parts = [part.strip() for part in value.split(",") if part.strip()]
             return tuple(ipaddress.ip_network(part, strict=False) for part in parts)
+        return value
+
+    @field_validator("webhook_retry_schedule", mode="before")
+    @classmethod
+    def _parse_schedule(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = tuple(float(part) for part in value.split(",") if part.strip())
+        if isinstance(value, tuple | list) and (
+            not value or any(not 0 <= float(v) <= 7 * 86_400 for v in value)
+        ):
+            raise ValueError("webhook_retry_schedule: 1 or more delays of 0-604800 seconds")
         return value
 
     @field_validator(
@@ -78,6 +106,11 @@ class Settings(BaseSettings):
     def is_production(self) -> bool:
         """True when the server must refuse insecure defaults."""
         return self.env == "production"
+
+    @property
+    def allow_private_callbacks(self) -> bool:
+        """Callback URLs may point at private or loopback addresses (not in production)."""
+        return self.env != "production"
 
     def master_secret(self) -> bytes:
         """The master secret, from which the pepper and key-encryption key are derived."""

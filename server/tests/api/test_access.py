@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from jpay_server.services import apps, merchants
 
@@ -116,7 +118,14 @@ async def test_changes_reach_the_process_through_the_background_sync(harness):
         await asyncio.sleep(0.02)
 
 
+ACCESS_TABLES = re.compile(
+    r"\b(app|merchant|app_secret|refresh_family|refresh_token|signing_key|access_change|"
+    r"access_counter)\b"
+)
+
+
 async def test_hot_path_makes_no_database_round_trip(harness):
+    """The access decision reads memory only; the list's own two queries are all there is."""
     from sqlalchemy import event
 
     tokens = await harness.tokens(await harness.app_credentials())
@@ -124,16 +133,23 @@ async def test_hot_path_makes_no_database_round_trip(harness):
     await stop_polling(harness)
     statements: list[str] = []
     engine = harness.runtime.database.engine.sync_engine
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
+
+    def listener(*args: object) -> None:
+        if not str(args[2]).startswith("BEGIN"):  # SQLite's explicit BEGIN is not a query
+            statements.append(str(args[2]))
+
     event.listen(engine, "before_cursor_execute", listener)
     try:
         for _ in range(20):
             assert (await harness.checkouts(tokens["access"])).status_code == 200
+        per_request = len(statements) / 20
         bad = await harness.checkouts(tokens["access"][:-4] + "AAAA")
         assert bad.status_code == 401
     finally:
         event.remove(engine, "before_cursor_execute", listener)
-    assert statements == []
+    assert not [sql for sql in statements if ACCESS_TABLES.search(sql)]
+    assert per_request == 2  # SELECT count(*) and the page, from the payment table
+    assert len(statements) == 40  # and the rejected token cost nothing
 
 
 async def test_stale_access_state_fails_closed(make_settings, database_url, clock):

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from jpay_server import __version__
 from jpay_server.api import errors, openapi
 from jpay_server.api.middleware import RequestGuard
-from jpay_server.api.routes import auth, checkouts, health
+from jpay_server.api.routes import auth, channels, collections, health, payouts, wallets
 from jpay_server.clock import Clock, system_clock
 from jpay_server.logs import configure_logging
 from jpay_server.services.context import TokenBytes
@@ -47,13 +47,22 @@ def create_app(
         lifespan=lifespan,
         openapi_tags=[
             {"name": "auth", "description": "App tokens, refresh and revocation."},
-            {"name": "collections", "description": "Incoming payments."},
+            {"name": "collections", "description": "Incoming payments (product `collections`)."},
+            {"name": "payouts", "description": "Outgoing payments (product `payouts`)."},
+            {"name": "wallets", "description": "Balances, the ledger, transfers."},
+            {"name": "channels", "description": "Mobile-money networks and banks."},
             {"name": "health", "description": "Probes for orchestrators."},
         ],
     )
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     errors.install(app)
-    for router in (auth.router, checkouts.router):
+    for router in (
+        auth.router,
+        collections.router,
+        payouts.router,
+        wallets.router,
+        channels.router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     openapi.install(app)

@@ -28,6 +28,11 @@ STATUS: dict[type[e.JPayError], int] = {
     e.ServiceUnavailable: 503,
 }
 _HTTP_CODES = {404: ("Not found.", "not_found"), 405: ("Method not allowed.", "method_not_allowed")}
+# Fields whose every malformation has one documented message (JPay error-codes page).
+_DOCUMENTED_FIELD_ERRORS = {
+    "amount": ("Invalid amount", "invalid_amount"),
+    "payfrom": ("Invalid phone number", "invalid_phone_number"),
+}
 _BEARER_ERRORS = {
     "invalid_authorization_header": "invalid_request",
     "token_invalid": "invalid_token",
@@ -90,12 +95,17 @@ def from_validation(exc: RequestValidationError) -> e.InvalidRequest:
         return e.InvalidRequest("Request body must be a JSON object", code="invalid_body")
     if kind == "missing":
         return e.field_required(field)
+    if field in _DOCUMENTED_FIELD_ERRORS:
+        detail, code = _DOCUMENTED_FIELD_ERRORS[field]
+        return e.InvalidRequest(detail, code=code, field=field)
     return _field_error(kind, field, error.get("ctx") or {})
 
 
 def _field_error(kind: str, field: str, ctx: dict[str, Any]) -> e.InvalidRequest:
     if kind == "string_type":
         detail = f"{field} must be a string"
+    elif kind in ("int_type", "int_parsing"):
+        detail = f"{field} must be an integer"
     elif kind == "string_too_long":
         detail = f"{field} is too long (at most {ctx.get('max_length')} characters)"
     elif kind == "string_too_short":

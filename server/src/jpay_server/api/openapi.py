@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from jpay_server.api.schemas import ErrorBody
+from jpay_server.api.schemas.common import ErrorBody
 
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 _CODES = {

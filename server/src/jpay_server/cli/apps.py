@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jpay_server.cli.common import JsonFlag, emit, emit_rows, stderr, transact
+from jpay_server.cli.common import JsonFlag, emit, emit_rows, fail, stderr, transact
 from jpay_server.domain.apps import App
 from jpay_server.services import apps as service
 from jpay_server.services.apps import AppCredentials
@@ -28,6 +28,7 @@ def _record(a: App) -> dict[str, Any]:
         "products": a.products,
         "allowed_ips": a.allowed_ips,
         "refresh_policy": a.refresh_policy,
+        "webhook_url": a.webhook_url,
     }
 
 
@@ -42,9 +43,11 @@ def _credentials(c: AppCredentials, as_json: bool) -> None:
         "allowed_ips": a.allowed_ips,
         "refresh_policy": a.refresh_policy,
     }
+    if c.webhook_secret is not None:
+        record["webhook_secret"] = c.webhook_secret
     emit(record, as_json)
     if not as_json:
-        stderr.print("Store the app_secret now: it is shown once and cannot be shown again.")
+        stderr.print("Store the secrets now: they are shown once and cannot be shown again.")
 
 
 @app.command()
@@ -134,6 +137,35 @@ def set_refresh_policy(
 ) -> None:
     """Choose single-use (rotate) or reusable refresh tokens for the app."""
     changed = transact(lambda ctx, s: service.set_refresh_policy(ctx, s, app_code, policy))
+    emit(_record(changed), as_json)
+
+
+@app.command("rotate-webhook-secret")
+def rotate_webhook_secret(
+    app_code: AppCode,
+    overlap: Annotated[
+        int, typer.Option("--overlap", help="Seconds both secrets sign every webhook.")
+    ] = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Issue a new webhook secret (whsec_); during --overlap webhooks carry both signatures."""
+    rotated = transact(lambda ctx, s: service.rotate_app_webhook_secret(ctx, s, app_code, overlap))
+    emit({"app_code": rotated.app.app_code, "webhook_secret": rotated.webhook_secret}, as_json)
+    if not as_json:
+        stderr.print("Store the webhook secret now: it is shown once.")
+
+
+@app.command("set-webhook-url")
+def set_webhook_url(
+    app_code: AppCode,
+    url: Annotated[str | None, typer.Argument(help="Where security events go.")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Send security events nowhere.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Set (or --clear) the URL that receives the app's security events."""
+    if (url is None) == (not clear):
+        raise fail("give a URL or --clear", 2)
+    changed = transact(lambda ctx, s: service.set_webhook_url(ctx, s, app_code, url))
     emit(_record(changed), as_json)
 
 

@@ -10,7 +10,9 @@ from typing import Annotated, Any
 
 import typer
 
+from jpay_server.cli import receiver
 from jpay_server.cli.common import JsonFlag, fail, settings, transact
+from jpay_server.services.apps import rotate_app_webhook_secret
 from jpay_server.services.demo import demo_exists, seed_demo
 
 app = typer.Typer(help="The demo merchant and app (development and sandbox only).")
@@ -57,8 +59,13 @@ def seed(
             "app_code": created.app.app_code,
             "app_key": created.app.app_key,
             "app_secret": created.app_secret,
+            "webhook_secret": created.webhook_secret,
             "products": list(created.app.products),
         }
+        _write(path, saved)
+    elif not saved.get("webhook_secret"):  # seeded before webhooks existed
+        rotated = transact(lambda ctx, s: rotate_app_webhook_secret(ctx, s, code))
+        saved["webhook_secret"] = rotated.webhook_secret
         _write(path, saved)
     if as_json:
         typer.echo(json.dumps(saved))
@@ -70,26 +77,55 @@ def seed(
 def walkthrough(demo: dict[str, Any], base: str) -> str:
     """The documented flow as curl commands, with the demo's credentials filled in."""
     api = f"{base}/api/v1"
+    auth = '-H "Authorization: Bearer $ACCESS"'
+    json = "-H 'Content-Type: application/json'"
+    collect = (
+        f'{{"payfrom": "+254712345678", "amount": "100.00", "ref_no": "ORDER-$RANDOM", '
+        f'"callback_url": "http://127.0.0.1:9000/webhook", "app_code": {demo["app_code"]}}}'
+    )
     return f"""
 Demo merchant {demo["merchant_id"]}, app {demo["app_code"]} ({", ".join(demo["products"])})
-  app_key:    {demo["app_key"]}
-  app_secret: {demo["app_secret"]}
+  app_key:        {demo["app_key"]}
+  app_secret:     {demo["app_secret"]}
+  webhook_secret: {demo.get("webhook_secret")}
 
-Try the documented flow (needs jq):
+Try the documented flow (needs jq), in a second terminal:
   # 1. Get tokens
-  TOKENS=$(curl -s -X POST {api}/auth/app/token -H 'Content-Type: application/json' \\
+  TOKENS=$(curl -s -X POST {api}/auth/app/token {json} \\
     -d '{{"app_key": "{demo["app_key"]}", "app_secret": "{demo["app_secret"]}"}}')
   ACCESS=$(echo "$TOKENS" | jq -r .access); REFRESH=$(echo "$TOKENS" | jq -r .refresh)
   # 2. Call the API with the access token
-  curl -s {api}/payments/collections/checkouts -H "Authorization: Bearer $ACCESS"
+  curl -s {api}/payments/collections/checkouts {auth}
   # 3. Refresh (keep the NEW refresh token: the old one is now spent)
-  TOKENS=$(curl -s -X POST {api}/auth/refresh -H 'Content-Type: application/json' \\
-    -d "{{\\"refresh\\": \\"$REFRESH\\"}}")
-  ACCESS=$(echo "$TOKENS" | jq -r .access)
-  # 4. Suspend the merchant (another terminal) and call again: 403 within a second
+  TOKENS=$(curl -s -X POST {api}/auth/refresh {json} -d "{{\\"refresh\\": \\"$REFRESH\\"}}")
+  ACCESS=$(echo "$TOKENS" | jq -r .access); REFRESH=$(echo "$TOKENS" | jq -r .refresh)
+  # 4. Receive verified webhooks: in a third terminal
+  uv run jpay-server demo receive --port 9000
+  # 5. Collect 100.00; the sandbox completes it in a few seconds and sends a webhook
+  ID=$(curl -s -X POST {api}/payments/collections/checkouts/initiate {auth} {json} \\
+    -d '{collect}' | jq -r .id)
+  sleep 5; curl -s {api}/payments/collections/checkouts/$ID {auth} | jq .status
+  curl -s {api}/wallets/balance {auth}
+  # 6. Suspend the merchant and call again: 403 within a second
   uv run jpay-server merchants suspend {demo["merchant_id"]}
-  curl -s {api}/payments/collections/checkouts -H "Authorization: Bearer $ACCESS"
+  curl -s {api}/payments/collections/checkouts {auth}
   uv run jpay-server merchants reinstate {demo["merchant_id"]}
 
 API docs: {base}/docs
 """
+
+
+@app.command()
+def receive(
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 9000,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+) -> None:
+    """A local webhook receiver for the demo app: verifies each event's signature and prints it."""
+    current = settings()
+    saved = _read(current.var_dir / CREDENTIALS_FILE) or {}
+    secret = saved.get("webhook_secret")
+    if not secret:
+        raise fail("no demo webhook secret: run `jpay-server demo seed` first")
+    sys.stdout.write(f"Listening on http://{host}:{port}/webhook (Ctrl-C to stop)\n")
+    sys.stdout.flush()
+    receiver.serve(host, port, str(secret))

@@ -7,7 +7,19 @@ import sys
 import typer
 from typer.exceptions import TyperException
 
-from jpay_server.cli import apps, db, demo, events, keys, merchants, serve
+from jpay_server.cli import (
+    apps,
+    channels,
+    db,
+    demo,
+    events,
+    keys,
+    merchants,
+    serve,
+    wallets,
+    webhooks,
+    worker,
+)
 
 app = typer.Typer(
     name="jpay-server",
@@ -16,11 +28,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("serve")(serve.serve)
+app.command("worker")(worker.worker)
 app.add_typer(db.app, name="db")
 app.add_typer(merchants.app, name="merchants")
 app.add_typer(apps.app, name="apps")
 app.add_typer(keys.app, name="keys")
 app.add_typer(events.app, name="events")
+app.add_typer(wallets.app, name="wallets")
+app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(channels.app, name="channels")
 app.add_typer(demo.app, name="demo")
 
 

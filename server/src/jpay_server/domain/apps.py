@@ -34,6 +34,7 @@ class App:
     allowed_ips: tuple[str, ...]
     refresh_policy: RefreshPolicy
     created_at: datetime
+    webhook_url: str | None = None  # where security events go
 
 
 def parse_products(values: Iterable[str]) -> tuple[str, ...]:

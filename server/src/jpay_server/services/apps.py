@@ -17,9 +17,11 @@ from jpay_server.domain.apps import (
 )
 from jpay_server.domain.credentials import SecretRecord
 from jpay_server.domain.merchants import clean_name
+from jpay_server.domain.webhooks import check_callback_url
 from jpay_server.errors import NotFound
 from jpay_server.services.context import Context
 from jpay_server.services.merchants import get_merchant
+from jpay_server.services.webhooks import create_webhook_secret, rotate_webhook_secret
 from jpay_server.store.apps import AppRepository
 from jpay_server.store.changes import ChangeRepository
 
@@ -32,9 +34,10 @@ class AppCredentials:
 
     app: App
     app_secret: str
+    webhook_secret: str | None = None
 
     def __repr__(self) -> str:
-        return f"AppCredentials(app={self.app!r}, app_secret=<redacted>)"
+        return f"AppCredentials(app={self.app!r}, app_secret=<redacted>, webhook_secret=<redacted>)"
 
 
 async def get_app(session: AsyncSession, app_code: int) -> App:
@@ -88,7 +91,8 @@ async def create_app(
     secret = credentials.new_app_secret(ctx.rand)
     digest = credentials.hash_secret(ctx.keys.pepper, secret)
     await repo.add_secret(app.app_code, SecretRecord(1, digest, now, None))
-    return AppCredentials(app, secret)
+    webhook_secret = await create_webhook_secret(ctx, session, app.app_code)
+    return AppCredentials(app, secret, webhook_secret)
 
 
 async def _free_code(ctx: Context, repo: AppRepository) -> int:
@@ -158,6 +162,24 @@ async def disallow_ip(ctx: Context, session: AsyncSession, app_code: int, cidr: 
         app_code,
         lambda a: replace(a, allowed_ips=allowlists.remove(a.allowed_ips, cidr)),
     )
+
+
+async def set_webhook_url(
+    ctx: Context, session: AsyncSession, app_code: int, url: str | None
+) -> App:
+    """Where the app's security events go (None: nowhere, they are only recorded)."""
+    if url is not None:
+        url = check_callback_url(url, ctx.settings.allow_private_callbacks, field="webhook_url")
+    return await _update(ctx, session, app_code, lambda a: replace(a, webhook_url=url))
+
+
+async def rotate_app_webhook_secret(
+    ctx: Context, session: AsyncSession, app_code: int, overlap: int = 0
+) -> AppCredentials:
+    """A new webhook secret, shown once; the old one also signs for `overlap` seconds."""
+    app = await get_app(session, app_code)
+    secret = await rotate_webhook_secret(ctx, session, app_code, overlap)
+    return AppCredentials(app, "", secret)
 
 
 async def set_refresh_policy(

@@ -13,13 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jpay_server.services.context import Context
 from jpay_server.store.changes import ChangeRepository
 from jpay_server.store.db import Database
+from jpay_server.store.idempotency import TTL as IDEMPOTENCY_TTL
+from jpay_server.store.idempotency import IdempotencyRepository
 from jpay_server.store.tokens import TokenRepository
+from jpay_server.store.webhooks import WebhookRepository
 
 log = logging.getLogger(__name__)
 # A process more than this far behind the change log reloads all its state instead.
 CHANGE_LOG_RETENTION = timedelta(hours=1)
 # Families are kept a day past their end, for operators looking into an incident.
 FAMILY_RETENTION = timedelta(days=1)
+# Settled webhook events (and their attempts) stay visible to operators this long.
+EVENT_RETENTION = timedelta(days=30)
 INTERVAL_SECONDS = 600.0
 
 
@@ -31,10 +36,12 @@ class Pruned:
 
 
 async def housekeep(ctx: Context, session: AsyncSession) -> Pruned:
-    """Delete ended refresh families (with their tokens) and old change-log rows."""
+    """Delete ended refresh families, old change-log rows, keys and settled webhook events."""
     now = ctx.clock()
     families = await TokenRepository(session).prune(now - FAMILY_RETENTION)
     await ChangeRepository(session).prune(now - CHANGE_LOG_RETENTION)
+    await IdempotencyRepository(session).prune(now - IDEMPOTENCY_TTL)
+    await WebhookRepository(session).prune(now - EVENT_RETENTION)
     return Pruned(families)
 
 

@@ -12,6 +12,7 @@ from jpay_server.errors import NotFound
 from jpay_server.services.context import Context
 from jpay_server.store.changes import ChangeRepository
 from jpay_server.store.merchants import MerchantRepository
+from jpay_server.store.wallets import WalletRepository
 
 
 async def create_merchant(
@@ -19,7 +20,9 @@ async def create_merchant(
 ) -> Merchant:
     """Create a merchant, pending unless `approved`."""
     status = MerchantStatus.APPROVED if approved else MerchantStatus.PENDING
-    return await MerchantRepository(session).add(rules.clean_name(name), status, ctx.clock())
+    merchant = await MerchantRepository(session).add(rules.clean_name(name), status, ctx.clock())
+    await WalletRepository(session).open(merchant.id, ctx.clock())
+    return merchant
 
 
 async def get_merchant(session: AsyncSession, merchant_id: int) -> Merchant:

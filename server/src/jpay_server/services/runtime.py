@@ -8,7 +8,6 @@ import secrets
 from dataclasses import dataclass, field
 
 from jpay_server.clock import Clock, system_clock
-from jpay_server.services import maintenance
 from jpay_server.services.access import AccessState
 from jpay_server.services.context import Context, TokenBytes
 from jpay_server.services.keys import ensure_signing_key
@@ -65,7 +64,10 @@ async def start_runtime(
         raise
     runtime = Runtime(ctx, database, access, _limiter(settings))
     runtime._tasks.append(asyncio.create_task(access.run(runtime._stop)))
-    runtime._tasks.append(asyncio.create_task(maintenance.run(ctx, database, runtime._stop)))
+    if settings.worker_in_process:
+        from jpay_server.worker import runner  # the worker is a shell over services too
+
+        runtime._tasks.append(asyncio.create_task(runner.run(ctx, database, runtime._stop)))
     return runtime
 
 

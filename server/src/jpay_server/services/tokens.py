@@ -29,6 +29,7 @@ from jpay_server.errors import (
 )
 from jpay_server.services.access import AccessState
 from jpay_server.services.context import Context, new_id
+from jpay_server.services.webhooks import emit_security_event
 from jpay_server.store.apps import AppRepository
 from jpay_server.store.changes import ChangeRepository
 from jpay_server.store.events import SecurityEventRepository
@@ -249,6 +250,11 @@ async def _lost_race(
             detail={"jti": claims.jti, "first_used_at": used.used_at.isoformat()},
         )
     )
+    app = await AppRepository(session).get(access.app_code)
+    if app is not None:
+        await emit_security_event(
+            ctx, session, app, family.id, str(client_ip) if client_ip else None
+        )
     return Reused(family.id)
 
 

@@ -26,6 +26,7 @@ def _app(row: AppRow) -> App:
         allowed_ips=tuple(row.allowed_ips),
         refresh_policy=RefreshPolicy(row.refresh_policy),
         created_at=row.created_at,
+        webhook_url=row.webhook_url,
     )
 
 
@@ -57,6 +58,7 @@ class AppRepository:
                 products=list(app.products),
                 allowed_ips=list(app.allowed_ips),
                 refresh_policy=app.refresh_policy,
+                webhook_url=app.webhook_url,
                 created_at=app.created_at,
                 updated_at=app.created_at,
             )
@@ -80,6 +82,7 @@ class AppRepository:
         row.products = list(app.products)
         row.allowed_ips = list(app.allowed_ips)
         row.refresh_policy = app.refresh_policy
+        row.webhook_url = app.webhook_url
         row.updated_at = now
 
     async def all(self, merchant_id: int | None = None) -> list[App]:

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from jpay_server.api.deps import client_ip, rate_limit, runtime
 from jpay_server.api.openapi import errors
-from jpay_server.api.schemas import (
+from jpay_server.api.schemas.auth import (
     AppTokenRequest,
     RefreshRequest,
     RefreshResponse,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 
 from jpay_server.api.deps import runtime
 from jpay_server.api.openapi import errors
-from jpay_server.api.schemas import Health
+from jpay_server.api.schemas.common import Health
 
 router = APIRouter(tags=["health"])
 

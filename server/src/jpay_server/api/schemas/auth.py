@@ -1,4 +1,4 @@
-"""Request and response bodies on the wire (the JPay documented shapes, plus our extensions)."""
+"""Token endpoint bodies (the JPay documented shapes, plus our extensions)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from jpay_server.domain.tokens import MAX_TOKEN_CHARS
-
-
-class ErrorBody(BaseModel):
-    """Every error: JPay's `detail`, our stable machine `code`, and the `field` at fault."""
-
-    detail: str = Field(examples=["Invalid or expired token"])
-    code: str = Field(examples=["token_expired"])
-    field: str | None = Field(default=None, examples=["app_key"])
 
 
 class AppTokenRequest(BaseModel):
@@ -70,9 +62,3 @@ class RevokeResponse(BaseModel):
     """Always the same, whether or not the token was known (RFC 7009 §2.2)."""
 
     revoked: Literal[True] = True
-
-
-class Health(BaseModel):
-    """Liveness or readiness."""
-
-    status: Literal["ok", "ready"]

@@ -1,0 +1,106 @@
+"""Collections (checkouts): initiate, list, detail; product `collections`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jpay_server.api.deps import require, runtime
+from jpay_server.api.idempotency import idempotent
+from jpay_server.api.openapi import BEARER, errors
+from jpay_server.api.pagination import page_body
+from jpay_server.api.routes.payments import (
+    DateFrom,
+    DateTo,
+    IdempotencyKey,
+    Page,
+    PageSize,
+    Phone,
+    RefNo,
+    Status,
+    payment_filter,
+)
+from jpay_server.api.schemas.payments import Collection, CollectionInitiate, CollectionPage
+from jpay_server.domain.access import Principal
+from jpay_server.domain.payments import PaymentKind, to_wire
+from jpay_server.services.payments import (
+    CollectionRequest,
+    get_payment,
+    initiate_collection,
+    list_payments,
+)
+
+router = APIRouter(prefix="/payments/collections", tags=["collections"])
+Collections = Annotated[Principal, Depends(require("collections"))]
+
+
+@router.post(
+    "/checkouts/initiate",
+    response_model=Collection,
+    responses=errors(400, 401, 403, 404, 409, 413, 415, 429, 503),
+    openapi_extra={"security": BEARER},
+    summary="Initiate a collection",
+    description="Ask a customer to pay from their mobile-money wallet (an STK push). The "
+    "channel is inferred from the carrier unless given. Final states are reported to "
+    "`callback_url` as signed webhooks.",
+)
+async def initiate(
+    body: CollectionInitiate,
+    request: Request,
+    principal: Collections,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    rt = runtime(request)
+    fields = CollectionRequest(**body.model_dump())
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        return to_wire(await initiate_collection(rt.ctx, session, principal, fields))
+
+    return await idempotent(rt, principal, idempotency_key, "collections.initiate", body, work)
+
+
+@router.get(
+    "/checkouts",
+    response_model=CollectionPage,
+    responses=errors(400, 401, 403, 429, 503),
+    openapi_extra={"security": BEARER},
+    summary="List collections",
+    description="The calling app's collections, newest first.",
+)
+async def list_collections(
+    request: Request,
+    principal: Collections,
+    page: Page = 1,
+    page_size: PageSize = 50,
+    status: Status = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    phone: Phone = None,
+    ref_no: RefNo = None,
+) -> JSONResponse:
+    rt = runtime(request)
+    where = payment_filter(status, date_from, date_to, phone, ref_no)
+    async with rt.database.transaction(write=False) as session:
+        count, found = await list_payments(
+            session, principal, PaymentKind.COLLECTION, where, page, page_size
+        )
+    return JSONResponse(page_body(request, page, page_size, count, [to_wire(p) for p in found]))
+
+
+@router.get(
+    "/checkouts/{checkout_id}",
+    response_model=Collection,
+    responses=errors(401, 403, 404, 429, 503),
+    openapi_extra={"security": BEARER},
+    summary="Get a collection",
+)
+async def get_collection(
+    checkout_id: str, request: Request, principal: Collections
+) -> JSONResponse:
+    rt = runtime(request)
+    async with rt.database.transaction(write=False) as session:
+        payment = await get_payment(session, principal, PaymentKind.COLLECTION, checkout_id)
+    return JSONResponse(to_wire(payment))

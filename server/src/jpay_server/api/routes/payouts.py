@@ -1,0 +1,98 @@
+"""Payouts: initiate, list, detail; product `payouts`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jpay_server.api.deps import require, runtime
+from jpay_server.api.idempotency import idempotent
+from jpay_server.api.openapi import BEARER, errors
+from jpay_server.api.pagination import page_body
+from jpay_server.api.routes.payments import (
+    DateFrom,
+    DateTo,
+    IdempotencyKey,
+    Page,
+    PageSize,
+    Phone,
+    RefNo,
+    Status,
+    payment_filter,
+)
+from jpay_server.api.schemas.payments import Payout, PayoutInitiate, PayoutPage
+from jpay_server.domain.access import Principal
+from jpay_server.domain.payments import PaymentKind, to_wire
+from jpay_server.services.payments import PayoutRequest, get_payment, initiate_payout, list_payments
+
+router = APIRouter(prefix="/payments/payouts", tags=["payouts"])
+Payouts = Annotated[Principal, Depends(require("payouts"))]
+
+
+@router.post(
+    "/initiate",
+    response_model=Payout,
+    responses=errors(400, 401, 403, 404, 409, 413, 415, 429, 503),
+    openapi_extra={"security": BEARER},
+    summary="Initiate a payout",
+    description="Send money to a phone (mobile money) or a bank account. The payout wallet "
+    "is debited now and credited back if the payout fails.",
+)
+async def initiate(
+    body: PayoutInitiate,
+    request: Request,
+    principal: Payouts,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    rt = runtime(request)
+    fields = PayoutRequest(**body.model_dump())
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        return to_wire(await initiate_payout(rt.ctx, session, principal, fields))
+
+    return await idempotent(rt, principal, idempotency_key, "payouts.initiate", body, work)
+
+
+@router.get(
+    "",
+    response_model=PayoutPage,
+    responses=errors(400, 401, 403, 429, 503),
+    openapi_extra={"security": BEARER},
+    summary="List payouts",
+    description="The calling app's payouts, newest first (`phone` matches `payto`).",
+)
+async def list_payouts(
+    request: Request,
+    principal: Payouts,
+    page: Page = 1,
+    page_size: PageSize = 50,
+    status: Status = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    phone: Phone = None,
+    ref_no: RefNo = None,
+) -> JSONResponse:
+    rt = runtime(request)
+    where = payment_filter(status, date_from, date_to, phone, ref_no)
+    async with rt.database.transaction(write=False) as session:
+        count, found = await list_payments(
+            session, principal, PaymentKind.PAYOUT, where, page, page_size
+        )
+    return JSONResponse(page_body(request, page, page_size, count, [to_wire(p) for p in found]))
+
+
+@router.get(
+    "/{payout_id}",
+    response_model=Payout,
+    responses=errors(401, 403, 404, 429, 503),
+    openapi_extra={"security": BEARER},
+    summary="Get a payout",
+)
+async def get_payout(payout_id: str, request: Request, principal: Payouts) -> JSONResponse:
+    rt = runtime(request)
+    async with rt.database.transaction(write=False) as session:
+        payment = await get_payment(session, principal, PaymentKind.PAYOUT, payout_id)
+    return JSONResponse(to_wire(payment))

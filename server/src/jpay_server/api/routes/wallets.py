@@ -1,0 +1,108 @@
+"""Wallets: balances, the ledger, and transfers to the payout wallet (our extension)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jpay_server.api.deps import require, runtime
+from jpay_server.api.idempotency import idempotent
+from jpay_server.api.openapi import BEARER, errors
+from jpay_server.api.pagination import day_range, page_body
+from jpay_server.api.routes.payments import IdempotencyKey, Page, PageSize
+from jpay_server.api.schemas.payments import Balance, LedgerPage, Transfer, TransferRequest
+from jpay_server.domain.access import Principal
+from jpay_server.domain.money import format_cents
+from jpay_server.domain.payments import wire_time
+from jpay_server.domain.wallets import LedgerEntry, WalletKind
+from jpay_server.services import wallets as service
+from jpay_server.store.wallets import LedgerFilter
+
+router = APIRouter(prefix="/wallets", tags=["wallets"])
+AnyApp = Annotated[Principal, Depends(require(None))]
+
+
+def _entry(entry: LedgerEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "wallet": entry.wallet.value,
+        "type": entry.type.value,
+        "amount": format_cents(entry.amount_cents),
+        "balance_after": format_cents(entry.balance_after_cents),
+        "reference": entry.reference,
+        "description": entry.description,
+        "created_at": wire_time(entry.created_at),
+    }
+
+
+@router.get(
+    "/balance",
+    response_model=Balance,
+    responses=errors(401, 403, 429, 503),
+    openapi_extra={"security": BEARER},
+    summary="Wallet balances",
+    description="The merchant's collection and payout wallets (shared by all its apps).",
+)
+async def balance(request: Request, principal: AnyApp) -> JSONResponse:
+    rt = runtime(request)
+    async with rt.database.transaction(write=False) as session:
+        found = await service.balances(session, principal.merchant_id)
+    return JSONResponse(found.as_wire())
+
+
+@router.get(
+    "/transactions",
+    response_model=LedgerPage,
+    responses=errors(400, 401, 403, 429, 503),
+    openapi_extra={"security": BEARER},
+    summary="Wallet transactions",
+    description="The ledger: every change to the merchant's wallets, newest first.",
+)
+async def transactions(
+    request: Request,
+    principal: AnyApp,
+    page: Page = 1,
+    page_size: PageSize = 50,
+    wallet: Annotated[WalletKind | None, Query(description="Only this wallet.")] = None,
+    date_from: Annotated[date | None, Query()] = None,
+    date_to: Annotated[date | None, Query()] = None,
+) -> JSONResponse:
+    rt = runtime(request)
+    start, end = day_range(date_from, date_to)
+    async with rt.database.transaction(write=False) as session:
+        count, entries = await service.ledger(
+            session, principal.merchant_id, LedgerFilter(wallet, start, end), page, page_size
+        )
+    return JSONResponse(page_body(request, page, page_size, count, [_entry(e) for e in entries]))
+
+
+@router.post(
+    "/transfers",
+    response_model=Transfer,
+    responses=errors(400, 401, 403, 409, 413, 415, 429, 503),
+    openapi_extra={"security": BEARER},
+    summary="Move collections to the payout wallet (extension)",
+    description="Our extension: move money from the collection wallet to the payout wallet, "
+    "so collected funds can pay out. Requires the `payouts` product.",
+)
+async def transfer(
+    body: TransferRequest,
+    request: Request,
+    principal: Annotated[Principal, Depends(require("payouts"))],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    rt = runtime(request)
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        done = await service.transfer(rt.ctx, session, principal.merchant_id, body.amount)
+        return {
+            "reference": done.reference,
+            "amount": format_cents(done.amount_cents),
+            **done.balances.as_wire(),
+        }
+
+    return await idempotent(rt, principal, idempotency_key, "wallets.transfer", body, work)

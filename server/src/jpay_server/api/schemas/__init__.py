@@ -1,0 +1,1 @@
+"""Request and response bodies on the wire, one module per noun."""

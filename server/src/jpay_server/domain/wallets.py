@@ -1,0 +1,68 @@
+"""Wallets and their ledger: every balance change is an entry written with the change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from jpay_server.domain.money import format_cents
+from jpay_server.errors import InvalidRequest
+
+
+class WalletKind(StrEnum):
+    """A merchant has one of each."""
+
+    COLLECTION = "collection"
+    PAYOUT = "payout"
+
+
+class EntryType(StrEnum):
+    """Why a balance changed."""
+
+    COLLECTION = "collection"
+    PAYOUT = "payout"
+    PAYOUT_REVERSAL = "payout_reversal"
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+    FUNDING = "funding"
+
+
+@dataclass(frozen=True, slots=True)
+class Balances:
+    """A merchant's two wallets."""
+
+    collection_cents: int
+    payout_cents: int
+
+    def as_wire(self) -> dict[str, str]:
+        """The documented `GET /wallets/balance` body."""
+        return {
+            "collection_wallet_balance": format_cents(self.collection_cents),
+            "payout_wallet_balance": format_cents(self.payout_cents),
+            "total_balance": format_cents(self.collection_cents + self.payout_cents),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One change to one wallet."""
+
+    id: int
+    merchant_id: int
+    wallet: WalletKind
+    type: EntryType
+    amount_cents: int  # signed: credits positive, debits negative
+    balance_after_cents: int
+    reference: str
+    description: str
+    created_at: datetime
+
+
+def insufficient(wallet: WalletKind) -> InvalidRequest:
+    """JPay's error when a wallet cannot cover a debit."""
+    return InvalidRequest(
+        f"Insufficient balance in {wallet.value} wallet",
+        code="insufficient_balance",
+        field="amount",
+    )

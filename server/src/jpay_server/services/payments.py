@@ -1,0 +1,213 @@
+"""Collection and payout use cases: initiate, look up, list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jpay_server.domain import payments as rules
+from jpay_server.domain.access import Principal
+from jpay_server.domain.channels import Channel, ChannelType, invalid_channel, usable
+from jpay_server.domain.money import parse_amount
+from jpay_server.domain.payments import Payment, PaymentKind, PaymentStatus
+from jpay_server.domain.phones import Phone, inferred_channel, parse_phone
+from jpay_server.domain.wallets import EntryType, WalletKind, insufficient
+from jpay_server.domain.webhooks import check_callback_url
+from jpay_server.errors import InvalidRequest, NotFound
+from jpay_server.services.context import Context
+from jpay_server.store.channels import ChannelRepository
+from jpay_server.store.payments import DuplicateRefNo, PaymentFilter, PaymentRepository
+from jpay_server.store.wallets import WalletRepository
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionRequest:
+    """The fields of POST /payments/collections/checkouts/initiate."""
+
+    payfrom: str
+    amount: object
+    ref_no: str
+    callback_url: str
+    app_code: int
+    account_number: str | None = None
+    category: str | None = None
+    narration: str | None = None
+    channel: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutRequest:
+    """The fields of POST /payments/payouts/initiate."""
+
+    payto: str
+    amount: object
+    ref_no: str
+    callback_url: str
+    app_code: int
+    category: str | None = None
+    narration: str | None = None
+    channel: int | None = None
+
+
+def _check_app(principal: Principal, app_code: int) -> None:
+    # The docs: app_code is "for multi-app scenarios"; a token acts for its own app only.
+    if app_code != principal.app_code:
+        raise NotFound("App not found", code="app_not_found")
+
+
+async def _mobile_channel(session: AsyncSession, requested: int | None, phone: Phone) -> Channel:
+    code = requested if requested is not None else inferred_channel(phone)
+    if code is None:
+        raise InvalidRequest(
+            "Cannot infer a channel for this phone number; pass channel",
+            code="channel_required",
+            field="channel",
+        )
+    return usable(await ChannelRepository(session).get(code))
+
+
+def _new_payment(
+    ctx: Context, principal: Principal, kind: PaymentKind, party: str, cents: int, **fields: object
+) -> Payment:
+    now = ctx.clock()
+    return Payment(
+        id=rules.new_payment_id(kind, ctx.rand, now),
+        kind=kind,
+        app_code=principal.app_code,
+        merchant_id=principal.merchant_id,
+        party=party,
+        amount_cents=cents,
+        status=PaymentStatus.PENDING,
+        failure_reason=None,
+        created_at=now,
+        updated_at=now,
+        next_step_at=now + timedelta(seconds=ctx.settings.sandbox_step_delay),
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+async def _insert(session: AsyncSession, payment: Payment) -> Payment:
+    try:
+        await PaymentRepository(session).add(payment)
+    except DuplicateRefNo:
+        raise rules.duplicate_ref_no(payment.kind) from None
+    return payment
+
+
+async def initiate_collection(
+    ctx: Context, session: AsyncSession, principal: Principal, req: CollectionRequest
+) -> Payment:
+    """Ask the customer's mobile-money network for a payment (an STK push)."""
+    phone = parse_phone(req.payfrom, "payfrom")
+    cents = parse_amount(req.amount)
+    ref_no = rules.check_ref_no(req.ref_no)
+    url = check_callback_url(req.callback_url, ctx.settings.allow_private_callbacks)
+    account = rules.check_account_number(req.account_number)
+    category = rules.check_category(req.category)
+    narration = rules.check_narration(req.narration, "Request Payment")
+    _check_app(principal, req.app_code)
+    channel = await _mobile_channel(session, req.channel, phone)
+    if channel.type is not ChannelType.MOBILE_MONEY:
+        raise invalid_channel("Collections support mobile money channels only")
+    payment = _new_payment(
+        ctx,
+        principal,
+        PaymentKind.COLLECTION,
+        phone.e164,
+        cents,
+        ref_no=ref_no,
+        account_number=account,
+        callback_url=url,
+        category=category,
+        narration=narration,
+        channel=channel,
+    )
+    return await _insert(session, payment)
+
+
+async def _payout_channel(
+    session: AsyncSession, payto: str, requested: int | None
+) -> tuple[str, Channel]:
+    if payto.startswith("+"):
+        phone = parse_phone(payto, "payto")
+        channel = await _mobile_channel(session, requested, phone)
+        if channel.type is not ChannelType.MOBILE_MONEY:
+            raise invalid_channel("A phone number needs a mobile money channel")
+        return phone.e164, channel
+    account = rules.check_bank_account(payto)
+    if requested is None:
+        raise InvalidRequest(
+            "channel field is required for bank transfers", code="field_required", field="channel"
+        )
+    channel = usable(await ChannelRepository(session).get(requested))
+    if channel.type is not ChannelType.BANK:
+        raise invalid_channel("A bank account number needs a bank channel")
+    return account, channel
+
+
+async def initiate_payout(
+    ctx: Context, session: AsyncSession, principal: Principal, req: PayoutRequest
+) -> Payment:
+    """Send money from the payout wallet, debiting it now (credited back if the payout fails)."""
+    cents = parse_amount(req.amount)
+    ref_no = rules.check_ref_no(req.ref_no)
+    url = check_callback_url(req.callback_url, ctx.settings.allow_private_callbacks)
+    category = rules.check_category(req.category)
+    narration = rules.check_narration(req.narration, "Disbursement")
+    party, channel = await _payout_channel(session, req.payto, req.channel)
+    _check_app(principal, req.app_code)
+    payment = _new_payment(
+        ctx,
+        principal,
+        PaymentKind.PAYOUT,
+        party,
+        cents,
+        ref_no=ref_no,
+        account_number=None,
+        callback_url=url,
+        category=category,
+        narration=narration,
+        channel=channel,
+    )
+    if await PaymentRepository(session).ref_no_taken(
+        principal.app_code, PaymentKind.PAYOUT, ref_no
+    ):
+        raise rules.duplicate_ref_no(PaymentKind.PAYOUT)
+    debited = await WalletRepository(session).debit(
+        principal.merchant_id,
+        WalletKind.PAYOUT,
+        cents,
+        EntryType.PAYOUT,
+        payment.id,
+        f"Payout to {party}",
+        payment.created_at,
+    )
+    if debited is None:
+        raise insufficient(WalletKind.PAYOUT)
+    return await _insert(session, payment)
+
+
+async def get_payment(
+    session: AsyncSession, principal: Principal, kind: PaymentKind, payment_id: str
+) -> Payment:
+    """One of the calling app's payments; another app's is as good as missing."""
+    payment = await PaymentRepository(session).get(principal.app_code, kind, payment_id)
+    if payment is None:
+        noun = "Collection" if kind is PaymentKind.COLLECTION else "Payout"
+        raise NotFound(f"{noun} not found")
+    return payment
+
+
+async def list_payments(
+    session: AsyncSession,
+    principal: Principal,
+    kind: PaymentKind,
+    where: PaymentFilter,
+    page: int,
+    page_size: int,
+) -> tuple[int, list[Payment]]:
+    """A page of the calling app's payments, newest first, and the total that match."""
+    offset = (page - 1) * page_size
+    return await PaymentRepository(session).page(principal.app_code, kind, where, offset, page_size)

@@ -1,0 +1,86 @@
+"""Wallet use cases: balances, the ledger, transfers, and sandbox funding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jpay_server.domain.money import format_cents, parse_amount
+from jpay_server.domain.payments import random_code
+from jpay_server.domain.wallets import Balances, EntryType, LedgerEntry, WalletKind, insufficient
+from jpay_server.services.context import Context
+from jpay_server.services.merchants import get_merchant
+from jpay_server.store.wallets import LedgerFilter, WalletRepository
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """A move from the collection wallet to the payout wallet."""
+
+    reference: str
+    amount_cents: int
+    balances: Balances
+
+
+async def balances(session: AsyncSession, merchant_id: int) -> Balances:
+    """A merchant's two balances."""
+    return await WalletRepository(session).balances(merchant_id)
+
+
+async def ledger(
+    session: AsyncSession, merchant_id: int, where: LedgerFilter, page: int, page_size: int
+) -> tuple[int, list[LedgerEntry]]:
+    """A page of a merchant's ledger, newest first."""
+    offset = (page - 1) * page_size
+    return await WalletRepository(session).ledger(merchant_id, where, offset, page_size)
+
+
+async def transfer(
+    ctx: Context, session: AsyncSession, merchant_id: int, amount: object
+) -> Transfer:
+    """Move money from the collection wallet to the payout wallet, atomically."""
+    cents = parse_amount(amount)
+    now = ctx.clock()
+    reference = f"TRF-{now:%Y%m%d}-{random_code(ctx.rand, 10)}"
+    wallets = WalletRepository(session)
+    debited = await wallets.debit(
+        merchant_id,
+        WalletKind.COLLECTION,
+        cents,
+        EntryType.TRANSFER_OUT,
+        reference,
+        "Transfer to payout wallet",
+        now,
+    )
+    if debited is None:
+        raise insufficient(WalletKind.COLLECTION)
+    await wallets.credit(
+        merchant_id,
+        WalletKind.PAYOUT,
+        cents,
+        EntryType.TRANSFER_IN,
+        reference,
+        "Transfer from collection wallet",
+        now,
+    )
+    return Transfer(reference, cents, await wallets.balances(merchant_id))
+
+
+async def fund(ctx: Context, session: AsyncSession, merchant_id: int, amount: str) -> Balances:
+    """Credit a merchant's payout wallet (the operator's sandbox top-up)."""
+    await get_merchant(session, merchant_id)
+    cents = parse_amount(amount)
+    now = ctx.clock()
+    reference = f"FUND-{now:%Y%m%d}-{random_code(ctx.rand, 10)}"
+    wallets = WalletRepository(session)
+    await wallets.credit(
+        merchant_id,
+        WalletKind.PAYOUT,
+        cents,
+        EntryType.FUNDING,
+        reference,
+        f"Funding of {format_cents(cents)} by the operator",
+        now,
+    )
+    return await wallets.balances(merchant_id)

@@ -1,0 +1,204 @@
+"""Webhook use cases: per-app secrets, the outbox, delivery bookkeeping, redelivery."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from standardwebhooks.webhooks import Webhook
+
+from jpay_server.domain import webhooks as rules
+from jpay_server.domain.apps import App
+from jpay_server.domain.payments import Payment, to_wire
+from jpay_server.domain.secrets import seal, unseal
+from jpay_server.domain.webhooks import Delivery, EventStatus, EventType, WebhookEvent
+from jpay_server.errors import InvalidRequest, NotFound
+from jpay_server.services.context import Context
+from jpay_server.store.webhooks import Attempt, SealedSecret, WebhookRepository
+
+LEASE_MARGIN = timedelta(seconds=30)
+MAX_OVERLAP = 30 * 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A leased event, with the secrets to sign it: everything the worker needs to POST."""
+
+    event: WebhookEvent
+    attempt: int
+    secrets: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return f"Outgoing(event={self.event.id!r}, attempt={self.attempt}, secrets=<redacted>)"
+
+    def headers(self, timestamp: datetime) -> dict[str, str]:
+        """Standard Webhooks headers: one v1 signature per live secret (rotation overlap)."""
+        signatures = " ".join(
+            Webhook(secret).sign(self.event.id, timestamp, self.event.body)
+            for secret in self.secrets
+        )
+        return {
+            "webhook-id": self.event.id,
+            "webhook-timestamp": str(int(timestamp.timestamp())),
+            "webhook-signature": signatures,
+            "content-type": "application/json",
+            "user-agent": "jpay-webhooks/1",
+        }
+
+
+def _context(app_code: int, generation: int) -> bytes:
+    return f"jpay/webhook-secret/{app_code}/{generation}".encode()
+
+
+async def _add_secret(ctx: Context, session: AsyncSession, app_code: int, generation: int) -> str:
+    secret = rules.new_secret(ctx.rand)
+    sealed = seal(ctx.keys.kek, secret.encode(), _context(app_code, generation), ctx.rand(12))
+    stored = SealedSecret(generation, sealed, ctx.clock(), None)
+    await WebhookRepository(session).add_secret(app_code, stored)
+    return secret
+
+
+async def create_webhook_secret(ctx: Context, session: AsyncSession, app_code: int) -> str:
+    """An app's first webhook secret, to be shown once."""
+    return await _add_secret(ctx, session, app_code, 1)
+
+
+async def rotate_webhook_secret(
+    ctx: Context, session: AsyncSession, app_code: int, overlap: int = 0
+) -> str:
+    """A new webhook secret; the old ones keep signing (alongside) for `overlap` seconds."""
+    if not 0 <= overlap <= MAX_OVERLAP:
+        raise InvalidRequest(f"overlap must be 0-{MAX_OVERLAP} seconds", field="overlap")
+    repo = WebhookRepository(session)
+    generation = max((s.generation for s in await repo.secrets(app_code)), default=0) + 1
+    await repo.expire_secrets(app_code, generation, ctx.clock() + timedelta(seconds=overlap))
+    return await _add_secret(ctx, session, app_code, generation)
+
+
+async def _signing_secrets(ctx: Context, session: AsyncSession, app_code: int) -> tuple[str, ...]:
+    now = ctx.clock()
+    stored = await WebhookRepository(session).secrets(app_code)
+    live = [s for s in stored if s.expires_at is None or now < s.expires_at]
+    if not live:  # an app made before webhooks existed: give it one (rotate to reveal it)
+        return (await _add_secret(ctx, session, app_code, len(stored) + 1),)
+    return tuple(
+        unseal(ctx.keys.kek, s.sealed, _context(app_code, s.generation)).decode() for s in live
+    )
+
+
+async def emit(
+    ctx: Context,
+    session: AsyncSession,
+    app_code: int,
+    url: str,
+    event_type: EventType,
+    data: dict[str, Any],
+) -> WebhookEvent:
+    """Put an event in the outbox, in the caller's transaction (so it is never lost)."""
+    now = ctx.clock()
+    first = timedelta(seconds=ctx.settings.webhook_retry_schedule[0])
+    event = WebhookEvent(
+        id=rules.new_event_id(ctx.rand),
+        app_code=app_code,
+        type=event_type.value,
+        url=url,
+        body=rules.envelope(event_type, data, now),
+        status=EventStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now + first,
+        created_at=now,
+    )
+    await WebhookRepository(session).add_event(event)
+    return event
+
+
+async def emit_payment_event(ctx: Context, session: AsyncSession, payment: Payment) -> WebhookEvent:
+    """Tell the merchant a payment reached its final state, at its callback_url."""
+    event_type = rules.payment_event(payment)
+    return await emit(
+        ctx, session, payment.app_code, payment.callback_url, event_type, to_wire(payment)
+    )
+
+
+async def emit_security_event(
+    ctx: Context, session: AsyncSession, app: App, family_id: str, client_ip: str | None
+) -> WebhookEvent | None:
+    """Tell the merchant a refresh token was reused, if the app has a webhook_url."""
+    if app.webhook_url is None:
+        return None
+    data = {"app_code": app.app_code, "family_id": family_id, "client_ip": client_ip}
+    return await emit(
+        ctx, session, app.app_code, app.webhook_url, EventType.REFRESH_TOKEN_REUSED, data
+    )
+
+
+async def claim_due(ctx: Context, session: AsyncSession, limit: int) -> list[Outgoing]:
+    """Lease due events for delivery by this worker."""
+    now = ctx.clock()
+    lease_until = now + timedelta(seconds=ctx.settings.webhook_timeout) + LEASE_MARGIN
+    events = await WebhookRepository(session).claim_due(now, lease_until, limit)
+    secrets: dict[int, tuple[str, ...]] = {}
+    for event in events:
+        if event.app_code not in secrets:
+            secrets[event.app_code] = await _signing_secrets(ctx, session, event.app_code)
+    return [Outgoing(e, e.attempts, secrets[e.app_code]) for e in events]
+
+
+async def finish_delivery(
+    ctx: Context, session: AsyncSession, outgoing: Outgoing, delivery: Delivery
+) -> EventStatus:
+    """Record an attempt and schedule the next one (with jitter) or settle the event."""
+    now = ctx.clock()
+    jitter = int.from_bytes(ctx.rand(2)) / 65535 * 2 - 1
+    schedule = ctx.settings.webhook_retry_schedule
+    status, next_at = rules.after_attempt(outgoing.attempt, delivery, schedule, now, jitter)
+    result = Attempt(
+        outgoing.attempt, now, now, delivery.status_code, delivery.error, delivery.duration_ms
+    )
+    await WebhookRepository(session).finish_attempt(
+        outgoing.event.id, outgoing.attempt, status, next_at, result
+    )
+    return status
+
+
+async def list_events(
+    session: AsyncSession, app_code: int | None, status: str | None, limit: int
+) -> list[WebhookEvent]:
+    """The newest events, optionally of one app or in one state."""
+    try:
+        state = EventStatus(status) if status else None
+    except ValueError:
+        raise InvalidRequest(
+            "status must be one of: pending, delivered, failed, gone", field="status"
+        ) from None
+    return await WebhookRepository(session).recent(app_code, state, limit)
+
+
+async def event_attempts(
+    session: AsyncSession, event_id: str
+) -> tuple[WebhookEvent, list[Attempt]]:
+    """An event and every attempt to deliver it."""
+    repo = WebhookRepository(session)
+    event = await repo.event(event_id)
+    if event is None:
+        raise NotFound(f"webhook event {event_id} not found", code="event_not_found")
+    return event, await repo.attempts(event_id)
+
+
+async def redeliver(ctx: Context, session: AsyncSession, event_id: str) -> WebhookEvent:
+    """Send an event again now (one more attempt), whatever happened to it before."""
+    repo = WebhookRepository(session)
+    if not await repo.redeliver(event_id, ctx.clock()):
+        raise NotFound(f"webhook event {event_id} not found", code="event_not_found")
+    event = await repo.event(event_id)
+    assert event is not None
+    return event
+
+
+def event_payload(event: WebhookEvent) -> dict[str, Any]:
+    """The event's JSON body, parsed."""
+    payload: dict[str, Any] = json.loads(event.body)
+    return payload

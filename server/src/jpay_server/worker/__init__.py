@@ -1,0 +1,1 @@
+"""The worker: the sandbox mobile-money network and webhook delivery, over the services."""
