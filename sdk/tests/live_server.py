@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from collections import Counter
@@ -22,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -158,6 +160,7 @@ class AppCreds:
     app_code: int
     app_key: str
     app_secret: str
+    webhook_secret: str
 
     def __repr__(self) -> str:
         return f"AppCreds(app_code={self.app_code})"
@@ -169,7 +172,14 @@ async def new_app(
     """An approved merchant with one app."""
     merchant = await merchants.create_merchant(ctx, session, "SDK tests", approved=True)
     created = await apps.create_app(ctx, session, merchant.id, products=products, **options)
-    return AppCreds(merchant.id, created.app.app_code, created.app.app_key, created.app_secret)
+    assert created.webhook_secret is not None
+    return AppCreds(
+        merchant.id,
+        created.app.app_code,
+        created.app.app_key,
+        created.app_secret,
+        created.webhook_secret,
+    )
 
 
 class InProcess:
@@ -249,6 +259,53 @@ def sync_in_process(settings: Settings, clock: Callable[[], datetime]) -> Iterat
     recorder = Recorder(app)
     with TestClient(recorder) as client:
         yield SyncInProcess(client, app, recorder)
+
+
+class WebhookReceiver:
+    """A merchant's webhook endpoint on loopback: keeps each POST's headers and raw body."""
+
+    def __init__(self, status: int = 204) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self._changed = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                with receiver._changed:
+                    receiver.received.append((dict(self.headers.items()), body))
+                    receiver._changed.notify_all()
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet."""
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        """Where to point a callback_url."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}/webhook"
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[tuple[dict[str, str], bytes]]:
+        """The first `count` deliveries, waiting for them to arrive."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self.received) >= count, timeout):
+                raise TimeoutError(f"{len(self.received)} of {count} webhooks arrived")
+            return list(self.received[:count])
+
+    async def arrived(self, count: int, within: float = 30.0) -> list[tuple[dict[str, str], bytes]]:
+        """`wait_for` without blocking the event loop (an in-process worker delivers on it)."""
+        return await asyncio.to_thread(self.wait_for, count, within)
+
+    def close(self) -> None:
+        """Stop listening."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
 
 
 # ---- a real `jpay-server` process ------------------------------------------------------
