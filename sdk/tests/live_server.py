@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 from jpay_server.api.app import create_app
 from jpay_server.services import apps, merchants
 from jpay_server.services.context import Context
@@ -48,6 +49,10 @@ with warnings.catch_warnings():
 from jpay import AsyncJPay, JPay
 
 T = TypeVar("T")
+# Server bug, reported: store/wallets.py calls SQLAlchemy 2.1's deprecated Result.tuples(), so
+# under this repo's filterwarnings=error every wallet-balance read raises. Tests that read
+# balances carry this mark until the server is fixed.
+WALLETS_WARNING = pytest.mark.filterwarnings("ignore:The Result.tuples:DeprecationWarning")
 SECRET_KEY = "sdk-test-secret-key-with-more-than-32-characters-0123456789"
 API = "/api/v1"
 Use = Callable[[Context, AsyncSession], Awaitable[T]]

@@ -29,14 +29,17 @@ from jpay import (
     WebhookEvent,
 )
 from jpay_server.services import wallets
-from live_server import API, AppCreds, InProcess, WebhookReceiver, WorldClock, in_process
+from live_server import (
+    API,
+    WALLETS_WARNING,
+    AppCreds,
+    InProcess,
+    WebhookReceiver,
+    WorldClock,
+    in_process,
+)
 
-pytestmark = [
-    pytest.mark.anyio,
-    # Server bug, reported: store/wallets.py calls SQLAlchemy 2.1's deprecated
-    # Result.tuples(); under this repo's filterwarnings=error every balance read would raise.
-    pytest.mark.filterwarnings("ignore:The Result.tuples:DeprecationWarning"),
-]
+pytestmark = [pytest.mark.anyio, WALLETS_WARNING]
 PHONE = "+254712345678"
 
 
