@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jpay_server.settings import Settings, load_settings
 
+from jpay_server.settings import Settings, load_settings
 from tests.databases import PostgresFactory, SqliteFactory, run
 
 SECRET_KEY = "test-secret-key-with-at-least-32-characters-0123456789"
@@ -25,7 +25,8 @@ class FrozenClock:
     """A clock that moves only when told to."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
+        # Real time, to the second: webhook verifiers compare signatures' timestamps with it.
+        self.now = start or datetime.now(UTC).replace(microsecond=0)
 
     def __call__(self) -> datetime:
         return self.now
@@ -95,9 +96,25 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
 async def harness(
     make_settings: Callable[..., Settings], database_url: str, clock: FrozenClock
 ) -> AsyncIterator[Any]:
-    """The app on a fresh SQLite database, with a frozen clock and rate limits off."""
+    """The app on a fresh SQLite database, with a frozen clock, rate limits and worker off."""
     from tests.harness import running
 
-    settings = make_settings(database_url=database_url, rate_limit_enabled=False)
+    settings = make_settings(
+        database_url=database_url, rate_limit_enabled=False, worker_in_process=False
+    )
+    async with running(settings, clock) as h:
+        yield h
+
+
+@pytest.fixture
+async def any_harness(
+    make_settings: Callable[..., Settings], any_database_url: str, clock: FrozenClock
+) -> AsyncIterator[Any]:
+    """The app on a fresh database of each backend in turn."""
+    from tests.harness import running
+
+    settings = make_settings(
+        database_url=any_database_url, rate_limit_enabled=False, worker_in_process=False
+    )
     async with running(settings, clock) as h:
         yield h

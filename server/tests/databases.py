@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from sqlalchemy.engine import make_url
+
 from jpay_server.store import migrate
 from jpay_server.store.db import Database
-from sqlalchemy.engine import make_url
 
 # The admin URL of a PostgreSQL server tests may create databases on (trust auth locally).
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -8,15 +8,19 @@ from typing import Any, TypeVar
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from jpay_server.api.app import create_app
 from jpay_server.domain.merchants import Merchant
-from jpay_server.services import apps, merchants
+from jpay_server.services import apps, merchants, wallets
 from jpay_server.services.apps import AppCredentials
 from jpay_server.services.context import Context
+from jpay_server.services.network import advance_due
 from jpay_server.services.runtime import Runtime
+from jpay_server.services.webhooks import claim_due, finish_delivery
 from jpay_server.settings import Settings
 from jpay_server.store.db import Database
-from sqlalchemy.ext.asyncio import AsyncSession
+from jpay_server.worker.delivery import deliver
 
 T = TypeVar("T")
 API = "/api/v1"
@@ -25,9 +29,10 @@ API = "/api/v1"
 class Harness:
     """The app under test, with helpers to act as operator and as merchant."""
 
-    def __init__(self, app: FastAPI, settings: Settings) -> None:
+    def __init__(self, app: FastAPI, settings: Settings, clock: Any = None) -> None:
         self.app = app
         self.settings = settings
+        self.clock = clock
         self.client = self.client_from("127.0.0.1")
 
     def client_from(self, ip: str, port: int = 50000) -> httpx.AsyncClient:
@@ -81,6 +86,40 @@ class Harness:
         data: dict[str, Any] = response.json()
         return data
 
+    async def step_network(self, times: int = 1) -> None:
+        """Advance the clock past the sandbox delay and step due payments, `times` times."""
+        for _ in range(times):
+            self.clock.advance(self.settings.sandbox_step_delay)
+            await self.do(lambda c, s: advance_due(c, s))
+
+    async def deliver_webhooks(self) -> list[str]:
+        """One delivery round, as the worker does it; returns each event's new status."""
+        due = await self.do(lambda c, s: claim_due(c, s, 100))
+        statuses = []
+        async with httpx.AsyncClient() as client:
+            for outgoing in due:
+                result = await deliver(
+                    client,
+                    outgoing,
+                    self.ctx.clock,
+                    self.settings.webhook_timeout,
+                    self.settings.allow_private_callbacks,
+                )
+                status = await self.do(
+                    lambda c, s, o=outgoing, r=result: finish_delivery(c, s, o, r)
+                )
+                statuses.append(status.value)
+        return statuses
+
+    async def fund(self, merchant_id: int, amount: str) -> None:
+        """Top up a merchant's payout wallet, as the operator does."""
+        await self.do(lambda c, s: wallets.fund(c, s, merchant_id, amount))
+
+    async def call(self, method: str, path: str, access: str, **kwargs: Any) -> httpx.Response:
+        """An authenticated API call."""
+        headers = {"Authorization": f"Bearer {access}", **kwargs.pop("headers", {})}
+        return await self.client.request(method, f"{API}{path}", headers=headers, **kwargs)
+
     async def refresh(
         self, refresh: str, client: httpx.AsyncClient | None = None
     ) -> httpx.Response:
@@ -100,7 +139,7 @@ async def running(settings: Settings, clock: Callable[[], Any]) -> AsyncIterator
     """Start the app (lifespan included) and stop it afterwards."""
     app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
-        harness = Harness(app, settings)
+        harness = Harness(app, settings, clock)
         try:
             yield harness
         finally:

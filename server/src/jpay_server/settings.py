@@ -108,6 +108,11 @@ class Settings(BaseSettings):
         return self.env == "production"
 
     @property
+    def key_activation_delay(self) -> float:
+        """Seconds before a new signing key signs: by then every process verifies it."""
+        return 2 * self.access_state_max_staleness
+
+    @property
     def allow_private_callbacks(self) -> bool:
         """Callback URLs may point at private or loopback addresses (not in production)."""
         return self.env != "production"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
-from jpay_server.services import apps, merchants
 
+from jpay_server.services import apps, merchants
 from tests.harness import running, stop_polling, unreachable_database
 
 pytestmark = pytest.mark.anyio
@@ -113,9 +114,10 @@ async def test_changes_reach_the_process_through_the_background_sync(harness):
     tokens = await harness.tokens(creds)
     await harness.do(lambda c, s: merchants.suspend_merchant(c, s, creds.app.merchant_id))
     started = time.monotonic()
-    while (await harness.checkouts(tokens["access"])).status_code == 200:
+    while (response := await harness.checkouts(tokens["access"])).status_code == 200:
         assert time.monotonic() - started < 1.0, "suspension did not bite within 1 second"
         await asyncio.sleep(0.02)
+    assert response.json()["code"] == "account_suspended"
 
 
 ACCESS_TABLES = re.compile(
@@ -162,3 +164,47 @@ async def test_stale_access_state_fails_closed(make_settings, database_url, cloc
         response = await h.checkouts(tokens["access"])
         assert response.status_code == 503
         assert response.json()["code"] == "service_unavailable"
+
+
+async def test_a_process_behind_a_pruned_log_reloads_even_with_no_newer_change(harness, clock):
+    """Cut off for longer than the log keeps changes, a process must not trust its cache."""
+    from jpay_server.services.maintenance import housekeep
+
+    creds = await harness.app_credentials()
+    tokens = await harness.tokens(creds)
+    assert (await harness.checkouts(tokens["access"])).status_code == 200
+    await stop_polling(harness)
+    await harness.do(lambda c, s: merchants.suspend_merchant(c, s, creds.app.merchant_id))
+    clock.advance(61 * 60)
+    await harness.do(housekeep)  # another process prunes the change before we read it
+    await harness.sync()
+    clock.advance(-61 * 60)
+    assert (await harness.checkouts(tokens["access"])).json()["code"] == "account_suspended"
+
+
+async def test_cached_state_expires_even_if_a_change_was_never_logged(harness):
+    """The TTL is the safety net for a change that reached the database without the log."""
+    from dataclasses import replace
+
+    from jpay_server.domain.merchants import MerchantStatus
+    from jpay_server.services.access import APP_STATE_TTL
+    from jpay_server.store.merchants import MerchantRepository
+
+    creds = await harness.app_credentials()
+    tokens = await harness.tokens(creds)
+    assert (await harness.checkouts(tokens["access"])).status_code == 200
+    await stop_polling(harness)
+
+    async def suspend_silently(ctx, session):
+        repo = MerchantRepository(session)
+        merchant = await repo.get(creds.app.merchant_id)
+        await repo.save(replace(merchant, status=MerchantStatus.SUSPENDED), ctx.clock())
+
+    await harness.do(suspend_silently)
+    assert (await harness.checkouts(tokens["access"])).status_code == 200  # still cached
+    access, _ = harness.runtime.access._apps[creds.app.app_code]
+    harness.runtime.access._apps[creds.app.app_code] = (
+        access,
+        time.monotonic() - APP_STATE_TTL - 1,
+    )
+    assert (await harness.checkouts(tokens["access"])).json()["code"] == "account_suspended"

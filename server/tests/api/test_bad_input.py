@@ -73,13 +73,13 @@ TOKEN = f"{API}/auth/app/token"
         ),
     ],
 )
-async def test_token_body_errors(harness, content, headers, status, body):
-    response = await harness.client.post(TOKEN, content=content, headers=headers)
+async def test_token_body_errors(any_harness, content, headers, status, body):
+    response = await any_harness.client.post(TOKEN, content=content, headers=headers)
     assert (response.status_code, response.json()) == (status, body)
 
 
-async def test_json_with_charset_is_json(harness):
-    response = await harness.client.post(
+async def test_json_with_charset_is_json(any_harness):
+    response = await any_harness.client.post(
         TOKEN,
         content='{"app_key": "k", "app_secret": "s"}',
         headers={"Content-Type": "application/json; charset=utf-8"},
@@ -87,9 +87,9 @@ async def test_json_with_charset_is_json(harness):
     assert response.json()["code"] == "invalid_credentials"
 
 
-async def test_oversized_bodies_are_413(harness):
-    big = '{"app_key": "' + "k" * (harness.settings.max_body_bytes + 1) + '"}'
-    response = await harness.client.post(
+async def test_oversized_bodies_are_413(any_harness):
+    big = '{"app_key": "' + "k" * (any_harness.settings.max_body_bytes + 1) + '"}'
+    response = await any_harness.client.post(
         TOKEN, content=big, headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 413
@@ -99,33 +99,33 @@ async def test_oversized_bodies_are_413(harness):
         for _ in range(100):
             yield b"x" * 1024
 
-    chunked = await harness.client.post(
+    chunked = await any_harness.client.post(
         TOKEN, content=chunks(), headers={"Content-Type": "application/json"}
     )
     assert chunked.status_code == 413
 
 
-async def test_absurdly_long_fields_and_tokens(harness):
-    response = await harness.client.post(TOKEN, json={"app_key": "k" * 129, "app_secret": "s"})
+async def test_absurdly_long_fields_and_tokens(any_harness):
+    response = await any_harness.client.post(TOKEN, json={"app_key": "k" * 129, "app_secret": "s"})
     assert response.json() == {
         "detail": "app_key is too long (at most 128 characters)",
         "code": "invalid_field",
         "field": "app_key",
     }
-    response = await harness.client.post(f"{API}/auth/refresh", json={"refresh": "a." * 3000})
+    response = await any_harness.client.post(f"{API}/auth/refresh", json={"refresh": "a." * 3000})
     assert response.status_code == 400
     assert response.json()["field"] == "refresh"
     long_header = {"Authorization": "Bearer " + "a" * 10_000}
-    response = await harness.client.get(
+    response = await any_harness.client.get(
         f"{API}/payments/collections/checkouts", headers=long_header
     )
     assert response.json()["code"] == "invalid_authorization_header"
 
 
-async def test_query_parameters_are_validated(harness):
-    tokens = await harness.tokens(await harness.app_credentials())
+async def test_query_parameters_are_validated(any_harness):
+    tokens = await any_harness.tokens(await any_harness.app_credentials())
     for query in ("page=0", "page=x", "page_size=101"):
-        response = await harness.client.get(
+        response = await any_harness.client.get(
             f"{API}/payments/collections/checkouts?{query}",
             headers={"Authorization": f"Bearer {tokens['access']}"},
         )
@@ -134,16 +134,39 @@ async def test_query_parameters_are_validated(harness):
         assert response.json()["detail"] == f"Invalid query parameter: {name}"
 
 
-async def test_unknown_routes_and_methods_answer_json(harness):
-    missing = await harness.client.get(f"{API}/nope")
+async def test_unknown_routes_and_methods_answer_json(any_harness):
+    missing = await any_harness.client.get(f"{API}/nope")
     assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
-    wrong = await harness.client.get(TOKEN)
+    wrong = await any_harness.client.get(TOKEN)
     assert (wrong.status_code, wrong.json()["code"]) == (405, "method_not_allowed")
 
 
-async def test_every_response_has_a_request_id_and_no_store(harness):
-    response = await harness.client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+async def test_every_response_has_a_request_id_and_no_store(any_harness):
+    response = await any_harness.client.get("/healthz", headers={"X-Request-ID": "abc-123"})
     assert response.headers["x-request-id"] == "abc-123"
     assert response.headers["cache-control"] == "no-store"
-    injected = await harness.client.get("/healthz", headers={"X-Request-ID": "a" * 65})
+    injected = await any_harness.client.get("/healthz", headers={"X-Request-ID": "a" * 65})
     assert injected.headers["x-request-id"] != "a" * 65
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (TOKEN, {"app_key": "jpay_ak_\u0000x", "app_secret": "s"}),
+        (f"{API}/auth/refresh", {"refresh": "a\u0000b"}),
+        (f"{API}/auth/revoke", {"token": "a\u0000b"}),
+    ],
+)
+async def test_nul_characters_are_refused_not_stored(any_harness, path, body):
+    """PostgreSQL text cannot hold NUL: refuse it at the edge instead of failing at the database."""
+    response = await any_harness.client.post(path, json=body)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_field"
+
+
+async def test_nul_in_path_or_query_is_refused(any_harness):
+    tokens = await any_harness.tokens(await any_harness.app_credentials())
+    auth = {"Authorization": f"Bearer {tokens['access']}"}
+    for url in (f"{API}/payments/collections/checkouts/COLL%00X", f"{API}/channels?type=%00"):
+        response = await any_harness.client.get(url, headers=auth)
+        assert (response.status_code, response.json()["code"]) == (400, "invalid_request")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets
 
 import pytest
+
 from jpay_server.domain.ratelimits import Rate
 from jpay_server.store.ratelimits import RedisRateLimiter
-
 from tests.harness import API, running
 
 pytestmark = pytest.mark.anyio

@@ -7,11 +7,11 @@ import base64
 import json
 
 import pytest
+
 from jpay_server.services import apps, keys
 from jpay_server.services.events import list_events
 from jpay_server.store.tokens import TokenRepository
-
-from tests.harness import API
+from tests.harness import API, running, stop_polling
 
 pytestmark = pytest.mark.anyio
 
@@ -200,18 +200,81 @@ async def test_rotating_with_overlap_keeps_old_secret_and_tokens_until_it_ends(h
     assert (await harness.token(creds)).status_code == 401
 
 
-async def test_key_rotation_keeps_old_tokens_verifying(harness):
+def kid(token: str) -> str:
+    return str(json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["kid"])
+
+
+async def test_key_rotation_keeps_old_tokens_verifying(harness, clock):
     tokens = await harness.tokens(await harness.app_credentials())
-    old_kid = json.loads(base64.urlsafe_b64decode(tokens["access"].split(".")[0] + "=="))["kid"]
+    old_kid = kid(tokens["access"])
+    clock.advance(1)  # a rotation comes after the install that made the first key
     info = await harness.do(keys.rotate_key)
     await harness.sync()
     assert info.kid != old_kid
+    assert info.status == "pending"
+    # Until every process can verify it, the new key does not sign.
+    early = (await harness.refresh(tokens["refresh"])).json()
+    assert kid(early["access"]) == old_kid
+    clock.advance(harness.settings.key_activation_delay)
+    later = (await harness.refresh(early["refresh"])).json()
+    assert kid(later["access"]) == info.kid
     assert (await harness.checkouts(tokens["access"])).status_code == 200
-    fresh = (await harness.refresh(tokens["refresh"])).json()
-    assert (
-        json.loads(base64.urlsafe_b64decode(fresh["access"].split(".")[0] + "=="))["kid"]
-        == info.kid
+    assert (await harness.checkouts(later["access"])).status_code == 200
+
+
+async def test_a_new_key_never_fails_tokens_on_a_process_that_has_not_seen_it(
+    make_settings, database_url, clock
+):
+    settings = make_settings(database_url=database_url, rate_limit_enabled=False)
+    async with running(settings, clock) as a, running(settings, clock) as b:
+        await stop_polling(b)  # b lags: it does not hear of the new key
+        creds = await a.app_credentials()
+        clock.advance(1)
+        await a.do(keys.rotate_key)
+        await a.sync()
+        fresh = await a.tokens(creds)
+        assert (await b.checkouts(fresh["access"])).status_code == 200
+
+
+async def test_refresh_inside_the_leeway_after_the_family_end_is_expired(harness, clock):
+    tokens = await harness.tokens(await harness.app_credentials())
+    clock.advance(harness.settings.refresh_token_lifetime + 1)  # inside the 5 s leeway
+    response = await harness.refresh(tokens["refresh"])
+    assert (response.status_code, response.json()["code"]) == (401, "token_expired")
+
+
+async def test_reuse_answer_names_the_bearer_error(harness, clock):
+    tokens = await harness.tokens(await harness.app_credentials())
+    await harness.refresh(tokens["refresh"])
+    clock.advance(harness.settings.refresh_reuse_grace + 1)
+    reused = await harness.refresh(tokens["refresh"])
+    assert 'error="invalid_token"' in reused.headers["www-authenticate"]
+
+
+async def test_a_key_sealed_under_another_master_secret_is_refused_and_ignored(
+    harness, make_settings, database_url
+):
+    from jpay_server.domain.keys import new_signing_key
+    from jpay_server.domain.secrets import seal
+    from jpay_server.errors import InvalidRequest
+    from jpay_server.services.context import Context
+    from jpay_server.services.keys import load_keyring
+    from jpay_server.store.keys import KeyRepository, SealedKey
+
+    other = Context.from_settings(make_settings(database_url=database_url, secret_key="x" * 40))
+    with pytest.raises(InvalidRequest, match="another JPAY_SECRET_KEY"):
+        await harness.do(lambda c, s: keys.rotate_key(other, s))
+    # Should one get in anyway (a direct insert), processes skip it instead of failing.
+    stray = new_signing_key(other.rand, other.clock())
+    sealed = seal(
+        other.keys.kek, stray.secret, b"jpay/signing-key/" + stray.kid.encode(), b"n" * 12
     )
+    await harness.do(
+        lambda c, s: KeyRepository(s).add(SealedKey(stray.kid, "HS256", sealed, stray.created_at))
+    )
+    ring = await harness.do(load_keyring)
+    assert stray.kid not in ring.kids
+    assert len(ring.kids) == 1
 
 
 async def test_revoke_ends_the_family_and_is_always_200(harness):

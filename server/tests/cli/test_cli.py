@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 import pytest
-from jpay_server.cli.main import main
 
+from jpay_server.cli.main import main
 from tests.conftest import SECRET_KEY
 
 
@@ -114,7 +114,7 @@ def test_keys_rotate_and_list(jpay):
     assert jpay("db", "upgrade")[0] == 0  # creates the first key
     rotated = as_json(jpay("keys", "rotate", "--json"))
     keys = as_json(jpay("keys", "list", "--json"))["keys"]
-    assert [k["status"] for k in keys] == ["verifying", "signing"]
+    assert [k["status"] for k in keys] == ["signing", "pending"]  # activates after a delay
     assert keys[-1]["kid"] == rotated["kid"]
     assert all("secret" not in k for k in keys)
 
@@ -199,3 +199,69 @@ def test_serve_refuses_an_unmigrated_database(jpay, monkeypatch, tmp_path):
     assert code == 1
     assert err.endswith("run `jpay-server db upgrade`\n")
     assert err.count("\n") == 1
+
+
+def test_payments_operator_commands(jpay):
+    mid = str(
+        as_json(jpay("merchants", "create", "--name", "Shop", "--approved", "--json"))[
+            "merchant_id"
+        ]
+    )
+    app = as_json(jpay("apps", "create", "--merchant", mid, "--product", "payouts", "--json"))
+    assert app["webhook_secret"].startswith("whsec_")
+    funded = as_json(jpay("wallets", "fund", mid, "2500.00", "--json"))
+    assert funded["payout_wallet_balance"] == "2500.00"
+    assert funded["total_balance"] == "2500.00"
+    assert as_json(jpay("wallets", "balance", mid, "--json"))["payout_wallet_balance"] == "2500.00"
+    code, _, err = jpay("wallets", "fund", mid, "12")
+    assert code == 1
+    assert err == "error: Invalid amount\n"
+    rotated = as_json(
+        jpay("apps", "rotate-webhook-secret", str(app["app_code"]), "--overlap", "60", "--json")
+    )
+    assert rotated["webhook_secret"] != app["webhook_secret"]
+    hooked = as_json(
+        jpay("apps", "set-webhook-url", str(app["app_code"]), "https://x.example/sec", "--json")
+    )
+    assert hooked["webhook_url"] == "https://x.example/sec"
+    cleared = as_json(jpay("apps", "set-webhook-url", str(app["app_code"]), "--clear", "--json"))
+    assert cleared["webhook_url"] is None
+    assert jpay("apps", "set-webhook-url", str(app["app_code"]))[0] == 2
+
+
+def test_channel_commands(jpay):
+    added = as_json(
+        jpay("channels", "add", "11", "--name", "Co-op Bank", "--type", "bank", "--json")
+    )
+    assert added == {
+        "code": 11,
+        "name": "Co-op Bank",
+        "type": "bank",
+        "display_name": "Co-op Bank",
+        "is_active": True,
+    }
+    assert as_json(jpay("channels", "deactivate", "11", "--json"))["is_active"] is False
+    codes = [c["code"] for c in as_json(jpay("channels", "list", "--json"))["channels"]]
+    assert codes == [0, 1, 7, 11, 68, 63902, 63903, 63907]
+    code, _, err = jpay("channels", "add", "11", "--name", "Again", "--type", "bank")
+    assert code == 1
+    assert err == "error: channel 11 already exists\n"
+    code, _, err = jpay("channels", "add", "12", "--name", "X", "--type", "crypto")
+    assert code == 1
+    assert err.startswith("error: type must be one of")
+
+
+def test_webhook_commands(jpay):
+    code, _, err = jpay("webhooks", "redeliver", "msg_nope")
+    assert code == 1
+    assert err == "error: webhook event msg_nope not found\n"
+    assert as_json(jpay("webhooks", "list", "--json")) == {"events": []}
+    code, _, err = jpay("webhooks", "list", "--status", "lost")
+    assert code == 1
+    assert err.startswith("error: status must be one of")
+
+
+def test_demo_receiver_needs_a_seeded_demo(jpay):
+    code, _, err = jpay("demo", "receive")
+    assert code == 1
+    assert "run `jpay-server demo seed` first" in err

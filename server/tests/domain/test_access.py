@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from jpay_server.domain.access import (
     AppAccess,
     bearer_token,

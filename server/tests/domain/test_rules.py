@@ -6,8 +6,10 @@ import ipaddress
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.exceptions import InvalidTag
 from hypothesis import given
 from hypothesis import strategies as st
+
 from jpay_server.domain import allowlists, client_ip, credentials, merchants, refresh
 from jpay_server.domain.apps import parse_products, parse_refresh_policy
 from jpay_server.domain.keys import SigningKey, key_status
@@ -82,13 +84,20 @@ def test_rotation_numbers_generations_and_bounds_overlap() -> None:
         credentials.rotate([first], b"b" * 32, NOW, -1)
 
 
-def test_key_status_follows_the_verification_horizon() -> None:
+def test_key_status_follows_activation_and_the_verification_horizon() -> None:
     old = SigningKey("old", b"", NOW)
     new = SigningKey("new", b"", NOW + timedelta(days=1))
-    keys = [old, new]
-    assert key_status(new, keys, NOW, 100) == "signing"
-    assert key_status(old, keys, NOW + timedelta(days=1, seconds=99), 100) == "verifying"
-    assert key_status(old, keys, NOW + timedelta(days=1, seconds=100), 100) == "expired"
+    keys, rotated = [old, new], NOW + timedelta(days=1)
+
+    def status(key: SigningKey, at: datetime) -> str:
+        return key_status(key, keys, at, 100, 10)
+
+    assert (status(old, rotated), status(new, rotated)) == ("signing", "pending")
+    active = rotated + timedelta(seconds=10)
+    assert (status(old, active), status(new, active)) == ("verifying", "signing")
+    assert status(old, active + timedelta(seconds=99)) == "verifying"
+    assert status(old, active + timedelta(seconds=100)) == "expired"
+    assert key_status(old, [old], NOW - timedelta(days=9), 100, 10) == "signing"  # the only key
 
 
 def test_sealing_binds_the_context() -> None:
@@ -96,7 +105,7 @@ def test_sealing_binds_the_context() -> None:
     assert keys.pepper != keys.kek
     sealed = seal(keys.kek, b"secret", b"ctx", b"n" * 12)
     assert unseal(keys.kek, sealed, b"ctx") == b"secret"
-    with pytest.raises(Exception):  # noqa: B017,PT011 - cryptography's InvalidTag
+    with pytest.raises(InvalidTag):
         unseal(keys.kek, sealed, b"other")
     assert "redacted" in repr(keys)
 

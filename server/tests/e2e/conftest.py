@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from jpay_server.services import apps, merchants
 from jpay_server.services.context import Context
 from jpay_server.settings import load_settings
 from jpay_server.store.db import Database
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from tests.conftest import SECRET_KEY
 from tests.databases import PostgresFactory, SqliteFactory, run
 from tests.e2e.servers import Server, serve, server_env

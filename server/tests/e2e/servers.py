@@ -34,6 +34,10 @@ def server_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]
         JPAY_VAR_DIR=str(var_dir),
         JPAY_RATE_LIMIT_ENABLED="false",
         JPAY_LOG_FORMAT="json",
+        JPAY_SANDBOX_STEP_DELAY="0.2",
+        JPAY_WORKER_POLL_INTERVAL="0.1",
+        JPAY_WEBHOOK_RETRY_SCHEDULE="0,0.5,1,2,4",
+        JPAY_WEBHOOK_TIMEOUT="2",
     )
     env.update(extra)
     return env
@@ -64,6 +68,28 @@ class Server:
 
     def logs(self) -> str:
         return self.log.read_text(errors="replace")
+
+
+@contextmanager
+def worker(env: Mapping[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `jpay-server worker`; stop (or kill) it afterwards."""
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jpay_server", "worker"],
+            env=dict(env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 @contextmanager

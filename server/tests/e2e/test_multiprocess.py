@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from jpay_server.services.events import list_events
 
+from jpay_server.services.events import list_events
 from tests.e2e.servers import cli
 
 pytestmark = pytest.mark.e2e

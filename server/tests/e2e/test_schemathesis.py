@@ -37,6 +37,11 @@ def test_api_matches_its_schema(tmp_path, sqlite_factory):
                 f"{server.base_url}/openapi.json",
                 "--checks",
                 "all",
+                # A schema-valid request that breaks a documented business rule (a number no
+                # carrier owns, a bank channel for a phone, an empty wallet) gets a documented
+                # 400; JSON Schema cannot express those rules, so this one check cannot hold.
+                "--exclude-checks",
+                "positive_data_acceptance",
                 "--max-examples",
                 MAX_EXAMPLES,
                 "--max-time",

@@ -13,9 +13,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
 from jpay_server.domain import credentials
 from jpay_server.services import apps, merchants
-
 from tests.harness import API, running
 from tests.security.forge import b64, forge, parts
 
@@ -28,7 +28,7 @@ async def victim(harness):
     """An app with live tokens, and the server's signing key."""
     creds = await harness.app_credentials()
     tokens = await harness.tokens(creds)
-    key = harness.runtime.access.codec.keyring.signing
+    key = harness.runtime.access.codec.keyring.signing_at(harness.ctx.clock())
     return creds, tokens, key
 
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from jpay_server.domain.apps import App, RefreshPolicy
 from jpay_server.domain.credentials import SecretRecord
 from jpay_server.domain.events import SecurityEvent, SecurityEventKind
@@ -128,12 +129,10 @@ async def test_revoking_a_family_happens_once(db: Database) -> None:
         ]
 
 
-async def test_change_log_is_dense_and_in_commit_order(db: Database) -> None:
+async def test_change_log_is_dense(db: Database) -> None:
     async def record(n: int) -> int:
         async with db.transaction() as s:
-            seq = await ChangeRepository(s).record("app", str(n), NOW)
-            await asyncio.sleep(0.01)  # hold the transaction open while others queue
-            return seq
+            return await ChangeRepository(s).record("app", str(n), NOW)
 
     seqs = await asyncio.gather(*(record(n) for n in range(10)))
     assert sorted(seqs) == list(range(1, 11))
@@ -142,6 +141,51 @@ async def test_change_log_is_dense_and_in_commit_order(db: Database) -> None:
         head = await ChangeRepository(s).head()
     assert [c.seq for c in changes] == list(range(5, 11))
     assert head == 10
+
+
+async def test_a_later_change_number_never_commits_before_an_earlier_one(db: Database) -> None:
+    """A reader at seq N must never later see N-1 appear: numbers follow commit order."""
+    committed: list[int] = []
+    first_numbered = asyncio.Event()
+
+    async def slow() -> None:
+        async with db.transaction() as s:
+            seq = await ChangeRepository(s).record("app", "slow", NOW)
+            first_numbered.set()
+            await asyncio.sleep(0.3)  # still open while the other writer tries
+        committed.append(seq)
+
+    async def fast() -> None:
+        await first_numbered.wait()
+        async with db.transaction() as s:
+            seq = await ChangeRepository(s).record("app", "fast", NOW)
+        committed.append(seq)
+
+    await asyncio.gather(slow(), fast())
+    assert committed == [1, 2]
+
+
+async def test_row_locks_serialise_changes_to_one_app(db: Database) -> None:
+    """Two operators changing one app: the second reads only after the first commits."""
+    app = await seed_app(db)
+    order: list[str] = []
+    first_read = asyncio.Event()
+
+    async def first() -> None:
+        async with db.transaction() as s:
+            await AppRepository(s).get(app.app_code, for_update=True)
+            first_read.set()
+            await asyncio.sleep(0.3)
+            order.append("first commits")
+
+    async def second() -> None:
+        await first_read.wait()
+        async with db.transaction() as s:
+            await AppRepository(s).get(app.app_code, for_update=True)
+            order.append("second reads")
+
+    await asyncio.gather(first(), second())
+    assert order == ["first commits", "second reads"]
 
 
 async def test_rolled_back_change_leaves_no_gap(db: Database) -> None:

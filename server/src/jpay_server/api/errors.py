@@ -38,6 +38,7 @@ _BEARER_ERRORS = {
     "token_invalid": "invalid_token",
     "token_expired": "invalid_token",
     "token_revoked": "invalid_token",
+    "refresh_token_reused": "invalid_token",
 }
 
 

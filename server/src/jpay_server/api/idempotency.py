@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.access import Principal
 from jpay_server.domain.idempotency import Remembered, check_key, fingerprint, replay
+from jpay_server.errors import JPayError
 from jpay_server.services.runtime import Runtime
 from jpay_server.store.idempotency import TTL, IdempotencyRepository
 
@@ -43,14 +44,22 @@ async def idempotent(
         return _replayed(replay(found, endpoint, fp))
     try:
         async with rt.database.transaction() as session:
+            repo = IdempotencyRepository(session)
+            # Again inside the write transaction: a request with this key may have committed
+            # while we waited for it (on SQLite writers queue; this sees their commits).
+            found = await repo.get(principal.app_code, key, since)
+            if found is not None:
+                return _replayed(replay(found, endpoint, fp))
             result = await work(session)
             remembered = Remembered(endpoint, fp, 200, result)
-            repo = IdempotencyRepository(session)
             if not await repo.remember(principal.app_code, key, remembered, rt.ctx.clock()):
                 raise _Raced  # roll back this request's work: the other one stands
-    except _Raced:
+    except (_Raced, JPayError):
+        # Losing a race can also surface as the other request's side effect (its ref_no is
+        # now taken): if a request with this key succeeded meanwhile, its answer is ours.
         async with rt.database.transaction(write=False) as session:
             found = await IdempotencyRepository(session).get(principal.app_code, key, since)
-        assert found is not None
+        if found is None:
+            raise
         return _replayed(replay(found, endpoint, fp))
     return JSONResponse(result)

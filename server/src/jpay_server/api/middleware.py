@@ -9,7 +9,7 @@ import secrets
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jpay_server.api.errors import error_body, error_headers, status_of
-from jpay_server.errors import JPayError, RequestTooLarge, UnsupportedMediaType
+from jpay_server.errors import InvalidRequest, JPayError, RequestTooLarge, UnsupportedMediaType
 
 _REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -52,6 +52,8 @@ class RequestGuard:
             await send(message)
 
         problem = self._check(scope["method"], content_type, length)
+        if "\x00" in scope["path"] or b"%00" in scope["query_string"]:
+            problem = InvalidRequest("The request holds a NUL character", code="invalid_request")
         if problem is None and length is None and scope["method"] in _BODY_METHODS:
             receive, size, problem = await self._buffer(receive)
             if problem is None and size and not _is_json(content_type):

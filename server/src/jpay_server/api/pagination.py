@@ -22,14 +22,28 @@ def page_body(
     return {"count": count, "next": next_url, "previous": previous, "results": results}
 
 
-def day_range(
-    date_from: date | None, date_to: date | None
-) -> tuple[datetime | None, datetime | None]:
-    """Whole UTC days, both ends included: [date_from 00:00, date_to + 1 day 00:00)."""
-    if date_from and date_to and date_from > date_to:
+DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _day(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
         raise InvalidRequest(
-            "Invalid query parameter: date_to", code="invalid_query_parameter", field="date_to"
-        )
-    start = datetime.combine(date_from, time(), UTC) if date_from else None
-    end = datetime.combine(date_to, time(), UTC) + timedelta(days=1) if date_to else None
+            f"Invalid query parameter: {name}", code="invalid_query_parameter", field=name
+        ) from None
+
+
+def day_range(
+    date_from: str | None, date_to: str | None
+) -> tuple[datetime | None, datetime | None]:
+    """Whole UTC days, both ends included: [date_from 00:00, date_to + 1 day 00:00).
+
+    Dates are strictly YYYY-MM-DD; an inverted range is not an error, it matches nothing.
+    """
+    start_day, end_day = _day(date_from, "date_from"), _day(date_to, "date_to")
+    start = datetime.combine(start_day, time(), UTC) if start_day else None
+    end = datetime.combine(end_day, time(), UTC) + timedelta(days=1) if end_day else None
     return start, end

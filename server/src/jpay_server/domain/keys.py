@@ -30,24 +30,49 @@ def new_signing_key(rand: TokenBytes, now: datetime) -> SigningKey:
     return SigningKey(kid=rand(8).hex(), secret=rand(KEY_BYTES), created_at=now)
 
 
-def key_status(key: SigningKey, keys: Sequence[SigningKey], now: datetime, horizon: int) -> str:
-    """'signing' for the newest key, 'verifying' while its tokens may live, else 'expired'."""
-    newer = [k.created_at for k in keys if k.created_at > key.created_at]
-    if not newer:
+def _ordered(keys: Sequence[SigningKey]) -> list[SigningKey]:
+    # Oldest first; the kid breaks ties so every process agrees on the order.
+    return sorted(keys, key=lambda k: (k.created_at, k.kid))
+
+
+def _signing(ordered: Sequence[SigningKey], moment: datetime, delay: timedelta) -> SigningKey:
+    ready = [k for k in ordered if k.created_at <= moment - delay]
+    return ready[-1] if ready else ordered[0]
+
+
+def key_status(
+    key: SigningKey, keys: Sequence[SigningKey], now: datetime, horizon: int, delay: float
+) -> str:
+    """signing; pending (too new to sign yet); verifying (its tokens may live); or expired."""
+    ordered = _ordered(keys)
+    position = [k.kid for k in ordered].index(key.kid)
+    signing = [k.kid for k in ordered].index(_signing(ordered, now, timedelta(seconds=delay)).kid)
+    if position == signing:
         return "signing"
-    return "verifying" if min(newer) + timedelta(seconds=horizon) > now else "expired"
+    if position > signing:
+        return "pending"
+    stopped = ordered[position + 1].created_at + timedelta(seconds=delay)
+    return "verifying" if stopped + timedelta(seconds=horizon) > now else "expired"
 
 
 class Keyring:
-    """The keys a process signs and verifies with, looked up by `kid` only."""
+    """The keys a process signs and verifies with, looked up by `kid` only.
 
-    def __init__(self, keys: Sequence[SigningKey]) -> None:
+    A new key verifies at once but signs only after `activation_delay` seconds, by when every
+    server process has loaded it: rotating keys never makes a fresh token fail elsewhere.
+    """
+
+    def __init__(self, keys: Sequence[SigningKey], activation_delay: float = 0.0) -> None:
         if not keys:
             raise ValueError("a keyring needs at least one key")
-        ordered = sorted(keys, key=lambda k: k.created_at)
-        self.signing = ordered[-1]
-        self._keys = {k.kid: k for k in ordered}
-        self._verifiers = {k.kid: _jwk(k) for k in ordered}
+        self._ordered = _ordered(keys)
+        self._delay = timedelta(seconds=activation_delay)
+        self._keys = {k.kid: k for k in self._ordered}
+        self._verifiers = {k.kid: _jwk(k) for k in self._ordered}
+
+    def signing_at(self, moment: datetime) -> SigningKey:
+        """The key that signs at `moment`: the newest active one (the oldest if none is)."""
+        return _signing(self._ordered, moment, self._delay)
 
     def key(self, kid: str) -> SigningKey | None:
         """The key with this id, to sign with a specific (still verifying) key."""
@@ -63,7 +88,7 @@ class Keyring:
         return tuple(self._verifiers)
 
     def __repr__(self) -> str:
-        return f"Keyring(signing={self.signing.kid}, kids={self.kids})"
+        return f"Keyring(kids={self.kids})"
 
 
 def _jwk(key: SigningKey) -> PyJWK:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from dataclasses import dataclass
@@ -33,6 +34,15 @@ class Rate:
     def __str__(self) -> str:
         unit = next(name for name, secs in _PERIODS.items() if secs == self.period)
         return f"{self.count}/{unit}"
+
+
+def client_bucket(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> str:
+    """What a per-client limit counts: an IPv4 address, or an IPv6 /64 (one subscriber)."""
+    if address is None:
+        return "unknown"
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -108,7 +109,7 @@ class TokenCodec:
         return self._sign(payload, REFRESH_TYP, key)
 
     def _sign(self, payload: dict[str, Any], typ: str, key: SigningKey | None) -> str:
-        key = key or self.keyring.signing
+        key = key or self.keyring.signing_at(datetime.fromtimestamp(payload["iat"], UTC))
         body = json.dumps(payload, separators=(",", ":")).encode()
         return _JWS.encode(body, key.secret, ALGORITHM, headers={"typ": typ, "kid": key.kid})
 

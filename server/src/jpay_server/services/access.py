@@ -36,6 +36,7 @@ from jpay_server.store.db import Database
 from jpay_server.store.tokens import TokenRepository
 
 log = logging.getLogger(__name__)
+APP_STATE_TTL = 60.0  # seconds an app's cached state is trusted without a change-log entry
 
 
 class AccessState:
@@ -45,7 +46,7 @@ class AccessState:
         self.ctx = ctx
         self.database = database
         self.codec: TokenCodec | None = None
-        self._apps: dict[int, AppAccess] = {}
+        self._apps: dict[int, tuple[AppAccess, float]] = {}
         self._codes_by_key: dict[str, int] = {}
         self._revoked: dict[str, datetime] = {}
         self._seq = 0
@@ -80,12 +81,17 @@ class AccessState:
     async def sync(self) -> None:
         """Apply every change logged since the last sync."""
         async with self.database.transaction(write=False) as session:
-            changes = await ChangeRepository(session).since(self._seq)
-        if changes and changes[0].seq != self._seq + 1:
+            changes = ChangeRepository(session)
+            head = await changes.head()
+            found = await changes.since(self._seq) if head > self._seq else []
+        # The log is dense: anything but seq+1, seq+2, ... means rows were pruned past us.
+        if head > self._seq and (
+            not found or [c.seq for c in found] != list(range(self._seq + 1, found[-1].seq + 1))
+        ):
             log.info("access change log pruned past this process; reloading all access state")
             await self._reload()
             return
-        for change in changes:
+        for change in found:
             await self._apply(change)
             self._seq = change.seq
         self._synced_at = time.monotonic()
@@ -115,7 +121,7 @@ class AccessState:
         )
 
     def _evict(self, match: Callable[[AppAccess], bool]) -> None:
-        for code, access in list(self._apps.items()):
+        for code, (access, _) in list(self._apps.items()):
             if match(access):
                 del self._apps[code]
                 self._codes_by_key.pop(access.app_key, None)
@@ -140,18 +146,25 @@ class AccessState:
         assert self.codec is not None
         return self.codec
 
+    def _cached(self, app_code: int | None) -> AppAccess | None:
+        entry = self._apps.get(app_code) if app_code is not None else None
+        # The change log keeps entries current; the TTL is the safety net if a change is lost.
+        if entry is None or time.monotonic() - entry[1] > APP_STATE_TTL:
+            return None
+        return entry[0]
+
     async def app(self, app_code: int) -> AppAccess | None:
-        """The app's access state: from memory, or loaded once from the database."""
-        cached = self._apps.get(app_code)
+        """The app's access state: from memory, or loaded from the database."""
+        cached = self._cached(app_code)
         if cached is not None:
             return cached
         return await self._load(lambda repo: repo.access(app_code))
 
     async def app_by_key(self, app_key: str) -> AppAccess | None:
         """The app's access state by app_key."""
-        code = self._codes_by_key.get(app_key)
-        if code is not None and code in self._apps:
-            return self._apps[code]
+        cached = self._cached(self._codes_by_key.get(app_key))
+        if cached is not None:
+            return cached
         return await self._load(lambda repo: repo.access_by_key(app_key))
 
     async def _load(
@@ -163,7 +176,7 @@ class AccessState:
         # A change applied while we were reading may be newer than what we read: then use
         # the value for this request only, and let the next request load again.
         if access is not None and generation == self._generation:
-            self._apps[access.app_code] = access
+            self._apps[access.app_code] = (access, time.monotonic())
             self._codes_by_key[access.app_key] = access.app_code
         return access
 

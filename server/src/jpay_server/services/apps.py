@@ -40,9 +40,9 @@ class AppCredentials:
         return f"AppCredentials(app={self.app!r}, app_secret=<redacted>, webhook_secret=<redacted>)"
 
 
-async def get_app(session: AsyncSession, app_code: int) -> App:
-    """The app, or NotFound ("App not found", as JPay documents)."""
-    app = await AppRepository(session).get(app_code)
+async def get_app(session: AsyncSession, app_code: int, *, for_update: bool = False) -> App:
+    """The app, or NotFound ("App not found", as JPay documents); optionally row-locked."""
+    app = await AppRepository(session).get(app_code, for_update=for_update)
     if app is None:
         raise NotFound("App not found", code="app_not_found")
     return app
@@ -107,7 +107,7 @@ async def rotate_secret(
     ctx: Context, session: AsyncSession, app_code: int, overlap: int = 0
 ) -> AppCredentials:
     """Issue a new secret; the old one (and tokens under it) ends after `overlap` seconds."""
-    app = await get_app(session, app_code)
+    app = await get_app(session, app_code, for_update=True)  # one rotation at a time
     repo = AppRepository(session)
     now = ctx.clock()
     secret = credentials.new_app_secret(ctx.rand)
@@ -122,7 +122,8 @@ async def rotate_secret(
 async def _update(
     ctx: Context, session: AsyncSession, app_code: int, change: Callable[[App], App]
 ) -> App:
-    app = await get_app(session, app_code)
+    # Locked: concurrent changes (allow-ip and disallow-ip, say) must not undo each other.
+    app = await get_app(session, app_code, for_update=True)
     changed = change(app)
     if changed != app:
         now = ctx.clock()
@@ -177,7 +178,7 @@ async def rotate_app_webhook_secret(
     ctx: Context, session: AsyncSession, app_code: int, overlap: int = 0
 ) -> AppCredentials:
     """A new webhook secret, shown once; the old one also signs for `overlap` seconds."""
-    app = await get_app(session, app_code)
+    app = await get_app(session, app_code, for_update=True)  # one rotation at a time
     secret = await rotate_webhook_secret(ctx, session, app_code, overlap)
     return AppCredentials(app, "", secret)
 

@@ -25,9 +25,11 @@ async def create_merchant(
     return merchant
 
 
-async def get_merchant(session: AsyncSession, merchant_id: int) -> Merchant:
-    """The merchant, or NotFound."""
-    merchant = await MerchantRepository(session).get(merchant_id)
+async def get_merchant(
+    session: AsyncSession, merchant_id: int, *, for_update: bool = False
+) -> Merchant:
+    """The merchant, or NotFound; `for_update` serialises concurrent changes to it."""
+    merchant = await MerchantRepository(session).get(merchant_id, for_update=for_update)
     if merchant is None:
         raise NotFound(f"merchant {merchant_id} not found", code="merchant_not_found")
     return merchant
@@ -41,7 +43,8 @@ async def list_merchants(session: AsyncSession) -> list[Merchant]:
 async def _transition(
     ctx: Context, session: AsyncSession, merchant_id: int, change: Callable[[Merchant], Merchant]
 ) -> Merchant:
-    merchant = await get_merchant(session, merchant_id)
+    # Locked: two operators changing one merchant at once must not undo each other.
+    merchant = await get_merchant(session, merchant_id, for_update=True)
     changed = change(merchant)
     if changed != merchant:
         now = ctx.clock()

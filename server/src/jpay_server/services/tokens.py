@@ -24,6 +24,7 @@ from jpay_server.domain.tokens import AccessClaims, RefreshClaims, TokenCodec
 from jpay_server.errors import (
     AuthenticationFailed,
     invalid_credentials,
+    token_expired,
     token_invalid,
     token_revoked,
 )
@@ -80,7 +81,7 @@ def _new_record(
         family_id=family.id,
         parent_jti=parent,
         access_jti=new_id(ctx.rand),
-        kid=codec.keyring.signing.kid,
+        kid=codec.keyring.signing_at(issued).kid,
         issued_at=issued,
         expires_at=expiry(issued, ctx.settings.refresh_token_lifetime, family.ends_at),
         used_at=None,
@@ -208,6 +209,8 @@ async def rotate_refresh(
         raise token_invalid()
     if family.revoked_at is not None:
         raise token_revoked()
+    if ctx.clock() >= family.ends_at:  # the leeway on exp must not stretch a family's end
+        raise token_expired()
     if access.refresh_policy is RefreshPolicy.REUSABLE:
         return await _refresh_reusable(ctx, codec, session, access, family, claims, client_ip)
     successor = _new_record(ctx, codec, family, claims.jti, ctx.clock())

@@ -19,7 +19,7 @@ from jpay_server.errors import InvalidRequest, NotFound
 from jpay_server.services.context import Context
 from jpay_server.store.webhooks import Attempt, SealedSecret, WebhookRepository
 
-LEASE_MARGIN = timedelta(seconds=30)
+LEASE_MARGIN = timedelta(seconds=5)
 MAX_OVERLAP = 30 * 86_400
 
 
@@ -138,7 +138,9 @@ async def emit_security_event(
 async def claim_due(ctx: Context, session: AsyncSession, limit: int) -> list[Outgoing]:
     """Lease due events for delivery by this worker."""
     now = ctx.clock()
-    lease_until = now + timedelta(seconds=ctx.settings.webhook_timeout) + LEASE_MARGIN
+    # Long enough for an attempt to finish (timeout) and be recorded; a worker that dies
+    # mid-POST leaves the lease to lapse, and the event is delivered again (never lost).
+    lease_until = now + timedelta(seconds=2 * ctx.settings.webhook_timeout) + LEASE_MARGIN
     events = await WebhookRepository(session).claim_due(now, lease_until, limit)
     secrets: dict[int, tuple[str, ...]] = {}
     for event in events:

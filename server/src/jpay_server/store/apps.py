@@ -69,9 +69,9 @@ class AppRepository:
         """True if an app already has this code."""
         return await self.session.get(AppRow, app_code) is not None
 
-    async def get(self, app_code: int) -> App | None:
-        """The app, or None."""
-        row = await self.session.get(AppRow, app_code)
+    async def get(self, app_code: int, *, for_update: bool = False) -> App | None:
+        """The app, or None; `for_update` locks its row until the transaction ends."""
+        row = await self.session.get(AppRow, app_code, with_for_update=for_update)
         return _app(row) if row else None
 
     async def save(self, app: App, now: datetime) -> None:
@@ -84,6 +84,7 @@ class AppRepository:
         row.refresh_policy = app.refresh_policy
         row.webhook_url = app.webhook_url
         row.updated_at = now
+        await self.session.flush()  # autoflush is off: later reads must see this
 
     async def all(self, merchant_id: int | None = None) -> list[App]:
         """Apps, optionally of one merchant, oldest first."""

@@ -56,3 +56,4 @@ class ChannelRepository:
         """Activate or deactivate a channel."""
         row = await self.session.get_one(ChannelRow, code)
         row.is_active = active
+        await self.session.flush()  # autoflush is off: later reads must see this

@@ -37,9 +37,9 @@ class MerchantRepository:
         await self.session.flush()
         return _merchant(row)
 
-    async def get(self, merchant_id: int) -> Merchant | None:
-        """The merchant, or None."""
-        row = await self.session.get(MerchantRow, merchant_id)
+    async def get(self, merchant_id: int, *, for_update: bool = False) -> Merchant | None:
+        """The merchant, or None; `for_update` locks its row until the transaction ends."""
+        row = await self.session.get(MerchantRow, merchant_id, with_for_update=for_update)
         return _merchant(row) if row else None
 
     async def save(self, merchant: Merchant, now: datetime) -> None:
@@ -48,6 +48,7 @@ class MerchantRepository:
         row.status = merchant.status
         row.approved_at = merchant.approved_at
         row.updated_at = now
+        await self.session.flush()  # autoflush is off: later reads must see this
 
     async def all(self) -> list[Merchant]:
         """Every merchant, oldest first."""

@@ -171,3 +171,4 @@ class PaymentRepository:
         row.failure_reason = payment.failure_reason
         row.next_step_at = payment.next_step_at
         row.updated_at = payment.updated_at
+        await self.session.flush()  # autoflush is off: later reads must see this

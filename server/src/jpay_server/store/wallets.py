@@ -42,7 +42,7 @@ class WalletRepository:
                 WalletRow.merchant_id == merchant_id
             )
         )
-        found = dict(rows.tuples().all())
+        found = {kind: int(balance) for kind, balance in rows}
         return Balances(found.get("collection", 0), found.get("payout", 0))
 
     async def credit(

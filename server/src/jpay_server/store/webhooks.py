@@ -208,6 +208,7 @@ class WebhookRepository:
         row.status = EventStatus.PENDING.value
         row.next_attempt_at = now
         row.locked_until = None
+        await self.session.flush()  # autoflush is off: later reads must see this
         return True
 
     async def prune(self, before: datetime) -> None:

@@ -15,7 +15,8 @@ from jpay_server.api.schemas.auth import (
     RevokeResponse,
     TokenResponse,
 )
-from jpay_server.errors import refresh_token_reused
+from jpay_server.domain.ratelimits import client_bucket
+from jpay_server.errors import AuthenticationFailed, refresh_token_reused
 from jpay_server.services.tokens import (
     Reused,
     authenticate_app,
@@ -44,12 +45,14 @@ async def app_token(body: AppTokenRequest, request: Request) -> JSONResponse:
     rt = runtime(request)
     ip = client_ip(request, rt)
     s = rt.settings
-    await rate_limit(
-        rt,
-        (f"token:ip:{ip}", s.rate_limit_token_per_ip),
-        (f"token:key:{body.app_key}", s.rate_limit_token_per_key),
-    )
-    login = await authenticate_app(rt.ctx, rt.access, body.app_key, body.app_secret, ip)
+    await rate_limit(rt, (f"token:ip:{client_bucket(ip)}", s.rate_limit_token_per_ip))
+    try:
+        login = await authenticate_app(rt.ctx, rt.access, body.app_key, body.app_secret, ip)
+    except AuthenticationFailed:
+        # Only failures count against an app_key: app_keys are public, and a correct secret
+        # must never be locked out by someone else's wrong guesses.
+        await rate_limit(rt, (f"token:key:{body.app_key}", s.rate_limit_token_per_key))
+        raise
     async with rt.database.transaction() as session:
         grant = await start_family(rt.ctx, session, login)
     content = {
@@ -77,7 +80,7 @@ async def app_token(body: AppTokenRequest, request: Request) -> JSONResponse:
 async def refresh(body: RefreshRequest, request: Request) -> JSONResponse:
     rt = runtime(request)
     ip = client_ip(request, rt)
-    await rate_limit(rt, (f"refresh:ip:{ip}", rt.settings.rate_limit_refresh_per_ip))
+    await rate_limit(rt, (f"refresh:ip:{client_bucket(ip)}", rt.settings.rate_limit_refresh_per_ip))
     checked = await check_refresh(rt.ctx, rt.access, body.refresh, ip)
     async with rt.database.transaction() as session:
         outcome = await rotate_refresh(rt.ctx, session, checked, ip)
@@ -104,7 +107,7 @@ async def refresh(body: RefreshRequest, request: Request) -> JSONResponse:
 async def revoke(body: RevokeRequest, request: Request) -> JSONResponse:
     rt = runtime(request)
     ip = client_ip(request, rt)
-    await rate_limit(rt, (f"refresh:ip:{ip}", rt.settings.rate_limit_refresh_per_ip))
+    await rate_limit(rt, (f"refresh:ip:{client_bucket(ip)}", rt.settings.rate_limit_refresh_per_ip))
     family = await family_of(rt.ctx, rt.access, body.token)
     if family is not None:
         async with rt.database.transaction() as session:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Header, Query
 
-from jpay_server.api.pagination import day_range
+from jpay_server.api.pagination import DAY, day_range
 from jpay_server.domain.payments import PaymentStatus
 from jpay_server.domain.phones import parse_phone
 from jpay_server.errors import InvalidRequest
@@ -16,8 +15,12 @@ from jpay_server.store.payments import PaymentFilter
 Page = Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1.")]
 PageSize = Annotated[int, Query(ge=1, le=100, description="Items per page, 1-100.")]
 Status = Annotated[PaymentStatus | None, Query(description="Only this status.")]
-DateFrom = Annotated[date | None, Query(description="Created on or after this UTC day.")]
-DateTo = Annotated[date | None, Query(description="Created on or before this UTC day.")]
+DateFrom = Annotated[
+    str | None, Query(pattern=DAY, description="Created on or after this UTC day (YYYY-MM-DD).")
+]
+DateTo = Annotated[
+    str | None, Query(pattern=DAY, description="Created on or before this UTC day (YYYY-MM-DD).")
+]
 Phone = Annotated[str | None, Query(max_length=16, description="Only this phone (E.164).")]
 RefNo = Annotated[str | None, Query(max_length=50, description="Only this ref_no.")]
 IdempotencyKey = Annotated[
@@ -32,8 +35,8 @@ IdempotencyKey = Annotated[
 
 def payment_filter(
     status: PaymentStatus | None,
-    date_from: date | None,
-    date_to: date | None,
+    date_from: str | None,
+    date_to: str | None,
     phone: str | None,
     ref_no: str | None,
 ) -> PaymentFilter:

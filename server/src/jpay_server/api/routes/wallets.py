@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,7 +12,7 @@ from jpay_server.api.deps import require, runtime
 from jpay_server.api.idempotency import idempotent
 from jpay_server.api.openapi import BEARER, errors
 from jpay_server.api.pagination import day_range, page_body
-from jpay_server.api.routes.payments import IdempotencyKey, Page, PageSize
+from jpay_server.api.routes.payments import DateFrom, DateTo, IdempotencyKey, Page, PageSize
 from jpay_server.api.schemas.payments import Balance, LedgerPage, Transfer, TransferRequest
 from jpay_server.domain.access import Principal
 from jpay_server.domain.money import format_cents
@@ -68,8 +67,8 @@ async def transactions(
     page: Page = 1,
     page_size: PageSize = 50,
     wallet: Annotated[WalletKind | None, Query(description="Only this wallet.")] = None,
-    date_from: Annotated[date | None, Query()] = None,
-    date_to: Annotated[date | None, Query()] = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
 ) -> JSONResponse:
     rt = runtime(request)
     start, end = day_range(date_from, date_to)

@@ -6,10 +6,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jpay_server.api.schemas.common import WireModel
 from jpay_server.domain.tokens import MAX_TOKEN_CHARS
 
 
-class AppTokenRequest(BaseModel):
+class AppTokenRequest(WireModel):
     """POST /auth/app/token."""
 
     model_config = ConfigDict(
@@ -20,13 +21,13 @@ class AppTokenRequest(BaseModel):
     app_secret: str = Field(min_length=1, max_length=256, description="The app's secret.")
 
 
-class RefreshRequest(BaseModel):
+class RefreshRequest(WireModel):
     """POST /auth/refresh."""
 
     refresh: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS, description="A refresh token.")
 
 
-class RevokeRequest(BaseModel):
+class RevokeRequest(WireModel):
     """POST /auth/revoke (our extension, RFC 7009 semantics)."""
 
     token: str = Field(

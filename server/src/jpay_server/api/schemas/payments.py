@@ -6,17 +6,19 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, StrictInt
 
+from jpay_server.api.schemas.common import WireModel
+
 Category = Literal["ecommerce", "gaming", "adult_content", "forex", "other"]
 Status = Literal["pending", "processing", "completed", "failed"]
 AMOUNT = Field(
-    pattern=r"^[0-9]+\.[0-9]{2}$",
+    pattern=r"^[1-9][0-9]{0,5}\.[0-9]{2}$",  # exactly 1.00 to 999999.99
     description="KES, a string with exactly two decimals, 1.00 to 999999.99.",
     examples=["1000.00"],
 )
 CALLBACK = Field(min_length=1, max_length=2048, examples=["https://yourdomain.com/webhook"])
 
 
-class CollectionInitiate(BaseModel):
+class CollectionInitiate(WireModel):
     """POST /payments/collections/checkouts/initiate."""
 
     payfrom: str = Field(description="The customer's phone, E.164.", examples=["+254712345678"])
@@ -30,7 +32,7 @@ class CollectionInitiate(BaseModel):
     channel: StrictInt | None = Field(default=None, description="A mobile-money channel code.")
 
 
-class PayoutInitiate(BaseModel):
+class PayoutInitiate(WireModel):
     """POST /payments/payouts/initiate."""
 
     payto: str = Field(
@@ -130,7 +132,7 @@ class LedgerPage(BaseModel):
     results: list[LedgerEntry]
 
 
-class TransferRequest(BaseModel):
+class TransferRequest(WireModel):
     """POST /wallets/transfers (our extension)."""
 
     amount: str = AMOUNT

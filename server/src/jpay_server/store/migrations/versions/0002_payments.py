@@ -212,7 +212,7 @@ def upgrade() -> None:
     # Every merchant has a collection and a payout wallet.
     for kind in ("collection", "payout"):
         op.execute(
-            "INSERT INTO wallet (merchant_id, kind, balance_cents, updated_at) "  # noqa: S608
+            "INSERT INTO wallet (merchant_id, kind, balance_cents, updated_at) "  # noqa: S608 - fixed literals
             f"SELECT id, '{kind}', 0, created_at FROM merchant"
         )
 

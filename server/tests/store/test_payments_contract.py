@@ -1,0 +1,223 @@
+"""The payments store contract on SQLite and PostgreSQL: money, queues, leases, keys."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from jpay_server.domain.channels import DOCUMENTED
+from jpay_server.domain.idempotency import Remembered
+from jpay_server.domain.merchants import MerchantStatus
+from jpay_server.domain.payments import Payment, PaymentKind, PaymentStatus
+from jpay_server.domain.wallets import EntryType, WalletKind
+from jpay_server.domain.webhooks import EventStatus, WebhookEvent
+from jpay_server.store.channels import ChannelRepository
+from jpay_server.store.db import Database
+from jpay_server.store.idempotency import IdempotencyRepository
+from jpay_server.store.merchants import MerchantRepository
+from jpay_server.store.payments import DuplicateRefNo, PaymentFilter, PaymentRepository
+from jpay_server.store.tables import WalletRow
+from jpay_server.store.wallets import LedgerFilter, WalletRepository
+from jpay_server.store.webhooks import WebhookRepository
+from tests.store.test_contract import seed_app
+
+pytestmark = pytest.mark.anyio
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(any_database_url: str) -> AsyncIterator[Database]:
+    database = Database(any_database_url)
+    yield database
+    await database.dispose()
+
+
+async def funded_merchant(db: Database, cents: int) -> int:
+    async with db.transaction() as s:
+        merchant = await MerchantRepository(s).add("M", MerchantStatus.APPROVED, NOW)
+        await WalletRepository(s).open(merchant.id, NOW)
+        await WalletRepository(s).credit(
+            merchant.id, WalletKind.PAYOUT, cents, EntryType.FUNDING, "F", "f", NOW
+        )
+    return merchant.id
+
+
+def payment(app_code: int, merchant_id: int, n: int, due: datetime | None = NOW) -> Payment:
+    return Payment(
+        f"COLL-{n}",
+        PaymentKind.COLLECTION,
+        app_code,
+        merchant_id,
+        "+254712345678",
+        100,
+        f"R{n}",
+        "JPay",
+        "https://x.example/h",
+        "other",
+        "n",
+        DOCUMENTED[4],
+        PaymentStatus.PENDING,
+        None,
+        NOW + timedelta(seconds=n),
+        NOW,
+        due,
+    )
+
+
+async def test_seeded_channels(db: Database) -> None:
+    async with db.transaction(write=False) as s:
+        count, channels = await ChannelRepository(s).page(None, True, 0, 100)
+    assert count == 7
+    assert [c.code for c in channels] == [c.code for c in DOCUMENTED]
+
+
+async def test_concurrent_debits_never_overdraw(db: Database) -> None:
+    merchant = await funded_merchant(db, 1_000)
+
+    async def debit(n: int) -> int | None:
+        async with db.transaction() as s:
+            return await WalletRepository(s).debit(
+                merchant, WalletKind.PAYOUT, 300, EntryType.PAYOUT, f"P{n}", "p", NOW
+            )
+
+    results = await asyncio.gather(*(debit(n) for n in range(8)))
+    assert sorted(r for r in results if r is not None) == [100, 400, 700]
+    async with db.transaction(write=False) as s:
+        assert (await WalletRepository(s).balances(merchant)).payout_cents == 100
+        count, entries = await WalletRepository(s).ledger(merchant, LedgerFilter(), 0, 50)
+    assert count == 4
+    assert sum(e.amount_cents for e in entries) == 100
+
+
+async def test_the_database_itself_refuses_a_negative_balance(db: Database) -> None:
+    merchant = await funded_merchant(db, 100)
+
+    async def overdraw() -> None:
+        async with db.transaction() as s:
+            row = await s.get_one(WalletRow, (merchant, "payout"))
+            row.balance_cents = -1
+            await s.flush()
+
+    with pytest.raises(IntegrityError):
+        await overdraw()
+
+
+async def test_ref_no_is_unique_per_app_and_kind(db: Database) -> None:
+    app = await seed_app(db)
+    async with db.transaction() as s:
+        await PaymentRepository(s).add(payment(app.app_code, app.merchant_id, 1))
+
+    async def clash() -> None:
+        async with db.transaction() as s:
+            twin = payment(app.app_code, app.merchant_id, 1)
+            await PaymentRepository(s).add(replace(twin, id="COLL-other"))
+
+    with pytest.raises(DuplicateRefNo):
+        await clash()
+
+
+async def test_two_workers_claim_disjoint_payments(db: Database) -> None:
+    app = await seed_app(db)
+    async with db.transaction() as s:
+        for n in range(6):
+            await PaymentRepository(s).add(payment(app.app_code, app.merchant_id, n))
+    claimed: list[list[str]] = []
+    started = asyncio.Event()
+
+    async def worker(first: bool) -> None:
+        if not first:
+            await started.wait()
+        async with db.transaction() as s:
+            repo = PaymentRepository(s)
+            due = await repo.claim_due(NOW + timedelta(minutes=1), 3)
+            started.set()
+            claimed.append([p.id for p in due])
+            await asyncio.sleep(0.2)  # hold the locks while the other claims
+            for p in due:  # as the worker does: a stepped payment is no longer due now
+                await repo.save_state(replace(p, next_step_at=NOW + timedelta(hours=1)))
+
+    await asyncio.gather(worker(True), worker(False))
+    assert len(claimed) == 2
+    assert sorted(claimed[0] + claimed[1]) == [f"COLL-{n}" for n in range(6)]
+
+
+async def test_list_filters_and_pages(db: Database) -> None:
+    app = await seed_app(db)
+    async with db.transaction() as s:
+        for n in range(5):
+            await PaymentRepository(s).add(payment(app.app_code, app.merchant_id, n, due=None))
+    async with db.transaction(write=False) as s:
+        repo = PaymentRepository(s)
+        count, page = await repo.page(app.app_code, PaymentKind.COLLECTION, PaymentFilter(), 1, 2)
+        assert count == 5
+        assert [p.id for p in page] == ["COLL-3", "COLL-2"]
+        count, _ = await repo.page(app.app_code, PaymentKind.PAYOUT, PaymentFilter(), 0, 10)
+        assert count == 0
+        window = PaymentFilter(
+            created_from=NOW + timedelta(seconds=1), created_before=NOW + timedelta(seconds=3)
+        )
+        count, found = await repo.page(app.app_code, PaymentKind.COLLECTION, window, 0, 10)
+        assert [p.id for p in found] == ["COLL-2", "COLL-1"]
+        assert await repo.get(app.app_code + 1, PaymentKind.COLLECTION, "COLL-1") is None
+
+
+async def test_a_leased_event_is_not_claimed_again_until_the_lease_ends(db: Database) -> None:
+    app = await seed_app(db)
+    event = WebhookEvent(
+        "msg_1",
+        app.app_code,
+        "collection.completed",
+        "https://x.example/h",
+        "{}",
+        EventStatus.PENDING,
+        0,
+        NOW,
+        NOW,
+    )
+    async with db.transaction() as s:
+        await WebhookRepository(s).add_event(event)
+    async with db.transaction() as s:
+        first = await WebhookRepository(s).claim_due(NOW, NOW + timedelta(seconds=40), 10)
+    async with db.transaction() as s:
+        during = await WebhookRepository(s).claim_due(
+            NOW + timedelta(seconds=39), NOW + timedelta(seconds=80), 10
+        )
+    async with db.transaction() as s:
+        after = await WebhookRepository(s).claim_due(
+            NOW + timedelta(seconds=41), NOW + timedelta(seconds=81), 10
+        )
+        attempts = await WebhookRepository(s).attempts("msg_1")
+    assert [e.attempts for e in first] == [1]
+    assert during == []
+    assert [e.attempts for e in after] == [2]
+    assert [a.attempt for a in attempts] == [1, 2]  # the abandoned attempt still has its row
+
+
+async def test_only_one_request_remembers_a_key(db: Database) -> None:
+    app = await seed_app(db)
+    answer = Remembered("e", "fp", 200, {"id": "x"})
+
+    async def remember(n: int) -> bool:
+        async with db.transaction() as s:
+            return await IdempotencyRepository(s).remember(app.app_code, "k", answer, NOW)
+
+    assert sorted(await asyncio.gather(*(remember(n) for n in range(4)))) == [
+        False,
+        False,
+        False,
+        True,
+    ]
+    async with db.transaction(write=False) as s:
+        assert (
+            await IdempotencyRepository(s).get(app.app_code, "k", NOW - timedelta(hours=1))
+            == answer
+        )
+        assert (
+            await IdempotencyRepository(s).get(app.app_code, "k", NOW + timedelta(seconds=1))
+            is None
+        )
