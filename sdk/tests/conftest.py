@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jpay_server.settings import Settings
 from live_server import (
     InProcess,
     SqliteTemplate,
@@ -17,6 +16,8 @@ from live_server import (
     settings_for,
     sync_in_process,
 )
+
+from jpay_server.settings import Settings
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import StarletteDeprecationWarning
+from starlette.types import Message, Receive, Scope, Send
+
 from jpay_server.api.app import create_app
 from jpay_server.services import apps, merchants
 from jpay_server.services.context import Context
@@ -36,9 +39,6 @@ from jpay_server.services.runtime import Runtime
 from jpay_server.settings import Settings, load_settings
 from jpay_server.store import migrate
 from jpay_server.store.db import Database
-from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.exceptions import StarletteDeprecationWarning
-from starlette.types import Message, Receive, Scope, Send
 
 with warnings.catch_warnings():
     # Starlette would rather drive its TestClient with `httpx2`; with `httpx` (which the SDK
@@ -49,10 +49,7 @@ with warnings.catch_warnings():
 from jpay import AsyncJPay, JPay
 
 T = TypeVar("T")
-# Server bug, reported: store/wallets.py calls SQLAlchemy 2.1's deprecated Result.tuples(), so
-# under this repo's filterwarnings=error every wallet-balance read raises. Tests that read
-# balances carry this mark until the server is fixed.
-WALLETS_WARNING = pytest.mark.filterwarnings("ignore:The Result.tuples:DeprecationWarning")
+
 SECRET_KEY = "sdk-test-secret-key-with-more-than-32-characters-0123456789"
 API = "/api/v1"
 Use = Callable[[Context, AsyncSession], Awaitable[T]]

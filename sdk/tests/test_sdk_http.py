@@ -23,8 +23,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
-import jpay
 import pytest
+from live_server import (
+    AppCreds,
+    ServerProcess,
+    SqliteTemplate,
+    WebhookReceiver,
+    server_env,
+    start_server,
+)
+
+import jpay
 from jpay import (
     APIConnectionError,
     AsyncJPay,
@@ -34,15 +43,6 @@ from jpay import (
     WebhookEvent,
 )
 from jpay_server.services import apps, wallets
-from live_server import (
-    WALLETS_WARNING,
-    AppCreds,
-    ServerProcess,
-    SqliteTemplate,
-    WebhookReceiver,
-    server_env,
-    start_server,
-)
 
 LIFETIME = 30
 FAST = {
@@ -100,7 +100,6 @@ def settled(client: JPay, ident: str) -> Collection:
     raise TimeoutError(ident)
 
 
-@WALLETS_WARNING
 def test_quick_start_verbatim_from_the_environment(
     http_server: ServerProcess, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,8 +12,17 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import httpx
-import jpay
 import pytest
+from live_server import (
+    API,
+    AppCreds,
+    InProcess,
+    WebhookReceiver,
+    WorldClock,
+    in_process,
+)
+
+import jpay
 from jpay import (
     AsyncJPay,
     Balance,
@@ -29,17 +38,8 @@ from jpay import (
     WebhookEvent,
 )
 from jpay_server.services import wallets
-from live_server import (
-    API,
-    WALLETS_WARNING,
-    AppCreds,
-    InProcess,
-    WebhookReceiver,
-    WorldClock,
-    in_process,
-)
 
-pytestmark = [pytest.mark.anyio, WALLETS_WARNING]
+pytestmark = pytest.mark.anyio
 PHONE = "+254712345678"
 
 

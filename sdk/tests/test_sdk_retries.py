@@ -12,6 +12,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from live_server import in_process
+
 from jpay import (
     APIConnectionError,
     APIError,
@@ -21,7 +23,6 @@ from jpay import (
     RateLimitError,
 )
 from jpay._retry import RetryPolicy
-from live_server import in_process
 
 pytestmark = pytest.mark.anyio
 TOKEN = {
@@ -40,7 +41,7 @@ EMPTY_PAGE = {"count": 0, "next": None, "previous": None, "results": []}
 
 
 async def test_rate_limited_login_raises_rate_limit_error_with_retry_after(make_settings, world):
-    settings = make_settings(rate_limit_enabled=True, rate_limit_token_per_key="1/minute")
+    settings = make_settings(rate_limit_enabled=True, rate_limit_token_per_ip="1/minute")
     async with in_process(settings, world) as server:
         creds = await server.new_app()
         async with server.http() as http:
@@ -66,7 +67,7 @@ async def test_rate_limited_login_raises_rate_limit_error_with_retry_after(make_
 
 
 async def test_a_429_is_retried_after_the_servers_retry_after(make_settings, world):
-    settings = make_settings(rate_limit_enabled=True, rate_limit_token_per_key="1/second")
+    settings = make_settings(rate_limit_enabled=True, rate_limit_token_per_ip="1/second")
     async with in_process(settings, world) as server:
         creds = await server.new_app()
         waits: list[float] = []

@@ -7,8 +7,9 @@ import inspect
 from pathlib import Path
 
 import httpx
-import jpay
 import pytest
+
+import jpay
 from jpay import AsyncJPay, JPay, JPayError
 
 SRC = Path(jpay.__file__).parent

@@ -11,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
+from live_server import API, AppCreds, SyncInProcess, WorldClock, instrument
+
 from jpay import (
     Collection,
     FileTokenStore,
@@ -20,7 +22,6 @@ from jpay import (
     PermissionDeniedError,
 )
 from jpay_server.services import merchants, wallets
-from live_server import API, WALLETS_WARNING, AppCreds, SyncInProcess, WorldClock, instrument
 
 CHECKOUTS = "/payments/collections/checkouts"
 LIFETIME = 900
@@ -89,7 +90,6 @@ def test_200_threads_after_a_server_side_expiry_renew_once(
     assert sync_server.recorder.count(CHECKOUTS, 200) == 201
 
 
-@WALLETS_WARNING
 def test_quick_start_verbatim_in_sync(
     sync_server: SyncInProcess, creds: AppCreds, world: WorldClock
 ) -> None:
@@ -118,7 +118,6 @@ def test_quick_start_verbatim_in_sync(
     assert not sync_server.client.is_closed  # an injected client belongs to its owner
 
 
-@WALLETS_WARNING
 def test_sync_revocation_and_suspension(
     sync_server: SyncInProcess, creds: AppCreds, world: WorldClock
 ) -> None:

@@ -11,6 +11,8 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from live_server import API, AppCreds, InProcess, WorldClock, in_process, instrument
+
 from jpay import (
     AsyncJPay,
     AuthenticationError,
@@ -19,7 +21,6 @@ from jpay import (
     PermissionDeniedError,
 )
 from jpay_server.services import merchants
-from live_server import API, AppCreds, InProcess, WorldClock, in_process, instrument
 
 pytestmark = pytest.mark.anyio
 CHECKOUTS = "/payments/collections/checkouts"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from jpay import Balance, ChannelPage, FileTokenStore, MemoryTokenStore, Transfer, WalletTransaction
 from jpay._auth import AsyncTokenManager, Credentials, Tokens, tokens_from_response
 from jpay._models import parse_time

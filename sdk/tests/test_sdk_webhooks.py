@@ -11,10 +11,11 @@ import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import jpay
 import pytest
-from jpay import Collection, Payout, WebhookEvent, WebhookVerificationError
 from standardwebhooks.webhooks import Webhook
+
+import jpay
+from jpay import Collection, Payout, WebhookEvent, WebhookVerificationError
 
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 OTHER = "whsec_" + base64.b64encode(b"another-secret-another-secret-!!").decode()
