@@ -193,6 +193,18 @@ async def test_bad_input_is_invalid_request_naming_the_field(client: AsyncJPay) 
         )
 
 
+async def test_another_apps_code_is_not_found(client: AsyncJPay, creds: AppCreds) -> None:
+    with pytest.raises(NotFoundError) as caught:
+        await client.collections.initiate(
+            payfrom=PHONE,
+            amount="1.00",
+            ref_no="OTHER-APP",
+            callback_url="http://x.test/",
+            app_code=creds.app_code + 1,
+        )
+    assert (caught.value.code, caught.value.detail) == ("app_not_found", "App not found")
+
+
 async def test_idempotency_key_replays_and_duplicate_ref_no_conflicts(client: AsyncJPay) -> None:
     fields = {"payfrom": PHONE, "amount": "10.00", "callback_url": "http://127.0.0.1:9/x"}
     first = await client.collections.initiate(ref_no="IDEM-1", idempotency_key="k-1", **fields)

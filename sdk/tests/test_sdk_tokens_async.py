@@ -16,6 +16,7 @@ from live_server import API, AppCreds, InProcess, WorldClock, in_process, instru
 from jpay import (
     AsyncJPay,
     AuthenticationError,
+    FileTokenStore,
     InvalidRequestError,
     Page,
     PermissionDeniedError,
@@ -271,3 +272,28 @@ async def test_bad_query_is_invalid_request_with_field(client: AsyncJPay) -> Non
     error = caught.value
     assert (error.status, error.code, error.field) == (400, "invalid_query_parameter", "page")
     assert error.detail == "Invalid query parameter: page"
+
+
+async def test_async_clients_sharing_a_file_store_share_one_login_and_refresh(
+    server: InProcess, creds: AppCreds, world: WorldClock, tmp_path
+) -> None:
+    store = FileTokenStore(tmp_path / "tokens")
+    async with server.http() as http:
+        clients = [
+            AsyncJPay(
+                creds.app_key,
+                creds.app_secret,
+                base_url=server.base_url,
+                http_client=http,
+                token_store=store,
+            )
+            for _ in range(3)
+        ]
+        for client in clients:
+            instrument(client, clock=world.local)
+        await asyncio.gather(*(clients[n % 3].collections.list() for n in range(60)))
+        world.advance(LIFETIME - 30)
+        await asyncio.gather(*(clients[n % 3].collections.list() for n in range(60)))
+    assert server.recorder.count("/auth/app/token") == 1
+    assert server.recorder.count("/auth/refresh") == 1
+    assert server.recorder.statuses()[401] == 0
