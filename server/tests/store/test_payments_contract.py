@@ -16,13 +16,19 @@ from jpay_server.domain.merchants import MerchantStatus
 from jpay_server.domain.payments import Payment, PaymentKind, PaymentStatus
 from jpay_server.domain.wallets import EntryType, WalletKind
 from jpay_server.domain.webhooks import EventStatus, WebhookEvent
-from jpay_server.store.channels import ChannelRepository
+from jpay_server.store.channels import channel_page
 from jpay_server.store.db import Database
 from jpay_server.store.idempotency import IdempotencyRepository
 from jpay_server.store.merchants import MerchantRepository
-from jpay_server.store.payments import DuplicateRefNo, PaymentFilter, PaymentRepository
+from jpay_server.store.payments import (
+    DuplicateRefNo,
+    PaymentFilter,
+    PaymentRepository,
+    payment_by_id,
+    payment_page,
+)
 from jpay_server.store.tables import WalletRow
-from jpay_server.store.wallets import LedgerFilter, WalletRepository
+from jpay_server.store.wallets import LedgerFilter, WalletRepository, ledger_page
 from jpay_server.store.webhooks import WebhookRepository
 from tests.store.test_contract import seed_app
 
@@ -70,8 +76,7 @@ def payment(app_code: int, merchant_id: int, n: int, due: datetime | None = NOW)
 
 
 async def test_seeded_channels(db: Database) -> None:
-    async with db.transaction(write=False) as s:
-        count, channels = await ChannelRepository(s).page(None, True, 0, 100)
+    count, channels = await db.read(lambda conn: channel_page(conn, None, True, 0, 100))
     assert count == 7
     assert [c.code for c in channels] == [c.code for c in DOCUMENTED]
 
@@ -89,7 +94,7 @@ async def test_concurrent_debits_never_overdraw(db: Database) -> None:
     assert sorted(r for r in results if r is not None) == [100, 400, 700]
     async with db.transaction(write=False) as s:
         assert (await WalletRepository(s).balances(merchant)).payout_cents == 100
-        count, entries = await WalletRepository(s).ledger(merchant, LedgerFilter(), 0, 50)
+    count, entries = await db.read(lambda conn: ledger_page(conn, merchant, LedgerFilter(), 0, 50))
     assert count == 4
     assert sum(e.amount_cents for e in entries) == 100
 
@@ -151,19 +156,26 @@ async def test_list_filters_and_pages(db: Database) -> None:
     async with db.transaction() as s:
         for n in range(5):
             await PaymentRepository(s).add(payment(app.app_code, app.merchant_id, n, due=None))
-    async with db.transaction(write=False) as s:
-        repo = PaymentRepository(s)
-        count, page = await repo.page(app.app_code, PaymentKind.COLLECTION, PaymentFilter(), 1, 2)
-        assert count == 5
-        assert [p.id for p in page] == ["COLL-3", "COLL-2"]
-        count, _ = await repo.page(app.app_code, PaymentKind.PAYOUT, PaymentFilter(), 0, 10)
-        assert count == 0
-        window = PaymentFilter(
-            created_from=NOW + timedelta(seconds=1), created_before=NOW + timedelta(seconds=3)
-        )
-        count, found = await repo.page(app.app_code, PaymentKind.COLLECTION, window, 0, 10)
-        assert [p.id for p in found] == ["COLL-2", "COLL-1"]
-        assert await repo.get(app.app_code + 1, PaymentKind.COLLECTION, "COLL-1") is None
+    collections, payouts = PaymentKind.COLLECTION, PaymentKind.PAYOUT
+    code = app.app_code
+    count, page = await db.read(lambda c: payment_page(c, code, collections, PaymentFilter(), 1, 2))
+    assert count == 5
+    assert [p.id for p in page] == ["COLL-3", "COLL-2"]
+    assert page[0].created_at.tzinfo is not None
+    assert await db.read(lambda c: payment_page(c, code, payouts, PaymentFilter(), 0, 10)) == (
+        0,
+        [],
+    )
+    beyond = await db.read(lambda c: payment_page(c, code, collections, PaymentFilter(), 50, 10))
+    assert beyond == (5, [])  # past the end, the total is still right
+    window = PaymentFilter(
+        created_from=NOW + timedelta(seconds=1), created_before=NOW + timedelta(seconds=3)
+    )
+    _, found = await db.read(lambda c: payment_page(c, code, collections, window, 0, 10))
+    assert [p.id for p in found] == ["COLL-2", "COLL-1"]
+    assert await db.read(lambda c: payment_by_id(c, code + 1, collections, "COLL-1")) is None
+    one = await db.read(lambda c: payment_by_id(c, code, collections, "COLL-1"))
+    assert one == found[1]
 
 
 async def test_a_leased_event_is_not_claimed_again_until_the_lease_ends(db: Database) -> None:

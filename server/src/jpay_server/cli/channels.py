@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jpay_server.cli.common import JsonFlag, emit, emit_rows, transact
+from jpay_server.cli.common import JsonFlag, emit, emit_rows, read, transact
 from jpay_server.domain.channels import Channel
 from jpay_server.services import channels as service
 
@@ -27,7 +27,7 @@ def _record(c: Channel) -> dict[str, Any]:
 @app.command("list")
 def list_(as_json: JsonFlag = False) -> None:
     """List every channel, active or not."""
-    _, found = transact(lambda _ctx, s: service.list_channels(s, None, False, 1, 10_000))
+    _, found = read(lambda conn: service.list_channels(conn, None, False, 1, 10_000))
     columns = ["code", "name", "type", "display_name", "is_active"]
     emit_rows([_record(c) for c in found], columns, as_json, "channels")
 

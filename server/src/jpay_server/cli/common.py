@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.errors import JPayError
@@ -72,6 +73,15 @@ def transact(use: Callable[[Context, AsyncSession], Awaitable[T]]) -> T:
     async def work(ctx: Context, database: Database) -> T:
         async with database.transaction() as session:
             return await use(ctx, session)
+
+    return run(work)
+
+
+def read(query: Callable[[Connection], T]) -> T:
+    """Run one read-only query function (see Database.read)."""
+
+    async def work(_ctx: Context, database: Database) -> T:
+        return await database.read(query)
 
     return run(work)
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from jpay_server.cli.common import JsonFlag, emit, transact
+from jpay_server.cli.common import JsonFlag, emit, read, transact
 from jpay_server.services import wallets as service
-from jpay_server.services.context import Context
 from jpay_server.services.merchants import get_merchant
 
 app = typer.Typer(help="Merchant wallets.", no_args_is_help=True)
@@ -30,10 +28,6 @@ def fund(
 @app.command()
 def balance(merchant_id: MerchantId, as_json: JsonFlag = False) -> None:
     """Show a merchant's balances."""
-
-    async def load(_ctx: Context, session: AsyncSession) -> dict[str, object]:
-        await get_merchant(session, merchant_id)
-        found = await service.balances(session, merchant_id)
-        return {"merchant_id": merchant_id, **found.as_wire()}
-
-    emit(transact(load), as_json)
+    transact(lambda _ctx, session: get_merchant(session, merchant_id))
+    found = read(lambda conn: service.balances(conn, merchant_id))
+    emit({"merchant_id": merchant_id, **found.as_wire()}, as_json)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.channels import Channel, ChannelType, new_channel
 from jpay_server.errors import Conflict, NotFound
-from jpay_server.store.channels import ChannelRepository
+from jpay_server.store.channels import ChannelRepository, channel_page
 
 
-async def list_channels(
-    session: AsyncSession, kind: ChannelType | None, active_only: bool, page: int, page_size: int
+def list_channels(
+    conn: Connection, kind: ChannelType | None, active_only: bool, page: int, page_size: int
 ) -> tuple[int, list[Channel]]:
     """A page of the catalogue and the number of matching channels."""
-    offset = (page - 1) * page_size
-    return await ChannelRepository(session).page(kind, active_only, offset, page_size)
+    return channel_page(conn, kind, active_only, (page - 1) * page_size, page_size)
 
 
 async def add_channel(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain import payments as rules
@@ -18,7 +19,13 @@ from jpay_server.domain.webhooks import check_callback_url
 from jpay_server.errors import InvalidRequest, NotFound
 from jpay_server.services.context import Context
 from jpay_server.store.channels import ChannelRepository
-from jpay_server.store.payments import DuplicateRefNo, PaymentFilter, PaymentRepository
+from jpay_server.store.payments import (
+    DuplicateRefNo,
+    PaymentFilter,
+    PaymentRepository,
+    payment_by_id,
+    payment_page,
+)
 from jpay_server.store.wallets import WalletRepository
 
 
@@ -189,19 +196,19 @@ async def initiate_payout(
     return await _insert(session, payment)
 
 
-async def get_payment(
-    session: AsyncSession, principal: Principal, kind: PaymentKind, payment_id: str
+def get_payment(
+    conn: Connection, principal: Principal, kind: PaymentKind, payment_id: str
 ) -> Payment:
     """One of the calling app's payments; another app's is as good as missing."""
-    payment = await PaymentRepository(session).get(principal.app_code, kind, payment_id)
+    payment = payment_by_id(conn, principal.app_code, kind, payment_id)
     if payment is None:
         noun = "Collection" if kind is PaymentKind.COLLECTION else "Payout"
         raise NotFound(f"{noun} not found")
     return payment
 
 
-async def list_payments(
-    session: AsyncSession,
+def list_payments(
+    conn: Connection,
     principal: Principal,
     kind: PaymentKind,
     where: PaymentFilter,
@@ -210,4 +217,4 @@ async def list_payments(
 ) -> tuple[int, list[Payment]]:
     """A page of the calling app's payments, newest first, and the total that match."""
     offset = (page - 1) * page_size
-    return await PaymentRepository(session).page(principal.app_code, kind, where, offset, page_size)
+    return payment_page(conn, principal.app_code, kind, where, offset, page_size)

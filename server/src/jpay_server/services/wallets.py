@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.money import format_cents, parse_amount
@@ -11,7 +12,8 @@ from jpay_server.domain.payments import random_code
 from jpay_server.domain.wallets import Balances, EntryType, LedgerEntry, WalletKind, insufficient
 from jpay_server.services.context import Context
 from jpay_server.services.merchants import get_merchant
-from jpay_server.store.wallets import LedgerFilter, WalletRepository
+from jpay_server.store.wallets import LedgerFilter, WalletRepository, ledger_page
+from jpay_server.store.wallets import balances as wallet_balances
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,17 +25,16 @@ class Transfer:
     balances: Balances
 
 
-async def balances(session: AsyncSession, merchant_id: int) -> Balances:
+def balances(conn: Connection, merchant_id: int) -> Balances:
     """A merchant's two balances."""
-    return await WalletRepository(session).balances(merchant_id)
+    return wallet_balances(conn, merchant_id)
 
 
-async def ledger(
-    session: AsyncSession, merchant_id: int, where: LedgerFilter, page: int, page_size: int
+def ledger(
+    conn: Connection, merchant_id: int, where: LedgerFilter, page: int, page_size: int
 ) -> tuple[int, list[LedgerEntry]]:
     """A page of a merchant's ledger, newest first."""
-    offset = (page - 1) * page_size
-    return await WalletRepository(session).ledger(merchant_id, where, offset, page_size)
+    return ledger_page(conn, merchant_id, where, (page - 1) * page_size, page_size)
 
 
 async def transfer(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.channels import Channel, ChannelType
@@ -11,6 +11,39 @@ from jpay_server.store.tables import ChannelRow
 
 def _channel(row: ChannelRow) -> Channel:
     return Channel(row.code, row.name, ChannelType(row.type), row.display_name, row.is_active)
+
+
+_TYPE = bindparam("type", type_=ChannelRow.type.type)
+_CHANNEL_MATCH = (
+    or_(_TYPE.is_(None), ChannelRow.type == _TYPE),
+    or_(bindparam("active_only").is_(False), ChannelRow.is_active.is_(True)),
+)
+_CHANNEL_PAGE = (
+    select(ChannelRow.__table__, func.count().over().label("total"))
+    .where(*_CHANNEL_MATCH)
+    .order_by(ChannelRow.code)
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+_CHANNEL_COUNT = select(func.count(ChannelRow.code)).where(*_CHANNEL_MATCH)
+
+
+def channel_page(
+    conn: Connection, kind: ChannelType | None, active_only: bool, offset: int, limit: int
+) -> tuple[int, list[Channel]]:
+    """A page of channels ordered by code, and how many match."""
+    params = {"type": kind.value if kind else None, "active_only": active_only}
+    rows = conn.execute(_CHANNEL_PAGE, {**params, "offset": offset, "limit": limit}).all()
+    if rows:
+        total = int(rows[0].total)
+    elif offset:
+        total = int(conn.execute(_CHANNEL_COUNT, params).scalar_one())
+    else:
+        total = 0
+    channels = [
+        Channel(r.code, r.name, ChannelType(r.type), r.display_name, r.is_active) for r in rows
+    ]
+    return total, channels
 
 
 class ChannelRepository:
@@ -23,21 +56,6 @@ class ChannelRepository:
         """The channel with this code, or None."""
         row = await self.session.get(ChannelRow, code)
         return _channel(row) if row else None
-
-    async def page(
-        self, kind: ChannelType | None, active_only: bool, offset: int, limit: int
-    ) -> tuple[int, list[Channel]]:
-        """A page of channels ordered by code, and the total that match."""
-        query = select(ChannelRow)
-        if kind is not None:
-            query = query.where(ChannelRow.type == kind.value)
-        if active_only:
-            query = query.where(ChannelRow.is_active.is_(True))
-        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = await self.session.scalars(
-            query.order_by(ChannelRow.code).offset(offset).limit(limit)
-        )
-        return int(total or 0), [_channel(row) for row in rows]
 
     async def add(self, channel: Channel) -> None:
         """Insert a channel."""

@@ -1,14 +1,22 @@
-"""Engines and units of work; SQLite is tuned for one writer and many readers."""
+"""Engines and units of work; SQLite is tuned for one writer and many readers.
+
+Reads that serve requests go through `Database.read`: a synchronous SQLAlchemy Core query
+function. On SQLite it runs right on the calling (event loop) thread against a plain pysqlite
+engine: a WAL reader never waits for a lock and a query takes microseconds, while aiosqlite's
+thread hop for every cursor, execute and fetch cost about 2 ms per read here. On PostgreSQL
+the same function runs through the async connection (`run_sync`). Writes, which may wait for
+a lock, always go through the async engine.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
@@ -17,10 +25,13 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import SingletonThreadPool
 
 from jpay_server.errors import ServiceUnavailable
 
+T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READER_BUSY_TIMEOUT_MS = 1_000  # a WAL reader hardly ever waits; never block the loop long
 
 
 class Database:
@@ -29,8 +40,10 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url: URL = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.reader: Engine | None = None
         if self.is_sqlite:
             self.engine = _sqlite_engine(self.url)
+            self.reader = _sqlite_reader(self.url)
         else:
             self.engine = create_async_engine(
                 self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
@@ -53,6 +66,19 @@ class Database:
             await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             yield session
 
+    async def read(self, query: Callable[[Connection], T]) -> T:
+        """Run a read-only Core query function; each of its statements is atomic.
+
+        Read queries are single statements (a page carries its total via a window count), so
+        no explicit transaction is opened: on SQLite the reader runs in autocommit.
+        """
+        if self.reader is not None:
+            with self.reader.connect() as conn:
+                return query(conn)
+        async with self.engine.connect() as aconn:
+            result: T = await aconn.run_sync(query)
+            return result
+
     async def ping(self) -> None:
         """Raise ServiceUnavailable unless the database answers."""
         try:
@@ -64,6 +90,8 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self.reader is not None:
+            self.reader.dispose()
 
 
 def _sqlite_engine(url: URL) -> AsyncEngine:
@@ -71,8 +99,24 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
         # The file holds secret hashes and sealed keys: keep its directory private.
         Path(url.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    _configure_sqlite(engine.sync_engine, SQLITE_BUSY_TIMEOUT_MS)
+    _begin_explicitly(engine.sync_engine)
+    return engine
 
-    @event.listens_for(engine.sync_engine, "connect")
+
+def _sqlite_reader(url: URL) -> Engine:
+    # One connection per thread: reads run on the event loop's thread and never interleave.
+    engine = create_engine(
+        url.set(drivername="sqlite+pysqlite"),
+        poolclass=SingletonThreadPool,
+        connect_args={"timeout": READER_BUSY_TIMEOUT_MS / 1000},
+    )
+    _configure_sqlite(engine, READER_BUSY_TIMEOUT_MS)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, emit BEGIN (the documented aiosqlite recipe).
         dbapi_connection.isolation_level = None
@@ -80,12 +124,13 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+
+def _begin_explicitly(engine: Engine) -> None:
+    # The reader stays in autocommit; the writer's transactions begin here, IMMEDIATE or not.
+    @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
-
-    return engine

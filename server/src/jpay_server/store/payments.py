@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, RowMapping, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,6 +54,131 @@ def _payment(row: PaymentRow, channel: ChannelRow) -> Payment:
     )
 
 
+# A payment row with its channel's columns, as the read queries select it.
+_COLUMNS = (
+    *PaymentRow.__table__.c,
+    ChannelRow.name.label("channel_name"),
+    ChannelRow.type.label("channel_type"),
+    ChannelRow.display_name.label("channel_display_name"),
+    ChannelRow.is_active.label("channel_active"),
+)
+
+
+def _from_columns(m: RowMapping) -> Payment:
+    channel = Channel(
+        m["channel"],
+        m["channel_name"],
+        ChannelType(m["channel_type"]),
+        m["channel_display_name"],
+        m["channel_active"],
+    )
+    return Payment(
+        id=m["id"],
+        kind=PaymentKind(m["kind"]),
+        app_code=m["app_code"],
+        merchant_id=m["merchant_id"],
+        party=m["party"],
+        amount_cents=m["amount_cents"],
+        ref_no=m["ref_no"],
+        account_number=m["account_number"],
+        callback_url=m["callback_url"],
+        category=m["category"],
+        narration=m["narration"],
+        channel=channel,
+        status=PaymentStatus(m["status"]),
+        failure_reason=m["failure_reason"],
+        created_at=_utc(m["created_at"]),
+        updated_at=_utc(m["updated_at"]),
+        next_step_at=_utc(m["next_step_at"]) if m["next_step_at"] else None,
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _optional(column: Any, name: str) -> Any:
+    # One prebuilt statement serves every filter combination: an absent filter is NULL.
+    param = bindparam(name, type_=column.type)
+    return or_(param.is_(None), column == param)
+
+
+def _since(column: Any, name: str) -> Any:
+    param = bindparam(name, type_=column.type)
+    return or_(param.is_(None), column >= param)
+
+
+def _before(column: Any, name: str) -> Any:
+    param = bindparam(name, type_=column.type)
+    return or_(param.is_(None), column < param)
+
+
+_MATCH = (
+    PaymentRow.app_code == bindparam("app_code"),
+    PaymentRow.kind == bindparam("kind"),
+    _optional(PaymentRow.status, "status"),
+    _since(PaymentRow.created_at, "created_from"),
+    _before(PaymentRow.created_at, "created_before"),
+    _optional(PaymentRow.party, "party"),
+    _optional(PaymentRow.ref_no, "ref_no"),
+)
+# Built once: SQLAlchemy then skips re-deriving the statement's cache key on every call.
+_PAGE = (
+    select(*_COLUMNS, func.count().over().label("total"))
+    .join(ChannelRow, ChannelRow.code == PaymentRow.channel)
+    .where(*_MATCH)
+    .order_by(PaymentRow.created_at.desc(), PaymentRow.id.desc())
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+_COUNT = select(func.count(PaymentRow.id)).where(*_MATCH)
+_BY_ID = (
+    select(*_COLUMNS)
+    .join(ChannelRow, ChannelRow.code == PaymentRow.channel)
+    .where(
+        PaymentRow.id == bindparam("payment_id"),
+        PaymentRow.app_code == bindparam("app_code"),
+        PaymentRow.kind == bindparam("kind"),
+    )
+)
+
+
+def payment_page(
+    conn: Connection,
+    app_code: int,
+    kind: PaymentKind,
+    where: PaymentFilter,
+    offset: int,
+    limit: int,
+) -> tuple[int, list[Payment]]:
+    """A page of an app's payments, newest first, and how many match (one statement)."""
+    params = {
+        "app_code": app_code,
+        "kind": kind.value,
+        "status": where.status.value if where.status else None,
+        "created_from": where.created_from,
+        "created_before": where.created_before,
+        "party": where.party,
+        "ref_no": where.ref_no,
+    }
+    rows = conn.execute(_PAGE, {**params, "offset": offset, "limit": limit}).all()
+    if rows:
+        return int(rows[0].total), [_from_columns(row._mapping) for row in rows]
+    if offset == 0:
+        return 0, []
+    # Past the last page: no row to carry the total, so count on its own.
+    return int(conn.execute(_COUNT, params).scalar_one()), []
+
+
+def payment_by_id(
+    conn: Connection, app_code: int, kind: PaymentKind, payment_id: str
+) -> Payment | None:
+    """One of an app's payments, or None (another app's payment is None too)."""
+    params = {"payment_id": payment_id, "app_code": app_code, "kind": kind.value}
+    row = conn.execute(_BY_ID, params).first()
+    return _from_columns(row._mapping) if row else None
+
+
 class DuplicateRefNo(Exception):
     """The app already has a payment of this kind with this ref_no."""
 
@@ -98,47 +224,6 @@ class PaymentRepository:
             PaymentRow.ref_no == ref_no,
         )
         return await self.session.scalar(query) is not None
-
-    async def get(self, app_code: int, kind: PaymentKind, payment_id: str) -> Payment | None:
-        """One of an app's payments, or None (another app's payment is None too)."""
-        query = (
-            select(PaymentRow, ChannelRow)
-            .join(ChannelRow, ChannelRow.code == PaymentRow.channel)
-            .where(
-                PaymentRow.id == payment_id,
-                PaymentRow.app_code == app_code,
-                PaymentRow.kind == kind.value,
-            )
-        )
-        found = (await self.session.execute(query)).first()
-        return _payment(*found) if found else None
-
-    async def page(
-        self, app_code: int, kind: PaymentKind, where: PaymentFilter, offset: int, limit: int
-    ) -> tuple[int, list[Payment]]:
-        """A page of an app's payments, newest first, and how many match in all."""
-        conditions = [PaymentRow.app_code == app_code, PaymentRow.kind == kind.value]
-        if where.status is not None:
-            conditions.append(PaymentRow.status == where.status.value)
-        if where.created_from is not None:
-            conditions.append(PaymentRow.created_at >= where.created_from)
-        if where.created_before is not None:
-            conditions.append(PaymentRow.created_at < where.created_before)
-        if where.party is not None:
-            conditions.append(PaymentRow.party == where.party)
-        if where.ref_no is not None:
-            conditions.append(PaymentRow.ref_no == where.ref_no)
-        total = await self.session.scalar(select(func.count(PaymentRow.id)).where(*conditions))
-        query = (
-            select(PaymentRow, ChannelRow)
-            .join(ChannelRow, ChannelRow.code == PaymentRow.channel)
-            .where(*conditions)
-            .order_by(PaymentRow.created_at.desc(), PaymentRow.id.desc())
-            .offset(offset)
-            .limit(limit)
-        )
-        rows = (await self.session.execute(query)).all()
-        return int(total or 0), [_payment(payment, channel) for payment, channel in rows]
 
     async def claim_due(self, now: datetime, limit: int) -> list[Payment]:
         """Payments whose next network step is due, locked for this transaction.

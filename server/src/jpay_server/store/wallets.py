@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, Row, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.wallets import Balances, EntryType, LedgerEntry, WalletKind
@@ -19,6 +21,84 @@ class LedgerFilter:
     wallet: WalletKind | None = None
     created_from: datetime | None = None
     created_before: datetime | None = None
+
+
+_BALANCES = select(WalletRow.kind, WalletRow.balance_cents).where(
+    WalletRow.merchant_id == bindparam("merchant_id")
+)
+
+
+def _balances(rows: Iterable[Row[str, int]]) -> Balances:
+    found = {kind: int(balance) for kind, balance in rows}
+    return Balances(found.get("collection", 0), found.get("payout", 0))
+
+
+def balances(conn: Connection, merchant_id: int) -> Balances:
+    """Both balances of a merchant."""
+    return _balances(conn.execute(_BALANCES, {"merchant_id": merchant_id}))
+
+
+_LEDGER_MATCH = (
+    LedgerEntryRow.merchant_id == bindparam("merchant_id"),
+    or_(
+        bindparam("wallet", type_=LedgerEntryRow.wallet.type).is_(None),
+        LedgerEntryRow.wallet == bindparam("wallet", type_=LedgerEntryRow.wallet.type),
+    ),
+    or_(
+        bindparam("created_from", type_=LedgerEntryRow.created_at.type).is_(None),
+        LedgerEntryRow.created_at
+        >= bindparam("created_from", type_=LedgerEntryRow.created_at.type),
+    ),
+    or_(
+        bindparam("created_before", type_=LedgerEntryRow.created_at.type).is_(None),
+        LedgerEntryRow.created_at
+        < bindparam("created_before", type_=LedgerEntryRow.created_at.type),
+    ),
+)
+# Built once, like every read statement (see store/payments.py).
+_LEDGER_PAGE = (
+    select(LedgerEntryRow.__table__, func.count().over().label("total"))
+    .where(*_LEDGER_MATCH)
+    .order_by(LedgerEntryRow.id.desc())
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+_LEDGER_COUNT = select(func.count(LedgerEntryRow.id)).where(*_LEDGER_MATCH)
+
+
+def ledger_page(
+    conn: Connection, merchant_id: int, where: LedgerFilter, offset: int, limit: int
+) -> tuple[int, list[LedgerEntry]]:
+    """A page of a merchant's ledger, newest first, and how many entries match."""
+    params = {
+        "merchant_id": merchant_id,
+        "wallet": where.wallet.value if where.wallet else None,
+        "created_from": where.created_from,
+        "created_before": where.created_before,
+    }
+    rows = conn.execute(_LEDGER_PAGE, {**params, "offset": offset, "limit": limit}).all()
+    if rows:
+        total = int(rows[0].total)
+    elif offset:
+        total = int(conn.execute(_LEDGER_COUNT, params).scalar_one())
+    else:
+        total = 0
+    return total, [_entry(row._mapping) for row in rows]
+
+
+def _entry(m: Any) -> LedgerEntry:
+    created = m["created_at"]
+    return LedgerEntry(
+        id=m["id"],
+        merchant_id=m["merchant_id"],
+        wallet=WalletKind(m["wallet"]),
+        type=EntryType(m["type"]),
+        amount_cents=m["amount_cents"],
+        balance_after_cents=m["balance_after_cents"],
+        reference=m["reference"],
+        description=m["description"],
+        created_at=created.replace(tzinfo=UTC) if created.tzinfo is None else created,
+    )
 
 
 class WalletRepository:
@@ -121,38 +201,3 @@ class WalletRepository:
             )
         )
         await self.session.flush()
-
-    async def ledger(
-        self, merchant_id: int, where: LedgerFilter, offset: int, limit: int
-    ) -> tuple[int, list[LedgerEntry]]:
-        """A page of a merchant's ledger, newest first, and the total that match."""
-        conditions = [LedgerEntryRow.merchant_id == merchant_id]
-        if where.wallet is not None:
-            conditions.append(LedgerEntryRow.wallet == where.wallet.value)
-        if where.created_from is not None:
-            conditions.append(LedgerEntryRow.created_at >= where.created_from)
-        if where.created_before is not None:
-            conditions.append(LedgerEntryRow.created_at < where.created_before)
-        total = await self.session.scalar(select(func.count(LedgerEntryRow.id)).where(*conditions))
-        rows = await self.session.scalars(
-            select(LedgerEntryRow)
-            .where(*conditions)
-            .order_by(LedgerEntryRow.id.desc())
-            .offset(offset)
-            .limit(limit)
-        )
-        entries = [
-            LedgerEntry(
-                id=r.id,
-                merchant_id=r.merchant_id,
-                wallet=WalletKind(r.wallet),
-                type=EntryType(r.type),
-                amount_cents=r.amount_cents,
-                balance_after_cents=r.balance_after_cents,
-                reference=r.reference,
-                description=r.description,
-                created_at=r.created_at,
-            )
-            for r in rows
-        ]
-        return int(total or 0), entries

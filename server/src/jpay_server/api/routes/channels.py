@@ -35,8 +35,9 @@ async def channels(
     page_size: Annotated[int, Query(ge=1, le=100)] = 100,
 ) -> JSONResponse:
     rt = runtime(request)
-    async with rt.database.transaction(write=False) as session:
-        count, found = await list_channels(session, type, active_only, page, page_size)
+    count, found = await rt.database.read(
+        lambda conn: list_channels(conn, type, active_only, page, page_size)
+    )
     items = [
         {
             "code": c.code,

@@ -83,10 +83,9 @@ async def list_collections(
 ) -> JSONResponse:
     rt = runtime(request)
     where = payment_filter(status, date_from, date_to, phone, ref_no)
-    async with rt.database.transaction(write=False) as session:
-        count, found = await list_payments(
-            session, principal, PaymentKind.COLLECTION, where, page, page_size
-        )
+    count, found = await rt.database.read(
+        lambda conn: list_payments(conn, principal, PaymentKind.COLLECTION, where, page, page_size)
+    )
     return JSONResponse(page_body(request, page, page_size, count, [to_wire(p) for p in found]))
 
 
@@ -101,6 +100,7 @@ async def get_collection(
     checkout_id: str, request: Request, principal: Collections
 ) -> JSONResponse:
     rt = runtime(request)
-    async with rt.database.transaction(write=False) as session:
-        payment = await get_payment(session, principal, PaymentKind.COLLECTION, checkout_id)
+    payment = await rt.database.read(
+        lambda conn: get_payment(conn, principal, PaymentKind.COLLECTION, checkout_id)
+    )
     return JSONResponse(to_wire(payment))

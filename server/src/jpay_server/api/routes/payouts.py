@@ -77,10 +77,9 @@ async def list_payouts(
 ) -> JSONResponse:
     rt = runtime(request)
     where = payment_filter(status, date_from, date_to, phone, ref_no)
-    async with rt.database.transaction(write=False) as session:
-        count, found = await list_payments(
-            session, principal, PaymentKind.PAYOUT, where, page, page_size
-        )
+    count, found = await rt.database.read(
+        lambda conn: list_payments(conn, principal, PaymentKind.PAYOUT, where, page, page_size)
+    )
     return JSONResponse(page_body(request, page, page_size, count, [to_wire(p) for p in found]))
 
 
@@ -93,6 +92,7 @@ async def list_payouts(
 )
 async def get_payout(payout_id: str, request: Request, principal: Payouts) -> JSONResponse:
     rt = runtime(request)
-    async with rt.database.transaction(write=False) as session:
-        payment = await get_payment(session, principal, PaymentKind.PAYOUT, payout_id)
+    payment = await rt.database.read(
+        lambda conn: get_payment(conn, principal, PaymentKind.PAYOUT, payout_id)
+    )
     return JSONResponse(to_wire(payment))

@@ -48,8 +48,7 @@ def _entry(entry: LedgerEntry) -> dict[str, Any]:
 )
 async def balance(request: Request, principal: AnyApp) -> JSONResponse:
     rt = runtime(request)
-    async with rt.database.transaction(write=False) as session:
-        found = await service.balances(session, principal.merchant_id)
+    found = await rt.database.read(lambda conn: service.balances(conn, principal.merchant_id))
     return JSONResponse(found.as_wire())
 
 
@@ -72,10 +71,10 @@ async def transactions(
 ) -> JSONResponse:
     rt = runtime(request)
     start, end = day_range(date_from, date_to)
-    async with rt.database.transaction(write=False) as session:
-        count, entries = await service.ledger(
-            session, principal.merchant_id, LedgerFilter(wallet, start, end), page, page_size
-        )
+    where = LedgerFilter(wallet, start, end)
+    count, entries = await rt.database.read(
+        lambda conn: service.ledger(conn, principal.merchant_id, where, page, page_size)
+    )
     return JSONResponse(page_body(request, page, page_size, count, [_entry(e) for e in entries]))
 
 
