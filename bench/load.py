@@ -37,7 +37,8 @@ def run(
     load: Load, server: Served, seconds: float, connections: int, threads: int
 ) -> dict[str, float]:
     """Apply the load for `seconds`; requests/s, latency, errors and server CPU per request."""
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{round(seconds)}s", "--timeout", "10s"]
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{round(seconds)}s"]
+    command += ["--timeout", "10s"]
     for name, value in load.headers:
         command += ["-H", f"{name}: {value}"]
     command += ["-s", _script(load), server.base_url + load.path]

@@ -1,0 +1,1 @@
+"""The API's resources: collections, payouts, wallets, channels (sync and async twins)."""

@@ -1,0 +1,213 @@
+"""The public surface: exactly `__all__`, documented, typed, configured as the README says."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import httpx
+import pytest
+
+import jpay
+from jpay import AsyncJPay, JPay, JPayError
+
+SRC = Path(jpay.__file__).parent
+PUBLIC = {
+    "APIConnectionError",
+    "APIError",
+    "AsyncJPay",
+    "AuthenticationError",
+    "Balance",
+    "Channel",
+    "ChannelPage",
+    "Collection",
+    "ConflictError",
+    "FileTokenStore",
+    "InvalidRequestError",
+    "JPay",
+    "JPayError",
+    "MemoryTokenStore",
+    "NotFoundError",
+    "Page",
+    "Payout",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "TokenStore",
+    "Transfer",
+    "WalletTransaction",
+    "WebhookEvent",
+    "WebhookVerificationError",
+    "__version__",
+    "webhooks",
+}
+
+
+def test_the_public_surface_is_exactly_all() -> None:
+    assert set(jpay.__all__) == PUBLIC
+    assert len(jpay.__all__) == len(PUBLIC)
+    exported = {name for name in vars(jpay) if not name.startswith("_")}
+    # Submodules become attributes of the package when imported; only `webhooks` is public.
+    private_modules = {name for name in exported if name not in PUBLIC}
+    assert private_modules == set()
+    assert jpay.webhooks.__all__ == ["DEFAULT_TOLERANCE", "verify"]
+
+
+def _public_members(obj: object) -> list[tuple[str, object]]:
+    members = []
+    for name, member in vars(obj).items():
+        if name.startswith("_"):
+            continue
+        if inspect.isfunction(member) or isinstance(member, property):
+            members.append((name, member))
+    return members
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC - {"__version__"}))
+def test_every_public_name_has_a_one_line_summary(name: str) -> None:
+    obj = getattr(jpay, name)
+    doc = inspect.getdoc(obj)
+    assert doc, name
+    assert doc.splitlines()[0].strip(), name
+    if inspect.isclass(obj):
+        for member_name, member in _public_members(obj):
+            assert inspect.getdoc(member), f"{name}.{member_name}"
+
+
+def test_resource_methods_are_documented() -> None:
+    for client in (JPay("k", "s"), AsyncJPay("k", "s")):
+        for resource in ("collections", "payouts", "wallets", "channels"):
+            instance = getattr(client, resource)
+            assert inspect.getdoc(type(instance)), resource
+            for name, member in _public_members(type(instance)):
+                assert inspect.getdoc(member), f"{resource}.{name}"
+    assert inspect.getdoc(jpay.webhooks.verify)
+
+
+def test_sync_and_async_resources_mirror_each_other() -> None:
+    sync, asynchronous = JPay("k", "s"), AsyncJPay("k", "s")
+    for resource in ("collections", "payouts", "wallets", "channels"):
+        left, right = type(getattr(sync, resource)), type(getattr(asynchronous, resource))
+        assert [n for n, _ in _public_members(left)] == [n for n, _ in _public_members(right)]
+        for name, member in _public_members(left):
+            other = getattr(right, name)
+            assert inspect.iscoroutinefunction(other), f"{resource}.{name}"
+            assert list(inspect.signature(member).parameters) == list(
+                inspect.signature(other).parameters
+            )
+
+
+def test_typed_package_marker_and_no_server_imports() -> None:
+    assert (SRC / "py.typed").exists()
+    for path in SRC.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                assert top in {"jpay", "httpx", "__future__"} or top in _stdlib(), (path, name)
+
+
+def _stdlib() -> frozenset[str]:
+    import sys
+
+    return frozenset(sys.stdlib_module_names)
+
+
+def test_credentials_and_base_url_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JPAY_APP_KEY", "jpay_ak_env")
+    monkeypatch.setenv("JPAY_APP_SECRET", "jpay_sk_env")
+    monkeypatch.setenv("JPAY_BASE_URL", "http://127.0.0.1:8000/api/v1/")
+    client = JPay()
+    assert client.base_url == "http://127.0.0.1:8000/api/v1"
+    assert client._config.credentials.app_key == "jpay_ak_env"
+    assert client._config.credentials.app_secret.reveal() == "jpay_sk_env"
+    # Arguments win over the environment.
+    assert JPay(environment="production").base_url == "https://api.jpay.africa/api/v1"
+    assert JPay(base_url="http://h.test:1/x/api/v1").base_url == "http://h.test:1/x/api/v1"
+
+
+def test_environments_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JPAY_BASE_URL", raising=False)
+    assert JPay("k", "s").base_url == "https://sandbox.api.jpay.africa/api/v1"
+    assert JPay("k", "s", environment="sandbox").base_url == (
+        "https://sandbox.api.jpay.africa/api/v1"
+    )
+    assert AsyncJPay("k", "s", environment="production").base_url == (
+        "https://api.jpay.africa/api/v1"
+    )
+    # A bare host means the API under its documented prefix (`make serve` prints one).
+    assert JPay("k", "s", base_url="http://127.0.0.1:8000").base_url == (
+        "http://127.0.0.1:8000/api/v1"
+    )
+    with pytest.raises(ValueError, match="environment"):
+        JPay("k", "s", environment="staging")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="base_url"):
+        JPay("k", "s", base_url="ftp://example.com")
+
+
+def test_missing_credentials_are_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JPAY_APP_KEY", raising=False)
+    monkeypatch.delenv("JPAY_APP_SECRET", raising=False)
+    with pytest.raises(JPayError) as caught:
+        JPay(app_key="jpay_ak_only")
+    assert caught.value.code == "missing_credentials"
+    assert "JPAY_APP_SECRET" in str(caught.value)
+
+
+def test_secrets_stay_out_of_reprs() -> None:
+    client = JPay("jpay_ak_public", "jpay_sk_very_secret")
+    shown = " ".join(
+        [repr(client), repr(client._auth), repr(client._config.credentials), repr(vars(client))]
+    )
+    assert "jpay_sk_very_secret" not in shown
+    assert repr(client) == "JPay(base_url='https://sandbox.api.jpay.africa/api/v1')"
+
+
+def test_context_managers_close_their_own_client_but_not_an_injected_one() -> None:
+    injected = httpx.Client()
+    with JPay("k", "s", http_client=injected):
+        pass
+    assert not injected.is_closed
+    with JPay("k", "s") as own:
+        pass
+    assert own._http.is_closed
+    injected.close()
+
+
+@pytest.mark.anyio
+async def test_async_context_manager_closes_its_own_client() -> None:
+    async with AsyncJPay("k", "s") as client:
+        pass
+    assert client._http.is_closed
+    injected = httpx.AsyncClient()
+    async with AsyncJPay("k", "s", http_client=injected):
+        pass
+    assert not injected.is_closed
+    await injected.aclose()
+
+
+def test_timeouts_and_retries_are_configurable() -> None:
+    client = JPay("k", "s", timeout=3.5, max_retries=5)
+    assert client._retry.max_retries == 5
+    assert client._http.timeout == httpx.Timeout(3.5)
+    request = client._config.request(client._http, _call(), None, None)
+    assert request.extensions["timeout"] == httpx.Timeout(3.5).as_dict()
+    injected = httpx.Client(timeout=9.0)
+    kept = JPay("k", "s", http_client=injected)
+    request = kept._config.request(injected, _call(), None, None)
+    assert request.extensions["timeout"] == httpx.Timeout(9.0).as_dict()
+    injected.close()
+    with pytest.raises(ValueError, match="max_retries"):
+        JPay("k", "s", max_retries=-1)
+
+
+def _call():  # type: ignore[no-untyped-def]
+    from jpay._call import Call
+
+    return Call("GET", "/channels", lambda data: data)
