@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jpay_server.domain import tokens
 from jpay_server.domain.keys import Keyring, SigningKey
 from jpay_server.domain.tokens import AccessClaims, RefreshClaims, TokenCodec
 from jpay_server.errors import AuthenticationFailed
@@ -157,3 +158,52 @@ def test_a_refresh_token_may_not_outlive_its_family() -> None:
     token = codec().encode_refresh(refresh(family_end=T0 + 100))
     with pytest.raises(AuthenticationFailed):
         codec().decode_refresh(token, T0)
+
+
+def test_a_remembered_token_still_expires() -> None:
+    # Verification is remembered per codec; the time-dependent checks run on every use.
+    one = codec()
+    token = one.encode_access(access())
+    assert one.decode_access(token, T0).jti == access().jti
+    assert one.decode_access(token, T0 + 899).jti == access().jti
+    with pytest.raises(AuthenticationFailed) as caught:
+        one.decode_access(token, T0 + 900)
+    assert caught.value.code == "token_expired"
+
+
+def test_a_refused_token_stays_refused_and_taints_nothing_else() -> None:
+    one = codec()
+    token = one.encode_access(access())
+    head, body, signature = token.split(".")
+    forged = f"{head}.{body}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}"
+    for _ in range(2):
+        with pytest.raises(AuthenticationFailed) as caught:
+            one.decode_access(forged, T0)
+        assert caught.value.code == "token_invalid"
+    assert one.decode_access(token, T0).jti == access().jti
+    with pytest.raises(AuthenticationFailed):
+        one.decode_access(forged, T0)
+
+
+def test_a_token_for_a_key_added_later_verifies_under_the_new_keyring() -> None:
+    # The access state builds a new codec when the keyring changes; nothing carries over.
+    new = SigningKey("new", b"n" * 32, datetime(2026, 6, 1, tzinfo=UTC))
+    token = codec(0, new).encode_access(access())
+    before = codec()
+    with pytest.raises(AuthenticationFailed):
+        before.decode_access(token, T0)
+    assert codec(0, KEY, new).decode_access(token, T0).jti == access().jti
+
+
+def test_the_memos_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tokens, "VERIFIED_MEMO", 3)
+    monkeypatch.setattr(tokens, "REFUSED_MEMO", 2)
+    one = codec()
+    issued = [one.encode_access(access(jti=f"{n:032d}")) for n in range(6)]
+    for n, token in enumerate(issued):
+        assert one.decode_access(token, T0).jti == f"{n:032d}"
+        with pytest.raises(AuthenticationFailed):
+            one.decode_access(token[:-2] + ("BA" if token.endswith("AA") else "AA"), T0)
+    assert len(one._verified) == 3
+    assert len(one._refused) == 2
+    assert one.decode_access(issued[0], T0).jti == f"{0:032d}"  # evicted, verified again

@@ -17,7 +17,7 @@ import jwt
 from jwt.api_jws import PyJWS
 
 from jpay_server.domain.keys import ALGORITHM, Keyring, SigningKey
-from jpay_server.errors import token_expired, token_invalid
+from jpay_server.errors import JPayError, token_expired, token_invalid
 
 ACCESS_TYP = "at+jwt"  # RFC 9068 §2.1: explicit typing of access tokens
 REFRESH_TYP = "JWT"
@@ -26,6 +26,8 @@ REFRESH_AUDIENCE = "jpay:auth/refresh"
 MAX_TOKEN_CHARS = 4096
 MAX_ID_CHARS = 64
 _HEADER_KEYS = frozenset({"alg", "typ", "kid"})
+VERIFIED_MEMO = 4096  # entries; ~2 KiB each
+REFUSED_MEMO = 1024  # entries of at most MAX_TOKEN_CHARS
 _JWS = PyJWS(algorithms=[ALGORITHM])
 
 
@@ -72,6 +74,11 @@ class TokenCodec:
         self.issuer = issuer
         self.leeway = leeway
         self._lifetimes = {"access": access_lifetime, "refresh": refresh_lifetime}
+        # Verification of an exact access-token string under this keyring always gives the same
+        # answer, so it is remembered (a new keyring means a new codec and empty memos). Claims
+        # that depend on time are still checked on every use.
+        self._verified: dict[str, dict[str, Any]] = {}
+        self._refused: dict[str, None] = {}
 
     def encode_access(self, claims: AccessClaims, key: SigningKey | None = None) -> str:
         """Sign an access token (with the newest key unless `key` is given)."""
@@ -118,7 +125,9 @@ class TokenCodec:
 
     def decode_access(self, token: str, now: int) -> AccessClaims:
         """Verify an access token; raises token_invalid or token_expired."""
-        p = self._verify(token, ACCESS_TYP)
+        p = self._verified.get(token)
+        if p is None:
+            p = self._verify_once(token)
         self._check_common(p, "access", ACCESS_AUDIENCE, now)
         products = p.get("products")
         if not isinstance(products, list) or not all(isinstance(x, str) for x in products):
@@ -153,6 +162,19 @@ class TokenCodec:
             expires_at=_int(p, "exp"),
             family_end=family_end,
         )
+
+    def _verify_once(self, token: str) -> dict[str, Any]:
+        """Verify an access token's signature and header, remembering the answer."""
+        if token in self._refused:
+            raise token_invalid()
+        try:
+            payload = self._verify(token, ACCESS_TYP)
+        except JPayError:
+            if len(token) <= MAX_TOKEN_CHARS:
+                _remember(self._refused, REFUSED_MEMO, token, None)
+            raise
+        _remember(self._verified, VERIFIED_MEMO, token, payload)
+        return payload
 
     def _verify(self, token: str, typ: str) -> dict[str, Any]:
         """Check format, header and signature; return the payload (claims still unchecked)."""
@@ -191,6 +213,13 @@ class TokenCodec:
             raise token_invalid()
         if now >= expires + self.leeway:
             raise token_expired()
+
+
+def _remember(memo: dict[str, Any], size: int, token: str, value: Any) -> None:
+    """Store in a bounded memo, evicting the oldest entry when full."""
+    if len(memo) >= size:
+        del memo[next(iter(memo))]
+    memo[token] = value
 
 
 def _b64url(raw: bytes) -> str:
