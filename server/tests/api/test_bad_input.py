@@ -123,15 +123,44 @@ async def test_absurdly_long_fields_and_tokens(any_harness):
 
 
 async def test_query_parameters_are_validated(any_harness):
-    tokens = await any_harness.tokens(await any_harness.app_credentials())
-    for query in ("page=0", "page=x", "page_size=101"):
+    both = ("collections", "payouts")
+    tokens = await any_harness.tokens(await any_harness.app_credentials(both))
+    lists = ("payments/collections/checkouts", "payments/payouts", "wallets/transactions")
+    cases = [
+        *((lists[0], query) for query in ("page=0", "page=x", "page_size=101", "status=paid")),
+        *((lists[0], query) for query in ("date_from=2026-1-1", "phone=" + "1" * 17)),
+        (lists[1], "ref_no=" + "r" * 51),
+        (lists[2], "wallet=savings"),
+        ("channels", "type=carrier-pigeon"),
+        ("channels", "active_only=perhaps"),
+    ]
+    for path, query in cases:
         response = await any_harness.client.get(
-            f"{API}/payments/collections/checkouts?{query}",
-            headers={"Authorization": f"Bearer {tokens['access']}"},
+            f"{API}/{path}?{query}", headers={"Authorization": f"Bearer {tokens['access']}"}
         )
         name = query.split("=")[0]
-        assert response.status_code == 400
-        assert response.json()["detail"] == f"Invalid query parameter: {name}"
+        assert response.status_code == 400, (path, query)
+        assert response.json() == {
+            "detail": f"Invalid query parameter: {name}",
+            "code": "invalid_query_parameter",
+        } | ({"field": name} if "field" in response.json() else {})
+
+
+async def test_a_bad_token_is_401_before_a_bad_query_is_400(any_harness):
+    for path in ("payments/collections/checkouts", "wallets/transactions", "channels"):
+        response = await any_harness.client.get(
+            f"{API}/{path}?page=0", headers={"Authorization": "Bearer not.a.token"}
+        )
+        assert response.status_code == 401, path
+
+
+async def test_unknown_query_parameters_are_ignored(any_harness):
+    tokens = await any_harness.tokens(await any_harness.app_credentials())
+    response = await any_harness.client.get(
+        f"{API}/payments/collections/checkouts?utm_source=x&page=1",
+        headers={"Authorization": f"Bearer {tokens['access']}"},
+    )
+    assert response.status_code == 200
 
 
 async def test_unknown_routes_and_methods_answer_json(any_harness):

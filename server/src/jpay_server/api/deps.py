@@ -36,12 +36,25 @@ async def rate_limit(rt: Runtime, *hits: tuple[str, Rate]) -> None:
             raise RateLimited(decision.retry_after)
 
 
+async def authorized(request: Request, product: str | None) -> Principal:
+    """The whole access decision for a request to a route needing `product`.
+
+    GET routes call this first thing rather than declaring a dependency: FastAPI's dependency
+    solver cost more per request than the decision itself (bench/README.md).
+    """
+    rt = runtime(request)
+    token = bearer_token(request.headers.getlist("authorization"))
+    return await authorize(rt.access, token, client_ip(request, rt), product, rt.ctx.clock())
+
+
 def require(product: str | None) -> Callable[[Request], Awaitable[Principal]]:
-    """A dependency that runs the whole access decision for a route needing `product`."""
+    """The access decision as a dependency, for routes whose body FastAPI validates.
 
-    async def authorized(request: Request) -> Principal:
-        rt = runtime(request)
-        token = bearer_token(request.headers.getlist("authorization"))
-        return await authorize(rt.access, token, client_ip(request, rt), product, rt.ctx.clock())
+    Sub-dependencies run before the body is read, so a bad token is a 401 before a bad body
+    could be a 400.
+    """
 
-    return authorized
+    async def dependency(request: Request) -> Principal:
+        return await authorized(request, product)
+
+    return dependency

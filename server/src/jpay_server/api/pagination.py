@@ -22,9 +22,6 @@ def page_body(
     return {"count": count, "next": next_url, "previous": previous, "results": results}
 
 
-DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-
-
 def _day(value: str | None, name: str) -> date | None:
     if value is None:
         return None

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from jpay_server.api.deps import require, runtime
+from jpay_server.api.deps import authorized, runtime
 from jpay_server.api.openapi import BEARER, errors
-from jpay_server.api.routes.payments import Page
+from jpay_server.api.query import parameters, parse_query
 from jpay_server.api.schemas.payments import ChannelPage
-from jpay_server.domain.access import Principal
-from jpay_server.domain.channels import ChannelType
+from jpay_server.api.schemas.queries import ChannelQuery
 from jpay_server.services.channels import list_channels
 
 router = APIRouter(tags=["channels"])
@@ -22,21 +19,18 @@ router = APIRouter(tags=["channels"])
     "/channels",
     response_model=ChannelPage,
     responses=errors(400, 401, 403, 429, 503),
-    openapi_extra={"security": BEARER},
+    openapi_extra={"security": BEARER, **parameters(ChannelQuery)},
     summary="List channels",
     description="Mobile-money networks and banks, ordered by code.",
 )
 async def channels(
     request: Request,
-    principal: Annotated[Principal, Depends(require(None))],
-    type: Annotated[ChannelType | None, Query(description="Only this type.")] = None,
-    active_only: Annotated[bool, Query(description="Only active channels.")] = True,
-    page: Page = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 100,
 ) -> JSONResponse:
+    await authorized(request, None)
+    q = parse_query(request, ChannelQuery)
     rt = runtime(request)
     count, found = await rt.database.read(
-        lambda conn: list_channels(conn, type, active_only, page, page_size)
+        lambda conn: list_channels(conn, q.type, q.active_only, q.page, q.page_size)
     )
     items = [
         {
@@ -50,8 +44,8 @@ async def channels(
     ]
     pages = {
         "count": count,
-        "page": page,
-        "page_size": page_size,
-        "total_pages": -(-count // page_size),
+        "page": q.page,
+        "page_size": q.page_size,
+        "total_pages": -(-count // q.page_size),
     }
     return JSONResponse({"items": items, "pagination": pages})

@@ -8,22 +8,18 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jpay_server.api.deps import require, runtime
+from jpay_server.api.deps import authorized, require, runtime
 from jpay_server.api.idempotency import idempotent
 from jpay_server.api.openapi import BEARER, errors
 from jpay_server.api.pagination import page_body
+from jpay_server.api.query import parse_query
 from jpay_server.api.routes.payments import (
-    DateFrom,
-    DateTo,
+    LISTING_PARAMETERS,
     IdempotencyKey,
-    Page,
-    PageSize,
-    Phone,
-    RefNo,
-    Status,
     payment_filter,
 )
 from jpay_server.api.schemas.payments import Collection, CollectionInitiate, CollectionPage
+from jpay_server.api.schemas.queries import PaymentQuery
 from jpay_server.domain.access import Principal
 from jpay_server.domain.payments import PaymentKind, to_wire
 from jpay_server.services.payments import (
@@ -66,27 +62,23 @@ async def initiate(
     "/checkouts",
     response_model=CollectionPage,
     responses=errors(400, 401, 403, 429, 503),
-    openapi_extra={"security": BEARER},
+    openapi_extra={"security": BEARER, **LISTING_PARAMETERS},
     summary="List collections",
     description="The calling app's collections, newest first.",
 )
 async def list_collections(
     request: Request,
-    principal: Collections,
-    page: Page = 1,
-    page_size: PageSize = 50,
-    status: Status = None,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-    phone: Phone = None,
-    ref_no: RefNo = None,
 ) -> JSONResponse:
+    principal = await authorized(request, "collections")
+    q = parse_query(request, PaymentQuery)
     rt = runtime(request)
-    where = payment_filter(status, date_from, date_to, phone, ref_no)
+    where = payment_filter(q)
     count, found = await rt.database.read(
-        lambda conn: list_payments(conn, principal, PaymentKind.COLLECTION, where, page, page_size)
+        lambda conn: list_payments(
+            conn, principal, PaymentKind.COLLECTION, where, q.page, q.page_size
+        )
     )
-    return JSONResponse(page_body(request, page, page_size, count, [to_wire(p) for p in found]))
+    return JSONResponse(page_body(request, q.page, q.page_size, count, [to_wire(p) for p in found]))
 
 
 @router.get(
@@ -96,9 +88,8 @@ async def list_collections(
     openapi_extra={"security": BEARER},
     summary="Get a collection",
 )
-async def get_collection(
-    checkout_id: str, request: Request, principal: Collections
-) -> JSONResponse:
+async def get_collection(checkout_id: str, request: Request) -> JSONResponse:
+    principal = await authorized(request, "collections")
     rt = runtime(request)
     payment = await rt.database.read(
         lambda conn: get_payment(conn, principal, PaymentKind.COLLECTION, checkout_id)

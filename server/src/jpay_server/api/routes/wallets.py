@@ -4,25 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jpay_server.api.deps import require, runtime
+from jpay_server.api.deps import authorized, require, runtime
 from jpay_server.api.idempotency import idempotent
 from jpay_server.api.openapi import BEARER, errors
 from jpay_server.api.pagination import day_range, page_body
-from jpay_server.api.routes.payments import DateFrom, DateTo, IdempotencyKey, Page, PageSize
+from jpay_server.api.query import parameters, parse_query
+from jpay_server.api.routes.payments import IdempotencyKey
 from jpay_server.api.schemas.payments import Balance, LedgerPage, Transfer, TransferRequest
+from jpay_server.api.schemas.queries import LedgerQuery
 from jpay_server.domain.access import Principal
 from jpay_server.domain.money import format_cents
 from jpay_server.domain.payments import wire_time
-from jpay_server.domain.wallets import LedgerEntry, WalletKind
+from jpay_server.domain.wallets import LedgerEntry
 from jpay_server.services import wallets as service
 from jpay_server.store.wallets import LedgerFilter
 
 router = APIRouter(prefix="/wallets", tags=["wallets"])
-AnyApp = Annotated[Principal, Depends(require(None))]
 
 
 def _entry(entry: LedgerEntry) -> dict[str, Any]:
@@ -46,7 +47,8 @@ def _entry(entry: LedgerEntry) -> dict[str, Any]:
     summary="Wallet balances",
     description="The merchant's collection and payout wallets (shared by all its apps).",
 )
-async def balance(request: Request, principal: AnyApp) -> JSONResponse:
+async def balance(request: Request) -> JSONResponse:
+    principal = await authorized(request, None)
     rt = runtime(request)
     found = await rt.database.read(lambda conn: service.balances(conn, principal.merchant_id))
     return JSONResponse(found.as_wire())
@@ -56,26 +58,23 @@ async def balance(request: Request, principal: AnyApp) -> JSONResponse:
     "/transactions",
     response_model=LedgerPage,
     responses=errors(400, 401, 403, 429, 503),
-    openapi_extra={"security": BEARER},
+    openapi_extra={"security": BEARER, **parameters(LedgerQuery)},
     summary="Wallet transactions",
     description="The ledger: every change to the merchant's wallets, newest first.",
 )
 async def transactions(
     request: Request,
-    principal: AnyApp,
-    page: Page = 1,
-    page_size: PageSize = 50,
-    wallet: Annotated[WalletKind | None, Query(description="Only this wallet.")] = None,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
 ) -> JSONResponse:
+    principal = await authorized(request, None)
+    q = parse_query(request, LedgerQuery)
     rt = runtime(request)
-    start, end = day_range(date_from, date_to)
-    where = LedgerFilter(wallet, start, end)
+    start, end = day_range(q.date_from, q.date_to)
+    where = LedgerFilter(q.wallet, start, end)
     count, entries = await rt.database.read(
-        lambda conn: service.ledger(conn, principal.merchant_id, where, page, page_size)
+        lambda conn: service.ledger(conn, principal.merchant_id, where, q.page, q.page_size)
     )
-    return JSONResponse(page_body(request, page, page_size, count, [_entry(e) for e in entries]))
+    rows = [_entry(e) for e in entries]
+    return JSONResponse(page_body(request, q.page, q.page_size, count, rows))
 
 
 @router.post(
