@@ -8,7 +8,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from jpay_server.domain.channels import DOCUMENTED
 from jpay_server.domain.idempotency import Remembered
@@ -233,3 +234,35 @@ async def test_only_one_request_remembers_a_key(db: Database) -> None:
             await IdempotencyRepository(s).get(app.app_code, "k", NOW + timedelta(seconds=1))
             is None
         )
+
+
+async def test_reads_see_writes_made_since_the_last_read(
+    db: Database, any_database_url: str
+) -> None:
+    # The SQLite reader keeps its connection between reads; it must not keep a snapshot too.
+    app = await seed_app(db)
+    code, collections = app.app_code, PaymentKind.COLLECTION
+    assert await db.read(lambda c: payment_page(c, code, collections, PaymentFilter(), 0, 10)) == (
+        0,
+        [],
+    )
+    other = Database(any_database_url)  # another process's writes, through its own engine
+    try:
+        async with other.transaction() as s:
+            await PaymentRepository(s).add(payment(code, app.merchant_id, 1, due=None))
+    finally:
+        await other.dispose()
+    count, found = await db.read(
+        lambda c: payment_page(c, code, collections, PaymentFilter(), 0, 10)
+    )
+    assert (count, [p.id for p in found]) == (1, ["COLL-1"])
+
+
+async def test_a_failed_read_leaves_the_next_one_working(db: Database) -> None:
+    def broken(conn: Connection) -> None:
+        conn.exec_driver_sql("SELECT * FROM no_such_table")
+
+    with pytest.raises(DBAPIError):
+        await db.read(broken)
+    count, _ = await db.read(lambda conn: channel_page(conn, None, True, 0, 100))
+    assert count == 7

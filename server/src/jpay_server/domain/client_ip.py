@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Sequence
 
 from jpay_server.domain.allowlists import IPAddress, Network
 
 
+@functools.lru_cache(maxsize=4096)  # addresses are immutable; parsing one costs microseconds
 def parse_ip(text: str) -> IPAddress | None:
     """An address, IPv4-mapped IPv6 folded to IPv4; None if it is not an address."""
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -55,6 +56,7 @@ class Database:
         # SQLite has one writer. Queueing this process's writers here, in the event loop,
         # keeps them from each holding a pooled connection while SQLite's busy handler sleeps.
         self._writer = asyncio.Lock()
+        self._readers = threading.local()
 
     @contextlib.asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
@@ -76,11 +78,29 @@ class Database:
         no explicit transaction is opened: on SQLite the reader runs in autocommit.
         """
         if self.reader is not None:
-            with self.reader.connect() as conn:
+            conn = self._reader_connection()
+            try:
                 return query(conn)
+            except BaseException:
+                self._drop_reader_connection(conn)
+                raise
         async with self.engine.connect() as aconn:
             result: T = await aconn.run_sync(query)
             return result
+
+    def _reader_connection(self) -> Connection:
+        # Kept open per thread: checking a connection out of the pool for every read cost
+        # more than the query. The driver is in autocommit, so no snapshot is held between reads.
+        conn: Connection | None = getattr(self._readers, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            assert self.reader is not None
+            conn = self._readers.conn = self.reader.connect()
+        return conn
+
+    def _drop_reader_connection(self, conn: Connection) -> None:
+        with contextlib.suppress(SQLAlchemyError):
+            conn.close()
+        self._readers.conn = None
 
     async def write(self, command: Callable[[Connection], T]) -> T:
         """Run a Core command function in one write transaction, committed if it returns.
@@ -125,6 +145,9 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        conn = getattr(self._readers, "conn", None)
+        if conn is not None:
+            self._drop_reader_connection(conn)
         for engine in (self.reader, self.writer):
             if engine is not None:
                 engine.dispose()
