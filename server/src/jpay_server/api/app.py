@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from jpay_server import __version__
 from jpay_server.api import errors, openapi
 from jpay_server.api.middleware import RequestGuard
+from jpay_server.api.responses import JSONResponse
 from jpay_server.api.routes import auth, channels, collections, health, payouts, wallets
 from jpay_server.clock import Clock, system_clock
 from jpay_server.logs import configure_logging
@@ -45,6 +46,7 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        default_response_class=JSONResponse,
         openapi_tags=[
             {"name": "auth", "description": "App tokens, refresh and revocation."},
             {"name": "collections", "description": "Incoming payments (product `collections`)."},

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jpay_server.api.responses import JSONResponse
 from jpay_server.domain.access import Principal
 from jpay_server.domain.idempotency import Remembered, check_key, fingerprint, replay
 from jpay_server.errors import JPayError

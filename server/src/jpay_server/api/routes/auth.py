@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from jpay_server.api.deps import client_ip, rate_limit, runtime
 from jpay_server.api.openapi import errors
+from jpay_server.api.responses import JSONResponse
 from jpay_server.api.schemas.auth import (
     AppTokenRequest,
     RefreshRequest,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from jpay_server.api.deps import authorized, runtime
 from jpay_server.api.openapi import BEARER, errors
 from jpay_server.api.query import parameters, parse_query
+from jpay_server.api.responses import JSONResponse
 from jpay_server.api.schemas.payments import ChannelPage
 from jpay_server.api.schemas.queries import ChannelQuery
 from jpay_server.services.channels import list_channels

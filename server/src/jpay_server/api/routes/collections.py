@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.api.deps import authorized, require, runtime
@@ -13,6 +12,7 @@ from jpay_server.api.idempotency import idempotent
 from jpay_server.api.openapi import BEARER, errors
 from jpay_server.api.pagination import page_body
 from jpay_server.api.query import parse_query
+from jpay_server.api.responses import JSONResponse
 from jpay_server.api.routes.payments import (
     LISTING_PARAMETERS,
     IdempotencyKey,
