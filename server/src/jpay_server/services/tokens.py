@@ -73,6 +73,23 @@ class Reused:
 
 
 @dataclass(frozen=True, slots=True)
+class Family:
+    """What a pair needs to know about its family: id, epoch, absolute end."""
+
+    id: str
+    epoch: int
+    ends_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Rotated:
+    """A refresh that went through: the pair to hand out, signed once the change commits."""
+
+    family: Family
+    successor: Successor
+
+
+@dataclass(frozen=True, slots=True)
 class Login:
     """App credentials that checked out: ready for a new family."""
 
@@ -88,15 +105,6 @@ class RefreshRequest:
     access: AppAccess
     claims: RefreshClaims
     codec: TokenCodec
-
-
-@dataclass(frozen=True, slots=True)
-class Family:
-    """What a pair needs to know about its family: id, epoch, absolute end."""
-
-    id: str
-    epoch: int
-    ends_at: datetime
 
 
 def _seconds(moment: datetime) -> datetime:
@@ -192,8 +200,12 @@ async def check_refresh(
 
 def rotate_refresh(
     ctx: Context, conn: Connection, request: RefreshRequest, client_ip: IPAddress | None
-) -> TokenPair | Reused:
-    """Trade a checked refresh token for a new pair under the app's refresh policy."""
+) -> Rotated | Reused:
+    """Record the use of a checked refresh token under the app's refresh policy.
+
+    Signing waits for `refreshed_pair`, after the commit: on SQLite the write lock is held
+    for the statements alone.
+    """
     access, claims, codec = request.access, request.claims, request.codec
     now = ctx.clock()
     family = Family(claims.family, claims.epoch, datetime.fromtimestamp(claims.family_end, UTC))
@@ -202,7 +214,7 @@ def rotate_refresh(
     if access.refresh_policy is RefreshPolicy.REUSABLE:
         return _reuse_allowed(ctx, conn, request, family, use, client_ip)
     if store.record_first_use(conn, use):
-        return _encode(ctx, codec, access, family, successor)
+        return Rotated(family, successor)
     if store.is_revoked(conn, family.id):
         raise token_revoked()
     return _used_before(ctx, conn, request, family, client_ip)
@@ -214,7 +226,7 @@ def _used_before(
     request: RefreshRequest,
     family: Family,
     client_ip: IPAddress | None,
-) -> TokenPair | Reused:
+) -> Rotated | Reused:
     """Already used: replay its successor within the grace window, else revoke the family."""
     winner = store.use_of(conn, request.claims.jti)
     if winner is None or winner.successor is None:
@@ -223,7 +235,7 @@ def _used_before(
     successor_used = store.use_of(conn, winner.successor.jti) is not None
     grace = ctx.settings.refresh_reuse_grace
     if classify_used(winner.used_at, successor_used, now, grace) is LostRace.REPLAY:
-        return _encode(ctx, request.codec, request.access, family, winner.successor)
+        return Rotated(family, winner.successor)
     detail = {"jti": request.claims.jti, "first_used_at": winner.used_at.isoformat()}
     _revoke_for_reuse(ctx, conn, request.access, family.id, client_ip, detail)
     return Reused(family.id)
@@ -265,7 +277,7 @@ def _reuse_allowed(
     family: Family,
     use: RefreshUse,
     client_ip: IPAddress | None,
-) -> TokenPair:
+) -> Rotated:
     """Under the `reusable` policy a token stays valid; each repeated use is recorded."""
     access = request.access
     count = store.count_use(conn, use)
@@ -285,7 +297,12 @@ def _reuse_allowed(
             ),
         )
     assert use.successor is not None
-    return _encode(ctx, request.codec, access, family, use.successor)
+    return Rotated(family, use.successor)
+
+
+def refreshed_pair(ctx: Context, request: RefreshRequest, rotated: Rotated) -> TokenPair:
+    """The tokens a committed rotation hands out (the same ones on a replay)."""
+    return _encode(ctx, request.codec, request.access, rotated.family, rotated.successor)
 
 
 def revoke_family(

@@ -23,6 +23,7 @@ from jpay_server.services.tokens import (
     check_refresh,
     family_of,
     issue_tokens,
+    refreshed_pair,
     revoke_family,
     rotate_refresh,
 )
@@ -89,10 +90,11 @@ async def refresh(body: RefreshRequest, request: Request) -> JSONResponse:
     outcome = await rt.database.write(lambda conn: rotate_refresh(rt.ctx, conn, checked, ip))
     if isinstance(outcome, Reused):
         raise refresh_token_reused()  # raised after the commit that revoked the family
+    pair = refreshed_pair(rt.ctx, checked, outcome)
     content = {
-        "access": outcome.access,
-        "refresh": outcome.refresh,
-        "expires_in": outcome.expires_in,
+        "access": pair.access,
+        "refresh": pair.refresh,
+        "expires_in": pair.expires_in,
         "token_type": "Bearer",
     }
     return JSONResponse(content, headers=_NO_CACHE)
