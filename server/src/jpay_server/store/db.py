@@ -56,7 +56,8 @@ class Database:
         # SQLite has one writer. Queueing this process's writers here, in the event loop,
         # keeps them from each holding a pooled connection while SQLite's busy handler sleeps.
         self._writer = asyncio.Lock()
-        self._readers = threading.local()
+        self._reading = _Held(self.reader) if self.reader is not None else None
+        self._writing = _Held(self.writer) if self.writer is not None else None
 
     @contextlib.asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
@@ -74,33 +75,19 @@ class Database:
     async def read(self, query: Callable[[Connection], T]) -> T:
         """Run a read-only Core query function; each of its statements is atomic.
 
-        Read queries are single statements (a page carries its total via a window count), so
-        no explicit transaction is opened: on SQLite the reader runs in autocommit.
+        No explicit transaction is opened (on SQLite the reader runs in autocommit): a page
+        and its separate count may see different moments, as in most paginated APIs.
         """
-        if self.reader is not None:
-            conn = self._reader_connection()
+        if self._reading is not None:
+            conn = self._reading.get()
             try:
                 return query(conn)
             except BaseException:
-                self._drop_reader_connection(conn)
+                self._reading.drop()
                 raise
         async with self.engine.connect() as aconn:
             result: T = await aconn.run_sync(query)
             return result
-
-    def _reader_connection(self) -> Connection:
-        # Kept open per thread: checking a connection out of the pool for every read cost
-        # more than the query. The driver is in autocommit, so no snapshot is held between reads.
-        conn: Connection | None = getattr(self._readers, "conn", None)
-        if conn is None or conn.closed or conn.invalidated:
-            assert self.reader is not None
-            conn = self._readers.conn = self.reader.connect()
-        return conn
-
-    def _drop_reader_connection(self, conn: Connection) -> None:
-        with contextlib.suppress(SQLAlchemyError):
-            conn.close()
-        self._readers.conn = None
 
     async def write(self, command: Callable[[Connection], T]) -> T:
         """Run a Core command function in one write transaction, committed if it returns.
@@ -109,7 +96,7 @@ class Database:
         write lock, BEGIN fails at once and the wait happens here, in the event loop, never
         blocking it; the command itself starts only once the lock is ours, so it runs once.
         """
-        if self.writer is None:
+        if self._writing is None:
             async with self.engine.begin() as aconn:
                 result: T = await aconn.run_sync(command)
                 return result
@@ -117,22 +104,30 @@ class Database:
         pause = 0.0005
         async with self._writer:
             while True:
-                with self.writer.connect() as conn:
-                    try:
-                        conn.exec_driver_sql("BEGIN IMMEDIATE")
-                    except OperationalError as exc:
-                        if "locked" not in str(exc) or time.monotonic() > deadline:
-                            raise
-                    else:
-                        try:
-                            result = command(conn)
-                        except BaseException:
-                            conn.exec_driver_sql("ROLLBACK")
-                            raise
-                        conn.exec_driver_sql("COMMIT")
-                        return result
+                conn = self._writing.get()
+                try:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                except OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        self._writing.drop()
+                        raise
+                else:
+                    return self._run_and_commit(conn, command)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 0.02)
+
+    def _run_and_commit(self, conn: Connection, command: Callable[[Connection], T]) -> T:
+        assert self._writing is not None
+        try:
+            result = command(conn)
+            conn.exec_driver_sql("COMMIT")
+        except BaseException:
+            try:
+                conn.exec_driver_sql("ROLLBACK")
+            except SQLAlchemyError:
+                self._writing.drop()  # in an unknown state: start afresh next time
+            raise
+        return result
 
     async def ping(self) -> None:
         """Raise ServiceUnavailable unless the database answers."""
@@ -145,12 +140,38 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
-        conn = getattr(self._readers, "conn", None)
-        if conn is not None:
-            self._drop_reader_connection(conn)
+        for held in (self._reading, self._writing):
+            if held is not None:
+                held.drop()
         for engine in (self.reader, self.writer):
             if engine is not None:
                 engine.dispose()
+
+
+class _Held:
+    """One connection per thread, kept open between uses of a synchronous engine.
+
+    Checking a connection out of the pool for every statement cost more than the statement.
+    The driver runs in autocommit (transactions are explicit), so a held connection keeps no
+    snapshot between uses; one that fails is dropped and the next use opens a new one.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._local = threading.local()
+
+    def get(self) -> Connection:
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._local.conn = self.engine.connect()
+        return conn
+
+    def drop(self) -> None:
+        conn: Connection | None = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            with contextlib.suppress(SQLAlchemyError):
+                conn.close()
 
 
 def _sqlite_engine(url: URL) -> AsyncEngine:
