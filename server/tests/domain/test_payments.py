@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from jpay_server.domain import idempotency, payments, sandbox
 from jpay_server.domain.channels import DOCUMENTED, ChannelType, new_channel
 from jpay_server.domain.money import format_cents, parse_amount
-from jpay_server.domain.payments import Payment, PaymentKind, PaymentStatus
+from jpay_server.domain.payments import Payment, PaymentKind, PaymentStatus, wire_time
 from jpay_server.domain.phones import inferred_channel, parse_phone
 from jpay_server.errors import Conflict, InvalidRequest
 
@@ -183,3 +183,14 @@ def test_channels() -> None:
     assert new_channel(70, "Co-op Bank", "bank", None).display_name == "Co-op Bank"
     with pytest.raises(InvalidRequest):
         new_channel(71, "X", "crypto", None)
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1970, 1, 2),  # noqa: DTZ001 (hypothesis bounds are naive)
+        max_value=datetime(9999, 12, 30),  # noqa: DTZ001
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=3))]),
+    )
+)
+def test_wire_time_is_the_documented_format_in_utc(moment: datetime) -> None:
+    assert wire_time(moment) == moment.astimezone(UTC).strftime("%d/%m/%Y %H:%M:%S")

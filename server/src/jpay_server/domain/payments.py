@@ -41,12 +41,15 @@ class PaymentStatus(StrEnum):
     @property
     def code(self) -> int:
         """The integer the newer initiate-checkout page shows (pending is 0)."""
-        return list(PaymentStatus).index(self)
+        return _STATUS_CODES[self]
 
     @property
     def final(self) -> bool:
         """True once nothing more will happen to the payment."""
         return self in (PaymentStatus.COMPLETED, PaymentStatus.FAILED)
+
+
+_STATUS_CODES = {status: n for n, status in enumerate(PaymentStatus)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +154,13 @@ def duplicate_ref_no(kind: PaymentKind) -> Conflict:
     return Conflict(f"A {noun} with this ref_no already exists", code="duplicate_ref_no")
 
 
-WIRE_TIME = "%d/%m/%Y %H:%M:%S"  # the documented created_at format; we send UTC
-
-
 def wire_time(moment: datetime) -> str:
-    """A time as the docs show it: DD/MM/YYYY HH:MM:SS (UTC)."""
-    return moment.astimezone(UTC).strftime(WIRE_TIME)
+    """A time as the docs show it (created_at): DD/MM/YYYY HH:MM:SS, in UTC."""
+    t = moment.astimezone(UTC)
+    # strftime("%d/%m/%Y %H:%M:%S") spelled out, %-style being the fastest spelling: strftime
+    # was the costliest step of rendering a page of payments.
+    fields = (t.day, t.month, t.year, t.hour, t.minute, t.second)
+    return "%02d/%02d/%04d %02d:%02d:%02d" % fields  # noqa: UP031
 
 
 def to_wire(payment: Payment) -> dict[str, Any]:
