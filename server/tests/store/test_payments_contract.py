@@ -169,6 +169,10 @@ async def test_list_filters_and_pages(db: Database) -> None:
     )
     beyond = await db.read(lambda c: payment_page(c, code, collections, PaymentFilter(), 50, 10))
     assert beyond == (5, [])  # past the end, the total is still right
+    last = await db.read(lambda c: payment_page(c, code, collections, PaymentFilter(), 4, 2))
+    assert (last[0], [p.id for p in last[1]]) == (5, ["COLL-0"])  # a short page ends the list
+    exact = await db.read(lambda c: payment_page(c, code, collections, PaymentFilter(), 0, 5))
+    assert exact[0] == 5  # a full page cannot tell, so it counts
     window = PaymentFilter(
         created_from=NOW + timedelta(seconds=1), created_before=NOW + timedelta(seconds=3)
     )

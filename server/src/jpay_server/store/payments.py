@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, bindparam, func, or_, select
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.channels import Channel, ChannelType
 from jpay_server.domain.payments import Payment, PaymentKind, PaymentStatus
+from jpay_server.store.pages import page_total
 from jpay_server.store.tables import ChannelRow, PaymentRow
 
 
@@ -64,17 +66,28 @@ _COLUMNS = (
 )
 
 
+# Enum lookups by value, and one Channel per distinct row: a page builds fifty payments.
+_KINDS = {kind.value: kind for kind in PaymentKind}
+_STATUSES = {status.value: status for status in PaymentStatus}
+
+
+@functools.lru_cache(maxsize=256)
+def _channel(code: int, name: str, kind: str, display_name: str, active: bool) -> Channel:
+    return Channel(code, name, ChannelType(kind), display_name, active)
+
+
 def _from_columns(m: RowMapping) -> Payment:
-    channel = Channel(
+    """A payment from a row of _COLUMNS (UTCDateTime has made every time aware UTC)."""
+    channel = _channel(
         m["channel"],
         m["channel_name"],
-        ChannelType(m["channel_type"]),
+        m["channel_type"],
         m["channel_display_name"],
-        m["channel_active"],
+        bool(m["channel_active"]),
     )
     return Payment(
         id=m["id"],
-        kind=PaymentKind(m["kind"]),
+        kind=_KINDS[m["kind"]],
         app_code=m["app_code"],
         merchant_id=m["merchant_id"],
         party=m["party"],
@@ -85,16 +98,12 @@ def _from_columns(m: RowMapping) -> Payment:
         category=m["category"],
         narration=m["narration"],
         channel=channel,
-        status=PaymentStatus(m["status"]),
+        status=_STATUSES[m["status"]],
         failure_reason=m["failure_reason"],
-        created_at=_utc(m["created_at"]),
-        updated_at=_utc(m["updated_at"]),
-        next_step_at=_utc(m["next_step_at"]) if m["next_step_at"] else None,
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        next_step_at=m["next_step_at"],
     )
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _optional(column: Any, name: str) -> Any:
@@ -122,9 +131,10 @@ _MATCH = (
     _optional(PaymentRow.party, "party"),
     _optional(PaymentRow.ref_no, "ref_no"),
 )
-# Built once: SQLAlchemy then skips re-deriving the statement's cache key on every call.
+# Built once: SQLAlchemy then skips re-deriving the statement's cache key on every call. The
+# order matches ix_payment_app_kind_created_id, so a page is read off the index.
 _PAGE = (
-    select(*_COLUMNS, func.count().over().label("total"))
+    select(*_COLUMNS)
     .join(ChannelRow, ChannelRow.code == PaymentRow.channel)
     .where(*_MATCH)
     .order_by(PaymentRow.created_at.desc(), PaymentRow.id.desc())
@@ -151,7 +161,7 @@ def payment_page(
     offset: int,
     limit: int,
 ) -> tuple[int, list[Payment]]:
-    """A page of an app's payments, newest first, and how many match (one statement)."""
+    """A page of an app's payments, newest first, and how many match."""
     params = {
         "app_code": app_code,
         "kind": kind.value,
@@ -162,12 +172,13 @@ def payment_page(
         "ref_no": where.ref_no,
     }
     rows = conn.execute(_PAGE, {**params, "offset": offset, "limit": limit}).all()
-    if rows:
-        return int(rows[0].total), [_from_columns(row._mapping) for row in rows]
-    if offset == 0:
-        return 0, []
-    # Past the last page: no row to carry the total, so count on its own.
-    return int(conn.execute(_COUNT, params).scalar_one()), []
+
+    def count() -> int:
+        return int(conn.execute(_COUNT, params).scalar_one())
+
+    return page_total(len(rows), offset, limit, count), [
+        _from_columns(row._mapping) for row in rows
+    ]
 
 
 def payment_by_id(

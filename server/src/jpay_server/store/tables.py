@@ -184,7 +184,8 @@ class PaymentRow(Base):
     __tablename__ = "payment"
     __table_args__ = (
         UniqueConstraint("app_code", "kind", "ref_no"),
-        Index("ix_payment_app_kind_created", "app_code", "kind", "created_at"),
+        # Lists filter on app and kind and read newest first: the index gives that order.
+        Index("ix_payment_app_kind_created_id", "app_code", "kind", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -219,7 +220,7 @@ class WalletRow(Base):
 
 class LedgerEntryRow(Base):
     __tablename__ = "ledger_entry"
-    __table_args__ = (Index("ix_ledger_entry_merchant_created", "merchant_id", "created_at"),)
+    __table_args__ = (Index("ix_ledger_entry_merchant_id", "merchant_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id"))

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Row, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.wallets import Balances, EntryType, LedgerEntry, WalletKind
+from jpay_server.store.pages import page_total
 from jpay_server.store.tables import LedgerEntryRow, WalletRow
 
 
@@ -55,9 +56,10 @@ _LEDGER_MATCH = (
         < bindparam("created_before", type_=LedgerEntryRow.created_at.type),
     ),
 )
-# Built once, like every read statement (see store/payments.py).
+# Built once, like every read statement (see store/payments.py); read off
+# ix_ledger_entry_merchant_id in its order.
 _LEDGER_PAGE = (
-    select(LedgerEntryRow.__table__, func.count().over().label("total"))
+    select(LedgerEntryRow.__table__)
     .where(*_LEDGER_MATCH)
     .order_by(LedgerEntryRow.id.desc())
     .offset(bindparam("offset"))
@@ -77,13 +79,11 @@ def ledger_page(
         "created_before": where.created_before,
     }
     rows = conn.execute(_LEDGER_PAGE, {**params, "offset": offset, "limit": limit}).all()
-    if rows:
-        total = int(rows[0].total)
-    elif offset:
-        total = int(conn.execute(_LEDGER_COUNT, params).scalar_one())
-    else:
-        total = 0
-    return total, [_entry(row._mapping) for row in rows]
+
+    def count() -> int:
+        return int(conn.execute(_LEDGER_COUNT, params).scalar_one())
+
+    return page_total(len(rows), offset, limit, count), [_entry(row._mapping) for row in rows]
 
 
 def _entry(m: Any) -> LedgerEntry:
