@@ -7,12 +7,15 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
 
 from jpay_server.domain.apps import App, RefreshPolicy
 from jpay_server.domain.credentials import SecretRecord
 from jpay_server.domain.events import SecurityEvent, SecurityEventKind
 from jpay_server.domain.merchants import MerchantStatus
 from jpay_server.domain.refresh import RefreshUse, Successor
+from jpay_server.store import db as db_module
 from jpay_server.store import migrate, tokens
 from jpay_server.store.apps import AppRepository
 from jpay_server.store.changes import ChangeRepository
@@ -253,3 +256,39 @@ async def test_security_events_newest_first(db: Database) -> None:
             )
         events = await repo.recent(app.app_code, limit=2)
     assert [e.detail["n"] for e in events] == [2, 1]
+
+
+async def test_a_failed_write_leaves_nothing_and_the_next_one_works(db: Database) -> None:
+    def half_then_fail(c: Connection) -> None:
+        tokens.record_first_use(c, use("t-half"))
+        raise RuntimeError("command failed")
+
+    with pytest.raises(RuntimeError):
+        await db.write(half_then_fail)
+    assert await db.read(lambda c: tokens.use_of(c, "t-half")) is None
+    assert await db.write(lambda c: tokens.record_first_use(c, use("t-next")))
+    assert await db.read(lambda c: tokens.use_of(c, "t-next")) is not None
+
+
+async def test_a_write_that_never_gets_the_lock_fails_as_unavailable(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: past the busy deadline the error is SQLAlchemy's, which the API maps to 503."""
+    if not db.is_sqlite:
+        pytest.skip("PostgreSQL writers wait on row locks, not on a database lock")
+    monkeypatch.setattr(db_module, "SQLITE_BUSY_TIMEOUT_MS", 100)
+    locked = asyncio.Event()
+
+    async def hold() -> None:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(lambda c: tokens.record_first_use(c, use("t-held")))
+            locked.set()
+            await asyncio.sleep(0.5)
+
+    async def write() -> None:
+        await locked.wait()
+        with pytest.raises(OperationalError, match="locked"):
+            await db.write(lambda c: tokens.record_first_use(c, use("t-late")))
+
+    await asyncio.gather(hold(), write())
+    assert await db.write(lambda c: tokens.record_first_use(c, use("t-after")))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -20,7 +21,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -106,7 +107,7 @@ class Database:
             while True:
                 conn = self._writing.get()
                 try:
-                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    _driver_sql(conn, "BEGIN IMMEDIATE")
                 except OperationalError as exc:
                     if "locked" not in str(exc) or time.monotonic() > deadline:
                         self._writing.drop()
@@ -120,10 +121,10 @@ class Database:
         assert self._writing is not None
         try:
             result = command(conn)
-            conn.exec_driver_sql("COMMIT")
+            _driver_sql(conn, "COMMIT")
         except BaseException:
             try:
-                conn.exec_driver_sql("ROLLBACK")
+                _driver_sql(conn, "ROLLBACK")
             except SQLAlchemyError:
                 self._writing.drop()  # in an unknown state: start afresh next time
             raise
@@ -146,6 +147,18 @@ class Database:
         for engine in (self.reader, self.writer):
             if engine is not None:
                 engine.dispose()
+
+
+def _driver_sql(conn: Connection, sql: str) -> None:
+    """BEGIN, COMMIT or ROLLBACK on the held SQLite connection, straight to the driver.
+
+    These three bracket every write; through SQLAlchemy they cost more than the command's
+    own statement. Errors are raised as SQLAlchemy's, like any other statement's.
+    """
+    try:
+        conn.connection.driver_connection.execute(sql)  # type: ignore[union-attr]
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
 
 
 class _Held:
