@@ -38,7 +38,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=7, help="length of each measurement")
+    parser.add_argument("--seconds", type=int, default=5, help="length of each measurement")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--no-scaling", action="store_true", help="skip the 1-worker comparison")
