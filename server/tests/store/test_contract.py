@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from jpay_server.domain.apps import App, RefreshPolicy
 from jpay_server.domain.credentials import SecretRecord
@@ -292,3 +292,20 @@ async def test_a_write_that_never_gets_the_lock_fails_as_unavailable(
 
     await asyncio.gather(hold(), write())
     assert await db.write(lambda c: tokens.record_first_use(c, use("t-after")))
+
+
+async def test_a_read_on_a_dropped_connection_fails_once_then_reads_recover(
+    db: Database,
+) -> None:
+    """PostgreSQL reads skip the pre-ping: a dropped connection costs one failed read."""
+    if db.is_sqlite:
+        pytest.skip("the SQLite reader is a local file")
+    assert await db.read(lambda c: tokens.is_revoked(c, "fam")) is False
+    async with db.engine.connect() as conn:
+        await conn.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    with pytest.raises(DBAPIError):
+        await db.read(lambda c: tokens.is_revoked(c, "fam"))
+    assert await db.read(lambda c: tokens.is_revoked(c, "fam")) is False

@@ -44,6 +44,7 @@ class Database:
         self.url: URL = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.reader: Engine | None = None
+        self.reads: AsyncEngine | None = None
         self.writer: Engine | None = None
         if self.is_sqlite:
             self.engine = _sqlite_engine(self.url)
@@ -53,10 +54,12 @@ class Database:
             self.engine = create_async_engine(
                 self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
+            self.reads = _postgres_reads(self.url, pool_size)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # SQLite has one writer. Queueing this process's writers here, in the event loop,
         # keeps them from each holding a pooled connection while SQLite's busy handler sleeps.
         self._writer = asyncio.Lock()
+        self._writes = asyncio.Semaphore(pool_size)
         self._reading = _Held(self.reader) if self.reader is not None else None
         self._writing = _Held(self.writer) if self.writer is not None else None
 
@@ -76,8 +79,8 @@ class Database:
     async def read(self, query: Callable[[Connection], T]) -> T:
         """Run a read-only Core query function; each of its statements is atomic.
 
-        No explicit transaction is opened (on SQLite the reader runs in autocommit): a page
-        and its separate count may see different moments, as in most paginated APIs.
+        Reads run in autocommit on both backends, with no explicit transaction: a page and its
+        separate count may see different moments, as in most paginated APIs.
         """
         if self._reading is not None:
             conn = self._reading.get()
@@ -86,7 +89,7 @@ class Database:
             except BaseException:
                 self._reading.drop()
                 raise
-        async with self.engine.connect() as aconn:
+        async with (self.reads or self.engine).connect() as aconn:
             result: T = await aconn.run_sync(query)
             return result
 
@@ -98,7 +101,9 @@ class Database:
         blocking it; the command itself starts only once the lock is ours, so it runs once.
         """
         if self._writing is None:
-            async with self.engine.begin() as aconn:
+            # At most pool_size at once, so writes reuse pooled connections rather than open
+            # and close overflow ones (see _postgres_reads); commands never nest.
+            async with self._writes, self.engine.begin() as aconn:
                 result: T = await aconn.run_sync(command)
                 return result
         deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
@@ -141,6 +146,8 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self.reads is not None:
+            await self.reads.dispose()
         for held in (self._reading, self._writing):
             if held is not None:
                 held.drop()
@@ -185,6 +192,22 @@ class _Held:
         if conn is not None:
             with contextlib.suppress(SQLAlchemyError):
                 conn.close()
+
+
+def _postgres_reads(url: URL, pool_size: int) -> AsyncEngine:
+    """The PostgreSQL engine for `Database.read`: one round trip per statement.
+
+    In autocommit no BEGIN precedes a read and no ROLLBACK follows it, and without a pre-ping
+    no probe either: a read is one round trip instead of four. A connection the server has
+    dropped fails one read (a 503); SQLAlchemy then replaces every pooled connection as old.
+    No overflow: under load, overflow connections were opened and closed for single reads
+    (a connect, an authentication and re-preparing statements each), the costliest part of
+    a read; reads queue for one of `pool_size` connections instead. A read never waits for
+    another read, so the queue always drains.
+    """
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=0, isolation_level="AUTOCOMMIT"
+    )
 
 
 def _sqlite_engine(url: URL) -> AsyncEngine:
