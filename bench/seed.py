@@ -77,7 +77,15 @@ def refresh_pool(base: str, who: Tenant, count: int, path: Path, concurrency: in
 
             async def one() -> str:
                 async with limit:
-                    response = await client.post(f"{API}/auth/app/token", json=body)
+                    for attempt in range(3):
+                        # Setup, not measurement: a kept-alive connection the server closed
+                        # just as it was reused is simply tried again.
+                        try:
+                            response = await client.post(f"{API}/auth/app/token", json=body)
+                            break
+                        except httpx.TransportError:
+                            if attempt == 2:
+                                raise
                     response.raise_for_status()
                     return str(response.json()["refresh"])
 
