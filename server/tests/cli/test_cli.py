@@ -265,3 +265,36 @@ def test_demo_receiver_needs_a_seeded_demo(jpay):
     code, _, err = jpay("demo", "receive")
     assert code == 1
     assert "run `jpay-server demo seed` first" in err
+
+
+def test_the_walkthrough_collection_gets_a_new_ref_no_each_time_it_is_pasted():
+    """The initiate body, as bash reads it: valid JSON, and a fresh ref_no on every run."""
+    import re
+    import subprocess
+
+    from jpay_server.cli.demo import walkthrough
+
+    demo = {
+        "merchant_id": 1,
+        "app_code": 12345678,
+        "products": ["collections"],
+        "app_key": "jpay_ak_x",
+        "app_secret": "jpay_sk_x",
+    }
+    line = next(ln for ln in walkthrough(demo, "http://h").splitlines() if "ORDER-" in ln)
+    body = re.search(r"-d ('.*?}')", line)
+    assert body is not None
+    runs = [
+        json.loads(
+            subprocess.run(
+                ["bash", "-c", f"printf %s {body.group(1)}"],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+        for _ in range(2)
+    ]
+    assert runs[0]["app_code"] == 12345678
+    assert runs[0]["ref_no"].startswith("ORDER-")
+    assert runs[0]["ref_no"] != runs[1]["ref_no"]

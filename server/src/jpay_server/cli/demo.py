@@ -79,8 +79,10 @@ def walkthrough(demo: dict[str, Any], base: str) -> str:
     api = f"{base}/api/v1"
     auth = '-H "Authorization: Bearer $ACCESS"'
     json = "-H 'Content-Type: application/json'"
+    # The body sits in single quotes; $RANDOM is spliced in unquoted so that each run of the
+    # walk-through gets its own ref_no (a repeated one is a 409).
     collect = (
-        f'{{"payfrom": "+254712345678", "amount": "100.00", "ref_no": "ORDER-$RANDOM", '
+        f'{{"payfrom": "+254712345678", "amount": "100.00", "ref_no": "ORDER-\'"$RANDOM"\'", '
         f'"callback_url": "http://127.0.0.1:9000/webhook", "app_code": {demo["app_code"]}}}'
     )
     return f"""
