@@ -309,3 +309,45 @@ async def test_a_read_on_a_dropped_connection_fails_once_then_reads_recover(
     with pytest.raises(DBAPIError):
         await db.read(lambda c: tokens.is_revoked(c, "fam"))
     assert await db.read(lambda c: tokens.is_revoked(c, "fam")) is False
+
+
+async def test_writes_queued_behind_another_writer_commit_together_each_undone_alone(
+    db: Database,
+) -> None:
+    """SQLite group commit: one transaction, one savepoint per command, errors kept apart."""
+    if not db.is_sqlite:
+        pytest.skip("group commit is how SQLite's one writer serves a process's writes")
+    assert db._writing is not None
+    statements: list[str] = []
+    db._writing.get().connection.driver_connection.set_trace_callback(statements.append)  # type: ignore[union-attr]
+    locked = asyncio.Event()
+
+    async def hold() -> None:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(lambda c: tokens.record_first_use(c, use("t-held")))
+            locked.set()
+            await asyncio.sleep(0.2)
+
+    def failing(c: Connection) -> bool:
+        tokens.record_first_use(c, use("t-undone"))
+        raise RuntimeError("this command fails")
+
+    async def queued() -> list[object]:
+        await locked.wait()
+        return await asyncio.gather(
+            db.write(lambda c: tokens.record_first_use(c, use("t-a"))),
+            db.write(failing),
+            db.write(lambda c: tokens.record_first_use(c, use("t-b"))),
+            return_exceptions=True,
+        )
+
+    _, results = await asyncio.gather(hold(), queued())
+    assert results[0] is True
+    assert results[2] is True
+    assert isinstance(results[1], RuntimeError)
+    assert await db.read(lambda c: tokens.use_of(c, "t-a")) is not None
+    assert await db.read(lambda c: tokens.use_of(c, "t-b")) is not None
+    assert await db.read(lambda c: tokens.use_of(c, "t-undone")) is None
+    assert statements.count("COMMIT") == 1  # (BEGIN is also traced each time it is refused)
+    assert statements.count("SAVEPOINT command") == 3
+    assert statements.count("ROLLBACK TO command") == 1

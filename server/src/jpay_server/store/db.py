@@ -16,6 +16,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,6 +35,7 @@ from jpay_server.errors import ServiceUnavailable
 
 T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+GROUP_COMMIT_MAX = 32  # commands per transaction: bounds how long the write lock is held
 READER_BUSY_TIMEOUT_MS = 1_000  # a WAL reader hardly ever waits; never block the loop long
 
 
@@ -60,6 +62,7 @@ class Database:
         # keeps them from each holding a pooled connection while SQLite's busy handler sleeps.
         self._writer = asyncio.Lock()
         self._writes = asyncio.Semaphore(pool_size)
+        self._queued: list[_Queued] = []
         self._reading = _Held(self.reader) if self.reader is not None else None
         self._writing = _Held(self.writer) if self.writer is not None else None
 
@@ -99,6 +102,9 @@ class Database:
         On SQLite it runs inline on this thread (BEGIN IMMEDIATE). If another process holds the
         write lock, BEGIN fails at once and the wait happens here, in the event loop, never
         blocking it; the command itself starts only once the lock is ours, so it runs once.
+        Commands queued while the lock is awaited commit together (group commit): each in
+        its own savepoint, so one that raises is rolled back alone, and each caller sees
+        only its own result, after the commit.
         """
         if self._writing is None:
             # At most pool_size at once, so writes reuse pooled connections rather than open
@@ -106,34 +112,66 @@ class Database:
             async with self._writes, self.engine.begin() as aconn:
                 result: T = await aconn.run_sync(command)
                 return result
+        mine = _Queued(command, asyncio.get_running_loop().create_future())
+        self._queued.append(mine)
+        try:
+            async with self._writer:
+                while not mine.future.done():
+                    conn = await self._begin()
+                    batch = self._queued[:GROUP_COMMIT_MAX]
+                    del self._queued[:GROUP_COMMIT_MAX]
+                    self._run_batch(conn, batch)
+        finally:
+            if mine in self._queued:  # cancelled, or BEGIN failed, before it ran
+                self._queued.remove(mine)
+        outcome: T = mine.future.result()
+        return outcome
+
+    async def _begin(self) -> Connection:
+        """BEGIN IMMEDIATE on the held connection, waiting for another process's lock."""
+        assert self._writing is not None
         deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
         pause = 0.0005
-        async with self._writer:
-            while True:
-                conn = self._writing.get()
-                try:
-                    _driver_sql(conn, "BEGIN IMMEDIATE")
-                except OperationalError as exc:
-                    if "locked" not in str(exc) or time.monotonic() > deadline:
-                        self._writing.drop()
-                        raise
-                else:
-                    return self._run_and_commit(conn, command)
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, 0.02)
+        while True:
+            conn = self._writing.get()
+            try:
+                _driver_sql(conn, "BEGIN IMMEDIATE")
+            except OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    self._writing.drop()
+                    raise
+            else:
+                return conn
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.02)
 
-    def _run_and_commit(self, conn: Connection, command: Callable[[Connection], T]) -> T:
+    def _run_batch(self, conn: Connection, batch: list[_Queued]) -> None:
+        """Run queued commands in the open transaction and commit; settle each one's future."""
+        try:
+            outcomes = _run_commands(conn, batch)
+            _driver_sql(conn, "COMMIT")
+        except BaseException as exc:
+            self._rollback(conn)
+            for item in batch:
+                if isinstance(exc, Exception):
+                    item.future.set_exception(exc)
+                else:
+                    item.future.cancel()
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for item, result, error in outcomes:
+            if error is None:
+                item.future.set_result(result)
+            else:
+                item.future.set_exception(error)
+
+    def _rollback(self, conn: Connection) -> None:
         assert self._writing is not None
         try:
-            result = command(conn)
-            _driver_sql(conn, "COMMIT")
-        except BaseException:
-            try:
-                _driver_sql(conn, "ROLLBACK")
-            except SQLAlchemyError:
-                self._writing.drop()  # in an unknown state: start afresh next time
-            raise
-        return result
+            _driver_sql(conn, "ROLLBACK")
+        except SQLAlchemyError:
+            self._writing.drop()  # in an unknown state: start afresh next time
 
     async def ping(self) -> None:
         """Raise ServiceUnavailable unless the database answers."""
@@ -154,6 +192,32 @@ class Database:
         for engine in (self.reader, self.writer):
             if engine is not None:
                 engine.dispose()
+
+
+@dataclass(eq=False, slots=True)
+class _Queued:
+    """A write command waiting for its turn, and where its outcome goes."""
+
+    command: Callable[[Connection], Any]
+    future: asyncio.Future[Any]
+
+
+def _run_commands(
+    conn: Connection, batch: list[_Queued]
+) -> list[tuple[_Queued, Any, Exception | None]]:
+    """Each command's result or error; a failed one is undone alone, in its savepoint."""
+    if len(batch) == 1:  # the common case pays for no savepoint: its error ends the batch
+        return [(batch[0], batch[0].command(conn), None)]
+    outcomes: list[tuple[_Queued, Any, Exception | None]] = []
+    for item in batch:
+        _driver_sql(conn, "SAVEPOINT command")
+        try:
+            outcomes.append((item, item.command(conn), None))
+        except Exception as exc:
+            _driver_sql(conn, "ROLLBACK TO command")
+            outcomes.append((item, None, exc))
+        _driver_sql(conn, "RELEASE command")
+    return outcomes
 
 
 def _driver_sql(conn: Connection, sql: str) -> None:
