@@ -143,7 +143,12 @@ async def test_1000_tasks_across_a_real_expiry_refresh_once_without_a_401(
 ) -> None:
     creds = http_server.new_app()
     seen = Seen()
-    async with httpx.AsyncClient(event_hooks={"response": [seen.ahook]}, timeout=60) as http:
+    # Connections kept alive, as the SDK's own client does: with httpx's default of 20, the
+    # burst opened a connection per call and a SYN dropped under CI load delayed requests
+    # (their token already attached) past the token's end.
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    hooks = {"response": [seen.ahook]}
+    async with httpx.AsyncClient(event_hooks=hooks, timeout=60, limits=limits) as http:
         client = AsyncJPay(
             creds.app_key, creds.app_secret, base_url=http_server.base_url, http_client=http
         )
@@ -166,7 +171,8 @@ def test_200_threads_across_a_real_expiry_refresh_once_without_a_401(
 ) -> None:
     creds = http_server.new_app()
     seen = Seen()
-    http = httpx.Client(event_hooks={"response": [seen.hook]}, timeout=60)
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)  # see above
+    http = httpx.Client(event_hooks={"response": [seen.hook]}, timeout=60, limits=limits)
     client = JPay(creds.app_key, creds.app_secret, base_url=http_server.base_url, http_client=http)
     client.collections.list()
 

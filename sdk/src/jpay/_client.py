@@ -36,6 +36,10 @@ ENVIRONMENTS: dict[str, str] = {
 }
 API_PREFIX = "/api/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# Keep every connection the client may open alive: httpx keeps 20 of its 100, so a burst of
+# more than 20 calls closed and reopened connections, and a dropped SYN under load held a
+# request (its token already attached) a second or more.
+_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 USER_AGENT = f"jpay-python/{__version__}"
 
 
@@ -183,7 +187,9 @@ class JPay:
             app_key, app_secret, environment, base_url, timeout, max_retries, token_store
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=self._config.timeout_for(True))
+        self._http = http_client or httpx.Client(
+            timeout=self._config.timeout_for(True), limits=_LIMITS
+        )
         self._retry = self._config.retry
         self._sleep: Callable[[float], None] = time.sleep
         self._auth = TokenManager(
@@ -280,7 +286,9 @@ class AsyncJPay:
             app_key, app_secret, environment, base_url, timeout, max_retries, token_store
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout_for(True))
+        self._http = http_client or httpx.AsyncClient(
+            timeout=self._config.timeout_for(True), limits=_LIMITS
+        )
         self._retry = self._config.retry
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         self._auth = AsyncTokenManager(
