@@ -175,6 +175,13 @@ def product_not_enabled(product: str) -> PermissionDenied:
     )
 
 
+def invalid_query_parameter(name: str) -> InvalidRequest:
+    """A query-string parameter that is malformed or out of range."""
+    return InvalidRequest(
+        f"Invalid query parameter: {name}", code="invalid_query_parameter", field=name
+    )
+
+
 def field_required(field: str) -> InvalidRequest:
     """A required body field is missing (JPay: "{field} field is required")."""
     return InvalidRequest(f"{field} field is required", code="field_required", field=field)

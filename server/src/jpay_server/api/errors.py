@@ -87,9 +87,7 @@ def from_validation(exc: RequestValidationError) -> e.InvalidRequest:
     if kind == "json_invalid":
         return e.InvalidRequest("JSON parse error", code="invalid_json")
     if loc[0] == "query":
-        return e.InvalidRequest(
-            f"Invalid query parameter: {field}", code="invalid_query_parameter", field=field
-        )
+        return e.invalid_query_parameter(str(field))
     if field is None:
         if kind == "missing":
             return e.InvalidRequest("Request body is required", code="body_required")

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import Request
 
-from jpay_server.errors import InvalidRequest
+from jpay_server.errors import invalid_query_parameter
 
 
 def page_body(
@@ -28,9 +28,7 @@ def _day(value: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidRequest(
-            f"Invalid query parameter: {name}", code="invalid_query_parameter", field=name
-        ) from None
+        raise invalid_query_parameter(name) from None
 
 
 def day_range(

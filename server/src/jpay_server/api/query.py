@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from jpay_server.errors import InvalidRequest
+from jpay_server.errors import invalid_query_parameter
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -22,10 +22,7 @@ def parse_query(request: Request, model: type[M]) -> M:
     try:
         return model.model_validate(dict(request.query_params))
     except ValidationError as exc:
-        field = str(exc.errors()[0]["loc"][0])
-        raise InvalidRequest(
-            f"Invalid query parameter: {field}", code="invalid_query_parameter", field=field
-        ) from None
+        raise invalid_query_parameter(str(exc.errors()[0]["loc"][0])) from None
 
 
 def parameters(model: type[BaseModel]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from jpay_server.api.pagination import day_range
 from jpay_server.api.query import parameters
 from jpay_server.api.schemas.queries import PaymentQuery
 from jpay_server.domain.phones import parse_phone
-from jpay_server.errors import InvalidRequest
+from jpay_server.errors import InvalidRequest, invalid_query_parameter
 from jpay_server.store.payments import PaymentFilter
 
 LISTING_PARAMETERS = parameters(PaymentQuery)
@@ -31,8 +31,6 @@ def payment_filter(q: PaymentQuery) -> PaymentFilter:
         try:
             phone = parse_phone(phone, "phone").e164
         except InvalidRequest:
-            raise InvalidRequest(
-                "Invalid query parameter: phone", code="invalid_query_parameter", field="phone"
-            ) from None
+            raise invalid_query_parameter("phone") from None
     start, end = day_range(q.date_from, q.date_to)
     return PaymentFilter(q.status, start, end, phone, q.ref_no)
