@@ -270,6 +270,14 @@ async def test_a_failed_write_leaves_nothing_and_the_next_one_works(db: Database
     assert await db.read(lambda c: tokens.use_of(c, "t-next")) is not None
 
 
+async def hold_the_write_lock(db: Database, locked: asyncio.Event, seconds: float) -> None:
+    """Another writer: a transaction that has written, set `locked`, and stays open a while."""
+    async with db.engine.begin() as conn:
+        await conn.run_sync(lambda c: tokens.record_first_use(c, use("t-held")))
+        locked.set()
+        await asyncio.sleep(seconds)
+
+
 async def test_a_write_that_never_gets_the_lock_fails_as_unavailable(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -279,18 +287,12 @@ async def test_a_write_that_never_gets_the_lock_fails_as_unavailable(
     monkeypatch.setattr(db_module, "SQLITE_BUSY_TIMEOUT_MS", 100)
     locked = asyncio.Event()
 
-    async def hold() -> None:
-        async with db.engine.begin() as conn:
-            await conn.run_sync(lambda c: tokens.record_first_use(c, use("t-held")))
-            locked.set()
-            await asyncio.sleep(0.5)
-
     async def write() -> None:
         await locked.wait()
         with pytest.raises(OperationalError, match="locked"):
             await db.write(lambda c: tokens.record_first_use(c, use("t-late")))
 
-    await asyncio.gather(hold(), write())
+    await asyncio.gather(hold_the_write_lock(db, locked, 0.5), write())
     assert await db.write(lambda c: tokens.record_first_use(c, use("t-after")))
 
 
@@ -322,12 +324,6 @@ async def test_writes_queued_behind_another_writer_commit_together_each_undone_a
     db._writing.get().connection.driver_connection.set_trace_callback(statements.append)  # type: ignore[union-attr]
     locked = asyncio.Event()
 
-    async def hold() -> None:
-        async with db.engine.begin() as conn:
-            await conn.run_sync(lambda c: tokens.record_first_use(c, use("t-held")))
-            locked.set()
-            await asyncio.sleep(0.2)
-
     def failing(c: Connection) -> bool:
         tokens.record_first_use(c, use("t-undone"))
         raise RuntimeError("this command fails")
@@ -341,7 +337,7 @@ async def test_writes_queued_behind_another_writer_commit_together_each_undone_a
             return_exceptions=True,
         )
 
-    _, results = await asyncio.gather(hold(), queued())
+    _, results = await asyncio.gather(hold_the_write_lock(db, locked, 0.2), queued())
     assert results[0] is True
     assert results[2] is True
     assert isinstance(results[1], RuntimeError)
