@@ -155,9 +155,8 @@ def describe_errors(error: ValidationError) -> str:
         shown = "(value hidden)" if name in _HIDDEN_VALUES else repr(item.get("input"))
         message = str(item["msg"]).removeprefix("Value error, ")
         allowed = _allowed(name)
-        problems.append(
-            f"JPAY_{name.upper()}={shown}: {message}" + (f" (allowed: {allowed})" if allowed else "")
-        )
+        suffix = f" (allowed: {allowed})" if allowed else ""
+        problems.append(f"JPAY_{name.upper()}={shown}: {message}{suffix}")
     count = len(problems)
     return f"{count} invalid setting{'s' if count > 1 else ''}: " + "; ".join(problems)
 

@@ -23,14 +23,16 @@ def test_each_bad_setting_is_named_with_its_value_and_range(monkeypatch, tmp_pat
         main()
     err = capsys.readouterr().err
     assert exited.value.code == 1
-    assert err.count("\n") == 1 and err.startswith("error: 4 invalid settings: ")
+    assert err.count("\n") == 1
+    assert err.startswith("error: 4 invalid settings: ")
     assert "JPAY_ACCESS_TOKEN_LIFETIME='5'" in err
     assert "(allowed: at least 10 and at most 86400)" in err
     assert "JPAY_WEBHOOK_TIMEOUT='abc'" in err
     assert "(allowed: more than 0 and at most 60)" in err
     assert "JPAY_RATE_LIMIT_TOKEN_PER_IP='3/week'" in err
     assert "hunter2" not in err
-    assert "JPAY_ENV='prod'" in err and "'development', 'sandbox' or 'production'" in err
+    assert "JPAY_ENV='prod'" in err
+    assert "'development', 'sandbox' or 'production'" in err
 
 
 def test_a_fractional_range_is_shown_as_configured(monkeypatch, tmp_path, capsys):
