@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.cli.test_cli import as_json, jpay  # noqa: F401 - the fixture
+from tests.cli.test_cli import as_json
 
 
 def _merchant(jpay) -> str:
