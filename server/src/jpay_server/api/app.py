@@ -12,7 +12,16 @@ from jpay_server import __version__
 from jpay_server.api import errors, openapi
 from jpay_server.api.middleware import RequestGuard
 from jpay_server.api.responses import JSONResponse
-from jpay_server.api.routes import auth, channels, collections, health, payouts, wallets
+from jpay_server.api.routes import (
+    account,
+    accounts,
+    auth,
+    channels,
+    collections,
+    health,
+    payouts,
+    wallets,
+)
 from jpay_server.clock import Clock, system_clock
 from jpay_server.logs import configure_logging
 from jpay_server.services.context import TokenBytes
@@ -49,6 +58,10 @@ def create_app(
         default_response_class=JSONResponse,
         openapi_tags=[
             {"name": "auth", "description": "App tokens, refresh and revocation."},
+            {
+                "name": "merchant users",
+                "description": "Email and password login for merchant users, and their tokens.",
+            },
             {"name": "collections", "description": "Incoming payments (product `collections`)."},
             {"name": "payouts", "description": "Outgoing payments (product `payouts`)."},
             {"name": "wallets", "description": "Balances, the ledger, transfers."},
@@ -60,6 +73,8 @@ def create_app(
     errors.install(app)
     for router in (
         auth.router,
+        accounts.router,
+        account.router,
         collections.router,
         payouts.router,
         wallets.router,
