@@ -1,4 +1,4 @@
-"""What a running process holds: context, database, access-state cache, rate limiter."""
+"""What a running process holds: context, database, access-state cache, rate limiter, logs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from jpay_server.clock import Clock, system_clock
 from jpay_server.services.access import AccessState
 from jpay_server.services.context import Context, TokenBytes
 from jpay_server.services.keys import ensure_signing_key
+from jpay_server.services.refusals import RefusalLog
 from jpay_server.services.schema import check_schema
 from jpay_server.settings import Settings
 from jpay_server.store.db import Database
@@ -30,6 +31,7 @@ class Runtime:
     database: Database
     access: AccessState
     limiter: RateLimiter
+    refusals: RefusalLog
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -62,8 +64,9 @@ async def start_runtime(
     except BaseException:
         await database.dispose()
         raise
-    runtime = Runtime(ctx, database, access, _limiter(settings))
+    runtime = Runtime(ctx, database, access, _limiter(settings), RefusalLog(database))
     runtime._tasks.append(asyncio.create_task(access.run(runtime._stop)))
+    runtime._tasks.append(asyncio.create_task(runtime.refusals.run(runtime._stop)))
     if settings.worker_in_process:
         from jpay_server.worker import runner  # the worker is a shell over services too
 
