@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from jpay_server.clock import Clock, system_clock
 from jpay_server.services.access import AccessState
@@ -21,6 +23,9 @@ from jpay_server.store.ratelimits import (
     RateLimiter,
     RedisRateLimiter,
 )
+
+# A loop that runs beside the requests until its event is set (the in-process worker).
+Background = Callable[[Context, Database, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -50,9 +55,15 @@ def _limiter(settings: Settings) -> RateLimiter:
 
 
 async def start_runtime(
-    settings: Settings, clock: Clock = system_clock, rand: TokenBytes = secrets.token_bytes
+    settings: Settings,
+    clock: Clock = system_clock,
+    rand: TokenBytes = secrets.token_bytes,
+    background: Sequence[Background] = (),
 ) -> Runtime:
-    """Open the database, check the schema, load access state and start syncing it."""
+    """Open the database, check the schema, load access state; start syncing it and `background`.
+
+    Which loops a process runs is decided above the services (jpay_server/asgi.py).
+    """
     ctx = Context.from_settings(settings, clock, rand)
     database = Database(settings.database_url)
     try:
@@ -67,10 +78,8 @@ async def start_runtime(
     runtime = Runtime(ctx, database, access, _limiter(settings), RefusalLog(database))
     runtime._tasks.append(asyncio.create_task(access.run(runtime._stop)))
     runtime._tasks.append(asyncio.create_task(runtime.refusals.run(runtime._stop)))
-    if settings.worker_in_process:
-        from jpay_server.worker import runner  # the worker is a shell over services too
-
-        runtime._tasks.append(asyncio.create_task(runner.run(ctx, database, runtime._stop)))
+    for loop in background:
+        runtime._tasks.append(asyncio.create_task(loop(ctx, database, runtime._stop)))
     return runtime
 
 
