@@ -95,7 +95,9 @@ async def test_a_product_refusal_names_the_product(harness: Harness) -> None:
     response = await h.call("GET", "/payments/payouts", tokens["access"])
     assert response.status_code == 403
     [entry] = await logged(h, creds.app.app_code)
-    assert entry["hint"] == "this app does not have payouts enabled: enable it in the app's products"
+    assert (
+        entry["hint"] == "this app does not have payouts enabled: enable it in the app's products"
+    )
 
 
 async def test_the_log_keeps_the_newest_thousand_per_app(any_harness: Harness) -> None:
