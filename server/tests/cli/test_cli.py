@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from jpay_server.cli.main import main
 from jpay_server.domain.passwords import verify_password
+from jpay_server.main import main
 from jpay_server.store.db import Database
 from jpay_server.store.users import user_by_email
 from tests.conftest import SECRET_KEY
