@@ -1,4 +1,4 @@
-"""The `jpay-server` command."""
+"""The `jpay-server` command's CLI commands (jpay_server.main adds `worker` and runs it)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typer.exceptions import TyperException
 
 from jpay_server.cli import (
     apps,
+    audit,
     channels,
     db,
     demo,
@@ -18,7 +19,6 @@ from jpay_server.cli import (
     serve,
     wallets,
     webhooks,
-    worker,
 )
 
 app = typer.Typer(
@@ -28,7 +28,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("serve")(serve.serve)
-app.command("worker")(worker.worker)
 app.add_typer(db.app, name="db")
 app.add_typer(merchants.app, name="merchants")
 app.add_typer(apps.app, name="apps")
@@ -38,6 +37,7 @@ app.add_typer(wallets.app, name="wallets")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(channels.app, name="channels")
 app.add_typer(demo.app, name="demo")
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from jpay_server.clock import Clock, system_clock
 from jpay_server.services.access import AccessState
@@ -20,6 +22,9 @@ from jpay_server.store.ratelimits import (
     RateLimiter,
     RedisRateLimiter,
 )
+
+# A loop that runs beside the requests until its event is set (the in-process worker).
+Background = Callable[[Context, Database, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -48,9 +53,15 @@ def _limiter(settings: Settings) -> RateLimiter:
 
 
 async def start_runtime(
-    settings: Settings, clock: Clock = system_clock, rand: TokenBytes = secrets.token_bytes
+    settings: Settings,
+    clock: Clock = system_clock,
+    rand: TokenBytes = secrets.token_bytes,
+    background: Sequence[Background] = (),
 ) -> Runtime:
-    """Open the database, check the schema, load access state and start syncing it."""
+    """Open the database, check the schema, load access state; start syncing it and `background`.
+
+    Which loops a process runs is decided above the services (jpay_server/asgi.py).
+    """
     ctx = Context.from_settings(settings, clock, rand)
     database = Database(settings.database_url)
     try:
@@ -64,10 +75,8 @@ async def start_runtime(
         raise
     runtime = Runtime(ctx, database, access, _limiter(settings))
     runtime._tasks.append(asyncio.create_task(access.run(runtime._stop)))
-    if settings.worker_in_process:
-        from jpay_server.worker import runner  # the worker is a shell over services too
-
-        runtime._tasks.append(asyncio.create_task(runner.run(ctx, database, runtime._stop)))
+    for loop in background:
+        runtime._tasks.append(asyncio.create_task(loop(ctx, database, runtime._stop)))
     return runtime
 
 
