@@ -47,6 +47,12 @@ def _trusted(address: IPAddress, proxies: Sequence[Network]) -> bool:
     return any(address in network for network in proxies)
 
 
+def from_trusted_proxy(peer: str | None, proxies: Sequence[Network]) -> bool:
+    """True when the peer is one of our proxies, whose X-Forwarded-* headers count."""
+    address = parse_ip(peer) if peer and proxies else None
+    return address is not None and _trusted(address, proxies)
+
+
 def resolve(
     peer: str | None, forwarded_for: Sequence[str], proxies: Sequence[Network]
 ) -> IPAddress | None:
