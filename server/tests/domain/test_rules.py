@@ -170,13 +170,13 @@ def test_used_token_is_a_replay_only_in_grace_with_unused_successor() -> None:
     used = NOW
     assert (
         refresh.classify_used(used, False, NOW + timedelta(seconds=30), 30)
-        is refresh.LostRace.REPLAY
+        is refresh.SecondUse.REPLAY
     )
     assert (
         refresh.classify_used(used, False, NOW + timedelta(seconds=31), 30)
-        is refresh.LostRace.REUSE
+        is refresh.SecondUse.THEFT
     )
-    assert refresh.classify_used(used, True, NOW, 30) is refresh.LostRace.REUSE
+    assert refresh.classify_used(used, True, NOW, 30) is refresh.SecondUse.THEFT
 
 
 @given(st.text(max_size=60))

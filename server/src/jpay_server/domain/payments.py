@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -11,9 +10,9 @@ from typing import Any
 
 from jpay_server.domain.channels import Channel
 from jpay_server.domain.money import format_cents
+from jpay_server.domain.randomness import TokenBytes
 from jpay_server.errors import Conflict, InvalidRequest
 
-TokenBytes = Callable[[int], bytes]
 CATEGORIES = ("ecommerce", "gaming", "adult_content", "forex", "other")
 MAX_REF_NO = 50
 MAX_NARRATION = 200
