@@ -22,7 +22,7 @@ from jpay_server.api.routes import (
     wallets,
 )
 from jpay_server.clock import Clock, system_clock
-from jpay_server.services.context import TokenBytes
+from jpay_server.domain.randomness import TokenBytes
 from jpay_server.services.runtime import Background, start_runtime, stop_runtime
 from jpay_server.settings import Settings
 

@@ -71,17 +71,17 @@ _JWS.register_algorithm(ALGORITHM, _PreparedHS256())
 
 @dataclass(frozen=True, slots=True)
 class AccessClaims:
-    """What an access token says: who, which products, which family and epoch.
+    """What an access token says: who, which products, which family and generation.
 
     A merchant user's token has `user_id` set and `app_code` 0 (no app, no products); its
-    epoch is the user's token epoch rather than an app secret's generation.
+    generation is the user's token epoch rather than an app secret's generation.
     """
 
     app_code: int
     merchant_id: int
     products: tuple[str, ...]
     family: str
-    epoch: int
+    generation: int
     jti: str
     issued_at: int
     expires_at: int
@@ -95,7 +95,7 @@ class RefreshClaims:
     app_code: int
     merchant_id: int
     family: str
-    epoch: int
+    generation: int
     jti: str
     issued_at: int
     expires_at: int
@@ -156,7 +156,7 @@ class TokenCodec:
             "exp": claims.expires_at,
             "jti": claims.jti,
             "fam": claims.family,
-            "ep": claims.epoch,
+            "ep": claims.generation,
         }
         return self._sign(payload, ACCESS_TYP, key)
 
@@ -179,7 +179,7 @@ class TokenCodec:
             "jti": claims.jti,
             "fam": claims.family,
             "fex": claims.family_end,
-            "ep": claims.epoch,
+            "ep": claims.generation,
         }
         return self._sign(payload, REFRESH_TYP, key)
 
@@ -236,7 +236,7 @@ class TokenCodec:
             merchant_id=_int(p, "user_id"),
             products=tuple(products),
             family=_id(p, "fam"),
-            epoch=_int(p, "ep"),
+            generation=_int(p, "ep"),
             jti=_id(p, "jti"),
             issued_at=_int(p, "iat"),
             expires_at=_int(p, "exp"),
@@ -258,7 +258,7 @@ class TokenCodec:
             merchant_id=_int(p, "merchant_id"),
             products=(),
             family=_id(p, "fam"),
-            epoch=_int(p, "ep"),
+            generation=_int(p, "ep"),
             jti=_id(p, "jti"),
             issued_at=_int(p, "iat"),
             expires_at=_int(p, "exp"),
@@ -281,7 +281,7 @@ class TokenCodec:
                 app_code=0,
                 merchant_id=_int(p, "merchant_id"),
                 family=_id(p, "fam"),
-                epoch=_int(p, "ep"),
+                generation=_int(p, "ep"),
                 jti=_id(p, "jti"),
                 issued_at=_int(p, "iat"),
                 expires_at=_int(p, "exp"),
@@ -292,7 +292,7 @@ class TokenCodec:
             app_code=_int(p, "app_code"),
             merchant_id=_int(p, "user_id"),
             family=_id(p, "fam"),
-            epoch=_int(p, "ep"),
+            generation=_int(p, "ep"),
             jti=_id(p, "jti"),
             issued_at=_int(p, "iat"),
             expires_at=_int(p, "exp"),
@@ -383,7 +383,7 @@ def _user_payload(
         "exp": claims.expires_at,
         "jti": claims.jti,
         "fam": claims.family,
-        "ep": claims.epoch,
+        "ep": claims.generation,
     }
 
 

@@ -13,7 +13,7 @@ from jpay_server.domain.users import User, UserStatus, check_team_change
 from jpay_server.errors import NotFound
 from jpay_server.services.context import Context
 from jpay_server.store import users as store
-from jpay_server.store.changes import record_change
+from jpay_server.store.changes import ChangeKind, record_change
 from jpay_server.store.db import Database
 
 
@@ -45,7 +45,7 @@ async def change_role(
         check_team_change(store.count_owners(conn, actor.merchant_id), user, role, actor)
         if role is not user.role:
             store.update_user(conn, user_id, now, role=role.value)
-            record_change(conn, "user", str(user_id), now)
+            record_change(conn, ChangeKind.USER, str(user_id), now)
             # audit: record(conn, actor, "user.role_changed", ...) once the audit log is on main
         changed = store.user_by_id(conn, user_id)
         assert changed is not None
@@ -62,7 +62,7 @@ async def remove_member(ctx: Context, database: Database, actor: Member, user_id
         user = _member(conn, actor, user_id)
         check_team_change(store.count_owners(conn, actor.merchant_id), user, None, actor)
         store.delete_user(conn, user_id)
-        record_change(conn, "user", str(user_id), now)
+        record_change(conn, ChangeKind.USER, str(user_id), now)
         # audit: record(conn, actor, "user.removed", ...) once the audit log is on main
 
     await database.write(command)
@@ -78,6 +78,6 @@ async def set_user_status(
         if store.user_by_id(conn, user_id) is None:
             raise user_not_found()
         store.update_user(conn, user_id, now, status=status.value)
-        record_change(conn, "user", str(user_id), now)
+        record_change(conn, ChangeKind.USER, str(user_id), now)
 
     await database.write(command)

@@ -33,7 +33,7 @@ from jpay_server.services.access import AccessState
 from jpay_server.services.context import Context, new_id
 from jpay_server.services.tokens import TokenPair, issue_user_tokens
 from jpay_server.store import users as store
-from jpay_server.store.changes import record_change
+from jpay_server.store.changes import ChangeKind, record_change
 from jpay_server.store.db import Database
 from jpay_server.store.tables import MerchantRow
 
@@ -149,7 +149,7 @@ def end_user_tokens(conn: Connection, user_id: int, ctx: Context) -> None:
     """End every token of a user, on every process within a second (in the caller's write)."""
     now = ctx.clock()
     store.end_tokens(conn, user_id, now)
-    record_change(conn, "user", str(user_id), now)
+    record_change(conn, ChangeKind.USER, str(user_id), now)
 
 
 async def account_of(database: Database, user: UserAccess) -> dict[str, object]:
