@@ -18,7 +18,7 @@ MAX_REF_NO = 50
 MAX_NARRATION = 200
 MAX_ACCOUNT_NUMBER = 50
 DEFAULT_ACCOUNT_NUMBER = "JPay"  # the docs: defaults to "the platform product name"
-_BANK_ACCOUNT = re.compile(r"^[A-Za-z0-9]{5,34}$")
+_BANK_ACCOUNT = re.compile(r"[A-Za-z0-9]{5,34}")  # fullmatch: "$" allows "\n"
 _ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -142,7 +142,7 @@ def check_account_number(value: str | None) -> str:
 
 def check_bank_account(value: str) -> str:
     """A payout's bank account number: 5-34 letters and digits."""
-    if not _BANK_ACCOUNT.match(value):
+    if not _BANK_ACCOUNT.fullmatch(value):
         raise InvalidRequest("Invalid account number", code="invalid_account_number", field="payto")
     return value
 
