@@ -22,7 +22,7 @@ from jpay_server.services import merchants
 from jpay_server.services.context import Context
 from jpay_server.services.users import add_member
 from jpay_server.settings import Settings
-from jpay_server.store.db import Database
+from jpay_server.store.db import Database, open_database
 
 API = "/api/v1"
 SECRET_KEY = "test-secret-key-with-at-least-32-characters-0123456789"
@@ -80,7 +80,7 @@ async def create_member(
     role, status, password = Role(role), MerchantStatus(status), password or new_password()
     if isinstance(target, str):
         ctx = Context.from_settings(Settings(secret_key=SECRET_KEY))  # type: ignore[arg-type]
-        database = Database(target)
+        database = open_database(target)
         try:
             return await _on(database, ctx, role, status, merchant_id, email, password)
         finally:

@@ -205,3 +205,9 @@ async def test_user_tokens_do_not_open_app_routes(harness):
     creds = await harness.app_credentials()
     app_tokens = await harness.tokens(creds)
     assert await account(harness, app_tokens["access"]) == (403, "user_token_required")
+
+
+async def test_the_member_helper_works_on_a_bare_database_url(harness, database_url):
+    member = await create_member(database_url, "viewer", status="pending")
+    tokens = await login_tokens(harness.client, member)
+    assert (tokens["role"], tokens["merchant_id"]) == ("viewer", member.merchant_id)

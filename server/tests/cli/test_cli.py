@@ -11,7 +11,7 @@ import pytest
 
 from jpay_server.domain.passwords import verify_password
 from jpay_server.main import main
-from jpay_server.store.db import Database
+from jpay_server.store.db import open_database
 from jpay_server.store.users import user_by_email
 from tests.conftest import SECRET_KEY
 
@@ -177,7 +177,7 @@ def test_production_refuses_default_secrets(jpay, monkeypatch):
 
 
 async def _user_hash(database_url: str, email: str) -> str:
-    database = Database(database_url)
+    database = open_database(database_url)
     try:
         user = await database.read(lambda conn: user_by_email(conn, email))
     finally:
