@@ -25,9 +25,7 @@ def test_sign_in_page_has_its_labelled_fields_and_passes_axe(
     assert_accessible(page)
 
 
-def test_private_pages_send_anonymous_visitors_to_sign_in(
-    dashboard: Dashboard, page: Page
-) -> None:
+def test_private_pages_send_anonymous_visitors_to_sign_in(dashboard: Dashboard, page: Page) -> None:
     page.goto(f"{dashboard.url}/")
     expect(page).to_have_url(f"{dashboard.url}/login")
 
