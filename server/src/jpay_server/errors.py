@@ -175,6 +175,14 @@ def product_not_enabled(product: str) -> PermissionDenied:
     )
 
 
+def product_not_granted(product: str) -> PermissionDenied:
+    """A merchant's user asked to enable a product the operator has not granted."""
+    return PermissionDenied(
+        f"Product not granted to this merchant: {product}; ask the operator to grant it",
+        code="product_not_granted",
+    )
+
+
 def invalid_query_parameter(name: str) -> InvalidRequest:
     """A query-string parameter that is malformed or out of range."""
     return InvalidRequest(

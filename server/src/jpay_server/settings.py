@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from jpay_server.domain.ratelimits import Rate
@@ -129,7 +129,10 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: object) -> Settings:
     """Build the settings from the environment, resolve the dev secret, refuse unsafe ones."""
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from None
     if settings.secret_key is None:
         if settings.is_production:
             raise SettingsError(
@@ -140,6 +143,39 @@ def load_settings(**overrides: object) -> Settings:
         settings = settings.model_copy(update={"secret_key": SecretStr(secret)})
     _check_secret(settings)
     return settings
+
+
+# Values an error message must not echo: they may hold passwords or the master secret.
+_HIDDEN_VALUES = frozenset({"secret_key", "redis_url", "database_url"})
+_BOUNDS = (("ge", "at least"), ("gt", "more than"), ("le", "at most"), ("lt", "less than"))
+
+
+def describe_errors(error: ValidationError) -> str:
+    """Each bad setting named as its variable, with its value, the problem and what is allowed."""
+    problems = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else ""
+        shown = "(value hidden)" if name in _HIDDEN_VALUES else repr(item.get("input"))
+        message = str(item["msg"]).removeprefix("Value error, ")
+        allowed = _allowed(name)
+        suffix = f" (allowed: {allowed})" if allowed else ""
+        problems.append(f"JPAY_{name.upper()}={shown}: {message}{suffix}")
+    count = len(problems)
+    return f"{count} invalid setting{'s' if count > 1 else ''}: " + "; ".join(problems)
+
+
+def _allowed(name: str) -> str:
+    """A numeric field's range as words, e.g. "at least 10 and at most 86400"."""
+    field = Settings.model_fields.get(name)
+    if field is None:
+        return ""
+    words = []
+    for constraint in field.metadata:
+        for attribute, text in _BOUNDS:
+            value = getattr(constraint, attribute, None)
+            if value is not None:
+                words.append(f"{text} {value}")
+    return " and ".join(words)
 
 
 def _check_secret(settings: Settings) -> None:

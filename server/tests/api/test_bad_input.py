@@ -199,3 +199,20 @@ async def test_nul_in_path_or_query_is_refused(any_harness):
     for url in (f"{API}/payments/collections/checkouts/COLL%00X", f"{API}/channels?type=%00"):
         response = await any_harness.client.get(url, headers=auth)
         assert (response.status_code, response.json()["code"]) == (400, "invalid_request")
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "9999-12-30", "0000-01-01"])
+async def test_any_date_the_parser_accepts_is_200_or_400(any_harness, day):
+    """The end of a range is the next midnight: the last representable day must not overflow."""
+    both = ("collections", "payouts")
+    tokens = await any_harness.tokens(await any_harness.app_credentials(both))
+    auth = {"Authorization": f"Bearer {tokens['access']}"}
+    for path in ("payments/collections/checkouts", "payments/payouts", "wallets/transactions"):
+        for name in ("date_from", "date_to"):
+            response = await any_harness.client.get(f"{API}/{path}?{name}={day}", headers=auth)
+            if day == "0000-01-01":
+                assert response.status_code == 400, (path, name)
+                assert response.json()["field"] == name
+            else:
+                assert response.status_code == 200, (path, name, response.text)
+                assert response.json()["count"] == 0

@@ -99,6 +99,13 @@ def test_development_allows_local_receivers() -> None:
         check_callback_url("ftp://x/", allow_private=True)
 
 
+@pytest.mark.parametrize("bad", ["\x1b[31m", "\x9b2J", "\u202e", "\x00", "\x7f", "\r\n"])
+@pytest.mark.parametrize("allow_private", [True, False])
+def test_control_characters_are_refused_everywhere(bad: str, allow_private: bool) -> None:
+    with pytest.raises(InvalidRequest, match="callback_url must be"):
+        check_callback_url(f"https://merchant.example.com/{bad}x", allow_private=allow_private)
+
+
 def test_public_addresses() -> None:
     assert is_public(ipaddress.ip_address("8.8.8.8"))
     for private in (

@@ -37,8 +37,11 @@ def day_range(
     """Whole UTC days, both ends included: [date_from 00:00, date_to + 1 day 00:00).
 
     Dates are strictly YYYY-MM-DD; an inverted range is not an error, it matches nothing.
+    The last representable day has no next midnight: it ends the range nowhere.
     """
     start_day, end_day = _day(date_from, "date_from"), _day(date_to, "date_to")
     start = datetime.combine(start_day, time(), UTC) if start_day else None
-    end = datetime.combine(end_day, time(), UTC) + timedelta(days=1) if end_day else None
+    end = None
+    if end_day and end_day < date.max:
+        end = datetime.combine(end_day + timedelta(days=1), time(), UTC)
     return start, end

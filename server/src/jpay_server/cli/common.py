@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -98,16 +99,18 @@ def plain(value: Any) -> Any:
 
 
 def emit(record: Mapping[str, Any], as_json: bool) -> None:
-    """Print one record: a JSON object, or a two-column table."""
+    """Print one record: a JSON object, or one `key  value` line per field.
+
+    Plain lines rather than a table: a value (a secret shown once) is never cut to fit a narrow
+    terminal, and nothing in it is read as markup.
+    """
     data = {k: plain(v) for k, v in record.items()}
     if as_json:
         sys.stdout.write(json.dumps(data) + "\n")
         return
-    table = Table(show_header=False, box=None)
-    for key, value in data.items():
-        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
-        table.add_row(key, "-" if shown in (None, "") else str(shown))
-    stdout.print(table)
+    width = max((len(key) for key in data), default=0)
+    lines = (f"{key.ljust(width)}  {_cell(value)}\n" for key, value in data.items())
+    sys.stdout.write("".join(lines))
 
 
 def emit_rows(
@@ -120,7 +123,18 @@ def emit_rows(
         return
     table = Table(*columns)
     for row in data:
-        table.add_row(
-            *(", ".join(map(str, v)) if isinstance(v, list) else str(v) for v in row.values())
-        )
+        table.add_row(*(Text(_cell(value)) for value in row.values()))  # Text: never markup
     stdout.print(table)
+
+
+def _cell(value: Any) -> str:
+    """A value as one line of visible text: lists joined, control characters escaped."""
+    shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+    return "-" if shown in (None, "") else visible(str(shown))
+
+
+def visible(text: str) -> str:
+    """`text` with every control or format character (terminal escapes) shown as `\\xNN`."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)

@@ -9,6 +9,7 @@ from typer.exceptions import TyperException
 
 from jpay_server.cli import (
     apps,
+    audit,
     channels,
     db,
     demo,
@@ -38,6 +39,7 @@ app.add_typer(wallets.app, name="wallets")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(channels.app, name="channels")
 app.add_typer(demo.app, name="demo")
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""`jpay-server merchants`: create, approve, suspend, reinstate, list."""
+"""`jpay-server merchants`: create, approve, suspend, reinstate, list, set-products."""
 
 from __future__ import annotations
 
@@ -53,3 +53,25 @@ def list_(as_json: JsonFlag = False) -> None:
     merchants = transact(lambda _ctx, s: service.list_merchants(s))
     rows = [_record(m) | {"created_at": m.created_at} for m in merchants]
     emit_rows(rows, ["merchant_id", "name", "status", "created_at"], as_json, "merchants")
+
+
+@app.command("set-products")
+def set_products(
+    merchant_id: MerchantId,
+    product: Annotated[
+        list[str] | None,
+        typer.Option("--product", help="collections or payouts; repeatable. None: no products."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Grant exactly these products to a merchant; its developers enable them per app."""
+
+    granted, effective = transact(
+        lambda ctx, s: service.set_products(ctx, s, merchant_id, product or ())
+    )
+    record = {
+        "merchant_id": merchant_id,
+        "granted": sorted(granted),
+        "effective": sorted(effective),
+    }
+    emit(record, as_json)

@@ -63,3 +63,11 @@ def remove(entries: tuple[str, ...], cidr: str) -> tuple[str, ...]:
     if network not in entries:
         raise InvalidRequest(f"{network} is not on the allowlist", field="cidr")
     return tuple(entry for entry in entries if entry != network)
+
+
+def replace_all(entries: Iterable[str]) -> tuple[str, ...]:
+    """A whole new list, each entry checked and normalised as `add` does."""
+    result: tuple[str, ...] = ()
+    for entry in entries:
+        result = add(result, entry)
+    return result

@@ -156,7 +156,9 @@ def check_callback_url(url: str, allow_private: bool, field: str = "callback_url
     schemes = ("http", "https") if allow_private else ("https",)
     if len(url) > MAX_URL or parts.scheme not in schemes or not host or parts.username:
         raise bad_callback_url(field, allow_private)
-    if port == 0 or any(c.isspace() for c in url):
+    # Control and format characters (terminal escapes, bidi overrides) have no place in a URL
+    # and would reach the operator's terminal and the receiver's logs.
+    if port == 0 or not url.isprintable() or any(c.isspace() for c in url):
         raise bad_callback_url(field, allow_private)
     if not allow_private and not _may_be_public(host):
         raise bad_callback_url(field, allow_private)

@@ -295,6 +295,49 @@ class WebhookDeliveryRow(Base):
     duration_ms: Mapped[int | None] = mapped_column(Integer)
 
 
+class AuditEntryRow(Base):
+    """One change made to a merchant's account: who, what, on what, when, from where."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_merchant_id_id", "merchant_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    merchant_id: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(16))  # user | operator | app
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(128))
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProductGrantRow(Base):
+    """A product the operator lets a merchant enable on its apps."""
+
+    __tablename__ = "product_grant"
+
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id"), primary_key=True)
+    product: Mapped[str] = mapped_column(String(32), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RefusedRequestRow(Base):
+    """A 401 or 403 an app got, with the fix in words; never a token, a secret or a body."""
+
+    __tablename__ = "refused_request"
+    __table_args__ = (Index("ix_refused_request_app_code_id", "app_code", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    app_code: Mapped[int] = mapped_column(Integer)
+    time: Mapped[datetime] = mapped_column(UTCDateTime())
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(String(200))
+    hint: Mapped[str] = mapped_column(String(300))
+
+
 class DashboardSessionRow(Base):
     """A signed-in dashboard browser; `id` is a keyed hash of its cookie, never the cookie."""
 

@@ -1,7 +1,7 @@
 """Dashboard sessions: server-side state behind the dashboard's HttpOnly cookie.
 
-Revision ID: 0005_dashboard_sessions
-Revises: 0004_list_indexes
+Revision ID: 0006_dashboard_sessions
+Revises: 0005_merchant_api
 Create Date: 2026-11-30 00:50:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_dashboard_sessions"
-down_revision: str | None = "0004_list_indexes"
+revision: str = "0006_dashboard_sessions"
+down_revision: str | None = "0005_merchant_api"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
