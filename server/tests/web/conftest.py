@@ -98,9 +98,13 @@ def dashboard(
     yield from start_dashboard(request, tmp_path_factory.mktemp("dashboard"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless Chromium from the distribution."""
+    """Headless Chromium from the distribution, per module.
+
+    Playwright's sync API runs an event loop on the main thread while it is open; closing it
+    with the module lets later async (anyio) tests run their own loop.
+    """
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
