@@ -29,10 +29,11 @@ serve: env  ## Migrate, seed the demo merchant and app, print credentials, serve
 test: env  ## Run the whole test suite (needs PostgreSQL and Redis on localhost)
 	$(UV) run pytest
 
-check: env  ## Lint, format check and type check
+check: env  ## Lint, format check, type check and the layer contract
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy
+	$(UV) run lint-imports  # the layer rule: [tool.importlinter] in pyproject.toml
 
 bench: env  ## Load benchmarks against the bare baseline (see bench/README.md); DB=postgres for PG+Redis
 	$(UV) run python -m bench --db $(or $(DB),sqlite)

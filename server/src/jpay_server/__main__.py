@@ -1,5 +1,5 @@
 """`python -m jpay_server`."""
 
-from jpay_server.cli.main import main
+from jpay_server.main import main
 
 main()

@@ -1,8 +1,15 @@
-"""The whole server process: the API, and the dashboard at /dashboard/, on one runtime."""
+"""The ASGI factory uvicorn runs in each API process; it decides what runs beside the API.
+
+`api`, `cli`, `web` and `worker` are shells that never import each other (the import-linter
+contracts in pyproject.toml); the modules that put them together into processes live here,
+above them: this one for `jpay-server serve`'s processes, `jpay_server.main` for the command
+itself.
+"""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 
 from fastapi import FastAPI
 from starlette.applications import Starlette
@@ -12,8 +19,10 @@ from jpay_server.api.app import create_app
 from jpay_server.clock import Clock, system_clock
 from jpay_server.logs import configure_logging
 from jpay_server.services.context import TokenBytes
+from jpay_server.services.runtime import Background
 from jpay_server.settings import Settings, load_settings
 from jpay_server.web.app import PREFIX, create_web
+from jpay_server.worker import runner
 
 
 class Server:
@@ -35,15 +44,19 @@ class Server:
 
 
 def create_server(
-    settings: Settings, clock: Clock = system_clock, rand: TokenBytes = secrets.token_bytes
+    settings: Settings,
+    clock: Clock = system_clock,
+    rand: TokenBytes = secrets.token_bytes,
+    background: Sequence[Background] = (),
 ) -> Server:
     """The API and the dashboard, sharing the runtime the API's lifespan starts."""
-    api = create_app(settings, clock, rand)
+    api = create_app(settings, clock, rand, background)
     return Server(api, create_web(settings, lambda: api.state.runtime))
 
 
-def create_server_from_env() -> Server:
-    """The uvicorn factory for worker processes: settings from the environment."""
+def create_app_from_env() -> Server:
+    """The server with settings from the environment, the worker in-process unless disabled."""
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    return create_server(settings)
+    background: tuple[Background, ...] = (runner.run,) if settings.worker_in_process else ()
+    return create_server(settings, background=background)

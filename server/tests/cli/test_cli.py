@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from jpay_server.cli.main import main
+from jpay_server.main import main
 from tests.conftest import SECRET_KEY
 
 

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from jpay_server import __version__
-from jpay_server.api import errors, openapi
-from jpay_server.api.middleware import RequestGuard
+from jpay_server.api import errors, middleware, openapi
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.routes import auth, channels, collections, health, payouts, wallets
 from jpay_server.clock import Clock, system_clock
-from jpay_server.logs import configure_logging
 from jpay_server.services.context import TokenBytes
-from jpay_server.services.runtime import start_runtime, stop_runtime
-from jpay_server.settings import Settings, load_settings
+from jpay_server.services.runtime import Background, start_runtime, stop_runtime
+from jpay_server.settings import Settings
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """A self-hostable implementation of the JPay Africa API.
@@ -29,13 +27,16 @@ call, refresh at `POST /api/v1/auth/refresh`. Every error body is
 
 
 def create_app(
-    settings: Settings, clock: Clock = system_clock, rand: TokenBytes = secrets.token_bytes
+    settings: Settings,
+    clock: Clock = system_clock,
+    rand: TokenBytes = secrets.token_bytes,
+    background: Sequence[Background] = (),
 ) -> FastAPI:
-    """Build the app; its runtime (database, caches) starts with the ASGI lifespan."""
+    """Build the app; its runtime (database, caches, `background` loops) starts at lifespan."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.runtime = await start_runtime(settings, clock, rand)
+        app.state.runtime = await start_runtime(settings, clock, rand, background)
         try:
             yield
         finally:
@@ -56,7 +57,7 @@ def create_app(
             {"name": "health", "description": "Probes for orchestrators."},
         ],
     )
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    middleware.install(app, settings.max_body_bytes)
     errors.install(app)
     for router in (
         auth.router,
@@ -69,10 +70,3 @@ def create_app(
     app.include_router(health.router)
     openapi.install(app)
     return app
-
-
-def create_app_from_env() -> FastAPI:
-    """The uvicorn factory for worker processes: settings from the environment."""
-    settings = load_settings()
-    configure_logging(settings.log_level, settings.log_format)
-    return create_app(settings)

@@ -135,21 +135,21 @@ async def _on_database_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(e.ServiceUnavailable())
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    # Logged (redacted) with its traceback by the server; the client sees no internals.
-    return JSONResponse(
-        {"detail": "Internal server error", "code": "internal_error"},
-        500,
-        headers={"Cache-Control": "no-store"},
-    )
+def internal_error_response() -> JSONResponse:
+    """The 500 for an unexpected exception: no internals (it is logged, redacted, instead).
+
+    Sent by the outermost middleware (api/middleware/request_context.py), so that it carries
+    the request id like every other answer.
+    """
+    return JSONResponse({"detail": "Internal server error", "code": "internal_error"}, 500)
 
 
 def install(app: FastAPI) -> None:
     """Register every exception handler on the app."""
+    # Anything else propagates to RequestContext, which answers the 500.
     app.add_exception_handler(e.JPayError, _on_jpay_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     # Only a database that cannot be reached is a 503; an integrity error is a bug (500).
     for unreachable in (OperationalError, InterfaceError, PoolTimeout, ConnectionError):
         app.add_exception_handler(unreachable, _on_database_error)
-    app.add_exception_handler(Exception, _on_unexpected)

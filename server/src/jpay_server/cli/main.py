@@ -1,4 +1,4 @@
-"""The `jpay-server` command."""
+"""The `jpay-server` command's CLI commands (jpay_server.main adds `worker` and runs it)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from jpay_server.cli import (
     serve,
     wallets,
     webhooks,
-    worker,
 )
 
 app = typer.Typer(
@@ -29,7 +28,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("serve")(serve.serve)
-app.command("worker")(worker.worker)
 app.add_typer(db.app, name="db")
 app.add_typer(merchants.app, name="merchants")
 app.add_typer(apps.app, name="apps")

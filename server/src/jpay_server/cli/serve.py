@@ -38,7 +38,7 @@ def serve(
     except (SchemaOutOfDate, ServiceUnavailable) as exc:
         raise fail(str(exc)) from None
     uvicorn.run(
-        "jpay_server.asgi:create_server_from_env",
+        "jpay_server.asgi:create_app_from_env",
         factory=True,
         host=host,
         port=port,

@@ -191,6 +191,22 @@ class TokenCodec:
             family_end=family_end,
         )
 
+    def app_of(self, token: str, refresh: bool = False) -> int | None:
+        """The app of a token whose signature checks out, whatever its claims; else None.
+
+        For an access token this only looks in the memo (a refused request has just put it
+        there), so attributing a refusal to its app costs no signature check.
+        """
+        if refresh:
+            try:
+                payload: dict[str, Any] | None = self._verify(token, REFRESH_TYP)
+            except JPayError:
+                return None
+        else:
+            payload = self._verified.get(token)
+        code = payload.get("app_code") if payload else None
+        return code if type(code) is int else None
+
     def _verify_once(self, token: str) -> dict[str, Any]:
         """Verify an access token's signature and header, remembering the answer."""
         if token in self._refused:

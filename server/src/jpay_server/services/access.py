@@ -146,6 +146,10 @@ class AccessState:
         self._touched[(app_code, generation)] = now
         return True
 
+    def cached_code(self, app_key: str) -> int | None:
+        """The code of an app whose state this process holds, by app_key (memory only)."""
+        return self._codes_by_key.get(app_key)
+
     def family_revoked(self, family: str) -> bool:
         """True if the family was revoked recently enough for its access tokens to live."""
         return family in self._revoked

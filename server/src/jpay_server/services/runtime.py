@@ -1,16 +1,19 @@
-"""What a running process holds: context, database, access-state cache, rate limiter."""
+"""What a running process holds: context, database, access-state cache, rate limiter, logs."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import secrets
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from jpay_server.clock import Clock, system_clock
 from jpay_server.services.access import AccessState
 from jpay_server.services.context import Context, TokenBytes
 from jpay_server.services.keys import ensure_signing_key
+from jpay_server.services.refusals import RefusalLog
 from jpay_server.services.schema import check_schema
 from jpay_server.settings import Settings
 from jpay_server.store.db import Database
@@ -21,6 +24,9 @@ from jpay_server.store.ratelimits import (
     RedisRateLimiter,
 )
 
+# A loop that runs beside the requests until its event is set (the in-process worker).
+Background = Callable[[Context, Database, asyncio.Event], Coroutine[Any, Any, None]]
+
 
 @dataclass
 class Runtime:
@@ -30,6 +36,7 @@ class Runtime:
     database: Database
     access: AccessState
     limiter: RateLimiter
+    refusals: RefusalLog
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -48,9 +55,15 @@ def _limiter(settings: Settings) -> RateLimiter:
 
 
 async def start_runtime(
-    settings: Settings, clock: Clock = system_clock, rand: TokenBytes = secrets.token_bytes
+    settings: Settings,
+    clock: Clock = system_clock,
+    rand: TokenBytes = secrets.token_bytes,
+    background: Sequence[Background] = (),
 ) -> Runtime:
-    """Open the database, check the schema, load access state and start syncing it."""
+    """Open the database, check the schema, load access state; start syncing it and `background`.
+
+    Which loops a process runs is decided above the services (jpay_server/asgi.py).
+    """
     ctx = Context.from_settings(settings, clock, rand)
     database = Database(settings.database_url)
     try:
@@ -62,12 +75,11 @@ async def start_runtime(
     except BaseException:
         await database.dispose()
         raise
-    runtime = Runtime(ctx, database, access, _limiter(settings))
+    runtime = Runtime(ctx, database, access, _limiter(settings), RefusalLog(database))
     runtime._tasks.append(asyncio.create_task(access.run(runtime._stop)))
-    if settings.worker_in_process:
-        from jpay_server.worker import runner  # the worker is a shell over services too
-
-        runtime._tasks.append(asyncio.create_task(runner.run(ctx, database, runtime._stop)))
+    runtime._tasks.append(asyncio.create_task(runtime.refusals.run(runtime._stop)))
+    for loop in background:
+        runtime._tasks.append(asyncio.create_task(loop(ctx, database, runtime._stop)))
     return runtime
 
 
