@@ -28,6 +28,22 @@ async def test_token_endpoint_limits_per_ip(make_settings, database_url, clock):
         assert (await other_ip.post(f"{API}/auth/app/token", json=BAD)).status_code == 401
 
 
+async def test_forwarded_hops_with_ports_get_their_own_buckets(make_settings, database_url, clock):
+    """`ip:port` and `[v6]:port` hops (some cloud load balancers) are clients, not "unknown"."""
+    settings = make_settings(
+        database_url=database_url, rate_limit_token_per_ip="2/minute", trusted_proxies="10.0.0.0/8"
+    )
+    async with running(settings, clock) as h:
+        proxy = h.client_from("10.0.0.2")
+        url = f"{API}/auth/app/token"
+        for hop in ("192.0.2.1:40000", "192.0.2.2:40001", "[2001:db8::1]:443", "[2001:db9::1]:1"):
+            statuses = [
+                (await proxy.post(url, json=BAD, headers={"X-Forwarded-For": hop})).status_code
+                for _ in range(3)
+            ]
+            assert statuses == [401, 401, 429], hop
+
+
 async def test_token_endpoint_limits_per_app_key_across_ips(make_settings, database_url, clock):
     settings = make_settings(database_url=database_url, rate_limit_token_per_key="2/minute")
     async with running(settings, clock) as h:

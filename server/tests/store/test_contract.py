@@ -18,7 +18,7 @@ from jpay_server.domain.refresh import RefreshUse, Successor
 from jpay_server.store import db as db_module
 from jpay_server.store import migrate, tokens
 from jpay_server.store.apps import AppRepository
-from jpay_server.store.changes import ChangeRepository
+from jpay_server.store.changes import ChangeKind, ChangeRepository
 from jpay_server.store.db import Database
 from jpay_server.store.events import SecurityEventRepository
 from jpay_server.store.merchants import MerchantRepository
@@ -170,7 +170,7 @@ async def test_a_write_waits_for_a_conflicting_writer(db: Database) -> None:
 async def test_change_log_is_dense(db: Database) -> None:
     async def record(n: int) -> int:
         async with db.transaction() as s:
-            return await ChangeRepository(s).record("app", str(n), NOW)
+            return await ChangeRepository(s).record(ChangeKind.APP, str(n), NOW)
 
     seqs = await asyncio.gather(*(record(n) for n in range(10)))
     assert sorted(seqs) == list(range(1, 11))
@@ -188,7 +188,7 @@ async def test_a_later_change_number_never_commits_before_an_earlier_one(db: Dat
 
     async def slow() -> None:
         async with db.transaction() as s:
-            seq = await ChangeRepository(s).record("app", "slow", NOW)
+            seq = await ChangeRepository(s).record(ChangeKind.APP, "slow", NOW)
             first_numbered.set()
             await asyncio.sleep(0.3)  # still open while the other writer tries
         committed.append(seq)
@@ -196,7 +196,7 @@ async def test_a_later_change_number_never_commits_before_an_earlier_one(db: Dat
     async def fast() -> None:
         await first_numbered.wait()
         async with db.transaction() as s:
-            seq = await ChangeRepository(s).record("app", "fast", NOW)
+            seq = await ChangeRepository(s).record(ChangeKind.APP, "fast", NOW)
         committed.append(seq)
 
     await asyncio.gather(slow(), fast())
@@ -229,13 +229,13 @@ async def test_row_locks_serialise_changes_to_one_app(db: Database) -> None:
 async def test_rolled_back_change_leaves_no_gap(db: Database) -> None:
     async def record_then_fail() -> None:
         async with db.transaction() as s:
-            await ChangeRepository(s).record("app", "1", NOW)
+            await ChangeRepository(s).record(ChangeKind.APP, "1", NOW)
             raise RuntimeError("abort")
 
     with pytest.raises(RuntimeError):
         await record_then_fail()
     async with db.transaction() as s:
-        assert await ChangeRepository(s).record("app", "2", NOW) == 1
+        assert await ChangeRepository(s).record(ChangeKind.APP, "2", NOW) == 1
 
 
 async def test_security_events_newest_first(db: Database) -> None:

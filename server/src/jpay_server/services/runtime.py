@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jpay_server.clock import Clock, system_clock
+from jpay_server.domain.randomness import TokenBytes
 from jpay_server.services.access import AccessState
-from jpay_server.services.context import Context, TokenBytes
+from jpay_server.services.context import Context
 from jpay_server.services.keys import ensure_signing_key
 from jpay_server.services.refusals import RefusalLog
 from jpay_server.services.schema import check_schema

@@ -57,10 +57,10 @@ async def app_token(body: AppTokenRequest, request: Request) -> JSONResponse:
         await rate_limit(rt, (f"token:key:{body.app_key}", s.rate_limit_token_per_key))
         raise
     grant = issue_tokens(rt.ctx, login)  # nothing to store: the family lives in its tokens
-    app_code, epoch = login.access.app_code, login.epoch
-    if rt.access.touch_due(app_code, epoch):
+    app_code, generation = login.access.app_code, login.generation
+    if rt.access.touch_due(app_code, generation):
         now = rt.ctx.clock()
-        await rt.database.write(lambda conn: touch_secret(conn, app_code, epoch, now))
+        await rt.database.write(lambda conn: touch_secret(conn, app_code, generation, now))
     content = {
         "access": grant.pair.access,
         "refresh": grant.pair.refresh,
