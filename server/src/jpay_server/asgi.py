@@ -17,8 +17,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jpay_server.api.app import create_app
 from jpay_server.clock import Clock, system_clock
+from jpay_server.domain.randomness import TokenBytes
 from jpay_server.logs import configure_logging
-from jpay_server.services.context import TokenBytes
 from jpay_server.services.runtime import Background
 from jpay_server.settings import Settings, load_settings
 from jpay_server.web.app import PREFIX, create_web
