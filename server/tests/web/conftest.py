@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from jpay_server.services import dashboard_sessions, merchants
 from jpay_server.services.context import Context
 from jpay_server.settings import load_settings
-from jpay_server.store.db import Database
+from jpay_server.store.db import Database, open_database
 from tests.conftest import SECRET_KEY
 from tests.e2e.servers import Server, serve, server_env
 
@@ -56,7 +56,7 @@ class Dashboard:
                 secret_key=SECRET_KEY,
                 var_dir=self.env["JPAY_VAR_DIR"],
             )
-            database = Database(settings.database_url)
+            database = open_database(settings.database_url)
             try:
                 return await use(Context.from_settings(settings), database)
             finally:

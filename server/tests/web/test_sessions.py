@@ -12,7 +12,7 @@ from jpay_server.services import dashboard_sessions as sessions
 from jpay_server.services import merchants
 from jpay_server.services.context import Context
 from jpay_server.settings import Settings
-from jpay_server.store.db import Database
+from jpay_server.store.db import Database, open_database
 from tests.conftest import FrozenClock
 
 pytestmark = pytest.mark.anyio
@@ -24,7 +24,7 @@ async def env(
 ) -> AsyncIterator[tuple[Context, Database, int]]:
     settings = make_settings(database_url=any_database_url)
     ctx = Context.from_settings(settings, clock)
-    database = Database(any_database_url)
+    database = open_database(any_database_url)
     async with database.transaction() as session:
         merchant = await merchants.create_merchant(ctx, session, "Sessions", True)
     yield ctx, database, merchant.id
