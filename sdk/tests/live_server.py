@@ -38,7 +38,7 @@ from jpay_server.services.context import Context
 from jpay_server.services.runtime import Runtime
 from jpay_server.settings import Settings, load_settings
 from jpay_server.store import migrate
-from jpay_server.store.db import Database
+from jpay_server.store.db import open_database
 from jpay_server.worker import runner
 
 with warnings.catch_warnings():
@@ -76,7 +76,7 @@ class SqliteTemplate:
 
     def prepare(self) -> None:
         async def upgrade() -> None:
-            database = Database(f"sqlite+aiosqlite:///{self.template}")
+            database = open_database(f"sqlite+aiosqlite:///{self.template}")
             try:
                 await migrate.upgrade(database)
             finally:
@@ -368,7 +368,7 @@ class ServerProcess:
                 secret_key=SECRET_KEY,
                 var_dir=self.env["JPAY_VAR_DIR"],
             )
-            database = Database(settings.database_url)
+            database = open_database(settings.database_url)
             try:
                 async with database.transaction() as session:
                     return await use(Context.from_settings(settings), session)
