@@ -1,7 +1,7 @@
 """Merchant users: accounts, MFA recovery codes, emailed link tokens, the email outbox.
 
-Revision ID: 0006_identity
-Revises: 0005_merchant_api
+Revision ID: 0007_identity
+Revises: 0006_dashboard_sessions
 Create Date: 2026-11-30 00:50:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_identity"
-down_revision: str | None = "0005_merchant_api"
+revision: str = "0007_identity"
+down_revision: str | None = "0006_dashboard_sessions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
