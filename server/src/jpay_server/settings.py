@@ -72,6 +72,9 @@ class Settings(BaseSettings):
         86400,
     )
 
+    dashboard_idle_timeout: int = Field(1800, ge=2, le=86_400)
+    dashboard_absolute_timeout: int = Field(43_200, ge=2, le=30 * 86_400)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
 

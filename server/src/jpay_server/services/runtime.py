@@ -17,7 +17,7 @@ from jpay_server.services.keys import ensure_signing_key
 from jpay_server.services.refusals import RefusalLog
 from jpay_server.services.schema import check_schema
 from jpay_server.settings import Settings
-from jpay_server.store.db import Database
+from jpay_server.store.db import Database, open_database
 from jpay_server.store.ratelimits import (
     DisabledRateLimiter,
     MemoryRateLimiter,
@@ -66,7 +66,7 @@ async def start_runtime(
     Which loops a process runs is decided above the services (jpay_server/asgi.py).
     """
     ctx = Context.from_settings(settings, clock, rand)
-    database = Database(settings.database_url)
+    database = open_database(settings.database_url)
     try:
         await check_schema(database)
         async with database.transaction() as session:
