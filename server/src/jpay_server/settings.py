@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     worker_in_process: bool = True
     worker_poll_interval: float = Field(0.5, gt=0, le=60)
     webhook_timeout: float = Field(10.0, gt=0, le=60)
+    webhook_concurrency: int = Field(32, ge=1, le=1_000)
+    webhook_concurrency_per_app: int = Field(4, ge=1, le=100)
     webhook_retry_schedule: Annotated[tuple[float, ...], NoDecode] = (
         0,
         5,
