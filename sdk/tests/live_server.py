@@ -38,7 +38,8 @@ from jpay_server.services.context import Context
 from jpay_server.services.runtime import Runtime
 from jpay_server.settings import Settings, load_settings
 from jpay_server.store import migrate
-from jpay_server.store.db import Database
+from jpay_server.store.db import open_database
+from jpay_server.worker import runner
 
 with warnings.catch_warnings():
     # Starlette would rather drive its TestClient with `httpx2`; with `httpx` (which the SDK
@@ -75,7 +76,7 @@ class SqliteTemplate:
 
     def prepare(self) -> None:
         async def upgrade() -> None:
-            database = Database(f"sqlite+aiosqlite:///{self.template}")
+            database = open_database(f"sqlite+aiosqlite:///{self.template}")
             try:
                 await migrate.upgrade(database)
             finally:
@@ -218,10 +219,16 @@ class InProcess:
         return httpx.AsyncClient(transport=transport, base_url="http://testserver", **kwargs)
 
 
+def _create_app(settings: Settings, clock: Callable[[], datetime]) -> Any:
+    """The app with the worker beside it when the settings say so, as `jpay-server serve` runs."""
+    background = (runner.run,) if settings.worker_in_process else ()
+    return create_app(settings, clock=clock, background=background)
+
+
 @asynccontextmanager
 async def in_process(settings: Settings, clock: Callable[[], datetime]) -> AsyncIterator[InProcess]:
     """Start the app with its lifespan (for AsyncJPay over ASGITransport)."""
-    app = create_app(settings, clock=clock)
+    app = _create_app(settings, clock)
     async with app.router.lifespan_context(app):
         yield InProcess(app, Recorder(app))
 
@@ -257,7 +264,7 @@ class SyncInProcess:
 @contextmanager
 def sync_in_process(settings: Settings, clock: Callable[[], datetime]) -> Iterator[SyncInProcess]:
     """Start the app in a TestClient (lifespan included) and stop it afterwards."""
-    app = create_app(settings, clock=clock)
+    app = _create_app(settings, clock)
     recorder = Recorder(app)
     with TestClient(recorder) as client:
         yield SyncInProcess(client, app, recorder)
@@ -361,7 +368,7 @@ class ServerProcess:
                 secret_key=SECRET_KEY,
                 var_dir=self.env["JPAY_VAR_DIR"],
             )
-            database = Database(settings.database_url)
+            database = open_database(settings.database_url)
             try:
                 async with database.transaction() as session:
                     return await use(Context.from_settings(settings), session)
@@ -426,11 +433,78 @@ def instrument(
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], Any] | None = None,
     jitter: Callable[[], float] | None = None,
+    max_delay: float | None = None,
 ) -> None:
-    """Give a client a test clock, sleep and jitter (as stripe's tests replace its jitter)."""
+    """Give a client a test clock, sleep, jitter or backoff cap (as stripe's tests replace its
+    jitter): the one place the tests know these private seams."""
     if clock is not None:
         client._auth.clock = clock
     if sleep is not None:
         client._sleep = sleep
     if jitter is not None:
         client._retry.jitter = jitter
+    if max_delay is not None:
+        client._retry.max_delay = max_delay
+
+
+class TokenLog:
+    """httpx response hooks keeping what went over the wire: the tokens issued to a client."""
+
+    PATHS = ("/auth/app/token", "/auth/refresh")
+
+    def __init__(self) -> None:
+        self.pairs: list[tuple[str, str]] = []  # (access, refresh), in the order issued
+
+    def hook(self, response: httpx.Response) -> None:
+        """For an httpx.Client's `event_hooks={"response": [...]}`."""
+        if response.request.url.path.endswith(self.PATHS) and response.status_code == 200:
+            response.read()
+            self._keep(response)
+
+    async def ahook(self, response: httpx.Response) -> None:
+        """For an httpx.AsyncClient's response hooks."""
+        if response.request.url.path.endswith(self.PATHS) and response.status_code == 200:
+            await response.aread()
+            self._keep(response)
+
+    def _keep(self, response: httpx.Response) -> None:
+        data = response.json()
+        self.pairs.append((data["access"], data["refresh"]))
+
+    @property
+    def access(self) -> str:
+        """The access token issued last (the one the client holds)."""
+        return self.pairs[-1][0]
+
+    @property
+    def refresh(self) -> str:
+        """The refresh token issued last."""
+        return self.pairs[-1][1]
+
+
+def jpay_reprs(root: object, depth: int = 4) -> list[str]:
+    """The reprs of every SDK object reachable from `root` through attributes and containers.
+
+    What a debugger, a `vars()` dump or a log of any of them would show; no private name needed.
+    """
+    seen: set[int] = set()
+    shown: list[str] = []
+
+    def walk(obj: object, level: int) -> None:
+        if id(obj) in seen or level > depth:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, dict):
+            children = list(obj.values())
+        elif isinstance(obj, list | tuple | set | frozenset):
+            children = list(obj)
+        elif type(obj).__module__.split(".")[0] == "jpay":
+            shown.append(repr(obj))
+            children = list(getattr(obj, "__dict__", {}).values())
+        else:
+            return
+        for child in children:
+            walk(child, level + 1)
+
+    walk(root, 0)
+    return shown

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 
 from fastapi import Request
 
 from jpay_server.domain import client_ip as client_ips
 from jpay_server.domain.access import Principal, bearer_token
 from jpay_server.domain.allowlists import IPAddress
+from jpay_server.domain.members import Member, Permission
 from jpay_server.domain.ratelimits import Rate
-from jpay_server.errors import RateLimited
-from jpay_server.services.access import authorize
+from jpay_server.domain.users import UserAccess
+from jpay_server.errors import AuthenticationFailed, PermissionDenied, RateLimited
+from jpay_server.services.access import authorize, authorize_member, authorize_user
 from jpay_server.services.runtime import Runtime
 
 
@@ -44,7 +47,35 @@ async def authorized(request: Request, product: str | None) -> Principal:
     """
     rt = runtime(request)
     token = bearer_token(request.headers.getlist("authorization"))
-    return await authorize(rt.access, token, client_ip(request, rt), product, rt.ctx.clock())
+    ip = client_ip(request, rt)
+    with refusals_noted(request, rt, ip, lambda: _codec_app(rt, token, refresh=False)):
+        return await authorize(rt.access, token, ip, product, rt.ctx.clock())
+
+
+def _codec_app(rt: Runtime, token: str, refresh: bool) -> int | None:
+    codec = rt.access.codec
+    return codec.app_of(token, refresh) if codec is not None else None
+
+
+@contextmanager
+def refusals_noted(
+    request: Request, rt: Runtime, ip: IPAddress | None, app_code: Callable[[], int | None]
+) -> Iterator[None]:
+    """Note every 401 or 403 raised inside in the app's refused-requests log, then re-raise.
+
+    `app_code` names the app the request was for; it is asked only on a refusal, and a
+    refusal it cannot attribute (None) is not noted.
+    """
+    try:
+        yield
+    except (AuthenticationFailed, PermissionDenied) as exc:
+        rt.refusals.note_error(app_code(), exc, ip, request.url.path, rt.ctx.clock())
+        raise
+
+
+def refresh_token_app(rt: Runtime, token: str) -> Callable[[], int | None]:
+    """The app a refresh token was signed for (checked signature), for `refusals_noted`."""
+    return lambda: _codec_app(rt, token, refresh=True)
 
 
 def require(product: str | None) -> Callable[[Request], Awaitable[Principal]]:
@@ -58,3 +89,27 @@ def require(product: str | None) -> Callable[[Request], Awaitable[Principal]]:
         return await authorized(request, product)
 
     return dependency
+
+
+def require_member(permission: Permission) -> Callable[[Request], Awaitable[Member]]:
+    """The access decision for a merchant route, as a dependency returning the `Member`.
+
+    Missing, bad, expired or revoked tokens: the same 401s as app routes. An app token:
+    403 `user_token_required`. A role without `permission`: 403 `permission_denied`. Any
+    permission but READ while the merchant is pending or suspended: 403
+    `merchant_not_approved` / `account_suspended`. Decided in memory, like an app token.
+    """
+
+    async def dependency(request: Request) -> Member:
+        rt = runtime(request)
+        token = bearer_token(request.headers.getlist("authorization"))
+        return await authorize_member(rt.access, token, permission, rt.ctx.clock())
+
+    return dependency
+
+
+async def current_user(request: Request) -> UserAccess:
+    """A live merchant user token, whatever its role (the user's own account routes)."""
+    rt = runtime(request)
+    token = bearer_token(request.headers.getlist("authorization"))
+    return await authorize_user(rt.access, token, rt.ctx.clock())

@@ -1,11 +1,11 @@
 """The access decision and the per-process access-state cache it reads.
 
 Every process keeps the state of the apps it has seen (merchant status, app status, products,
-allowlist, secret epochs), the recently revoked refresh families and the keyring in memory, so a
-protected request costs no database round trip. A background task reads the access change log
-every `access_state_poll_interval` seconds and evicts or reloads what changed; a process that
-cannot sync for `access_state_max_staleness` seconds refuses requests (503) rather than serve
-from state it can no longer vouch for.
+allowlist, secret generations), the recently revoked refresh families and the keyring in
+memory, so a protected request costs no database round trip. A background task reads the access
+change log every `access_state_poll_interval` seconds and evicts or reloads what changed; a
+process that cannot sync for `access_state_max_staleness` seconds refuses requests (503)
+rather than serve from state it can no longer vouch for.
 """
 
 from __future__ import annotations
@@ -28,14 +28,17 @@ from jpay_server.domain.access import (
 )
 from jpay_server.domain.allowlists import IPAddress
 from jpay_server.domain.keys import Keyring
+from jpay_server.domain.members import Member, Permission
 from jpay_server.domain.tokens import TokenCodec
+from jpay_server.domain.users import UserAccess, check_live_user, check_permission
 from jpay_server.errors import ServiceUnavailable, token_invalid
 from jpay_server.services.context import Context
 from jpay_server.services.keys import load_keyring
 from jpay_server.store.apps import app_access
-from jpay_server.store.changes import Change, change_head, changes_since
+from jpay_server.store.changes import Change, ChangeKind, change_head, changes_since
 from jpay_server.store.db import Database
 from jpay_server.store.tokens import revoked_since
+from jpay_server.store.users import user_access
 
 log = logging.getLogger(__name__)
 APP_STATE_TTL = 60.0  # seconds an app's cached state is trusted without a change-log entry
@@ -52,9 +55,10 @@ class AccessState:
         self.codec: TokenCodec | None = None
         self._apps: dict[int, tuple[AppAccess, float]] = {}
         self._codes_by_key: dict[str, int] = {}
+        self._users: dict[int, tuple[UserAccess, float]] = {}
         self._revoked: dict[str, datetime] = {}
         self._seq = 0
-        self._generation = 0  # bumped on every applied change: guards lazy loads
+        self._version = 0  # bumped on every applied change: guards lazy loads
         self._synced_at = 0.0
         self._syncing = False  # the background sync is waiting on the database
         self._touched: dict[tuple[int, int], float] = {}
@@ -81,9 +85,10 @@ class AccessState:
         self.codec = self._codec(keyring)
         self._apps.clear()
         self._codes_by_key.clear()
+        self._users.clear()
         self._revoked = {fam: at + self._revocation_horizon for fam, at in revoked}
         self._seq = seq
-        self._generation += 1
+        self._version += 1
         self._synced_at = time.monotonic()
 
     async def sync(self) -> None:
@@ -106,14 +111,19 @@ class AccessState:
         self._forget_old_revocations()
 
     async def _apply(self, change: Change) -> None:
-        self._generation += 1
-        if change.kind == "app":
+        self._version += 1
+        if change.kind == ChangeKind.APP:
             self._evict(lambda a: a.app_code == int(change.ref))
-        elif change.kind == "merchant":
+        elif change.kind == ChangeKind.MERCHANT:
             self._evict(lambda a: a.merchant_id == int(change.ref))
-        elif change.kind == "family":
+            merchant_id = int(change.ref)
+            for user_id in [u for u, (a, _) in self._users.items() if a.merchant_id == merchant_id]:
+                del self._users[user_id]
+        elif change.kind == ChangeKind.USER:
+            self._users.pop(int(change.ref), None)
+        elif change.kind == ChangeKind.FAMILY:
             self._revoked[change.ref] = self.ctx.clock() + self._revocation_horizon
-        elif change.kind == "keys":
+        elif change.kind == ChangeKind.KEYS:
             async with self.database.transaction(write=False) as session:
                 keyring = await load_keyring(self.ctx, session)
             self.codec = self._codec(keyring)
@@ -147,6 +157,10 @@ class AccessState:
             return False
         self._touched[(app_code, generation)] = now
         return True
+
+    def cached_code(self, app_key: str) -> int | None:
+        """The code of an app whose state this process holds, by app_key (memory only)."""
+        return self._codes_by_key.get(app_key)
 
     def family_revoked(self, family: str) -> bool:
         """True if the family was revoked recently enough for its access tokens to live."""
@@ -189,12 +203,23 @@ class AccessState:
             return cached
         return await self._load(lambda conn: app_access(conn, app_key=app_key))
 
+    async def user(self, user_id: int) -> UserAccess | None:
+        """A merchant user's live state: from memory, or loaded from the database."""
+        entry = self._users.get(user_id)
+        if entry is not None and time.monotonic() - entry[1] <= APP_STATE_TTL:
+            return entry[0]
+        version = self._version
+        found = await self.database.read(lambda conn: user_access(conn, user_id))
+        if found is not None and version == self._version:
+            self._users[user_id] = (found, time.monotonic())
+        return found
+
     async def _load(self, query: Callable[[Connection], AppAccess | None]) -> AppAccess | None:
-        generation = self._generation
+        version = self._version
         access = await self.database.read(query)
         # A change applied while we were reading may be newer than what we read: then use
         # the value for this request only, and let the next request load again.
-        if access is not None and generation == self._generation:
+        if access is not None and version == self._version:
             self._apps[access.app_code] = (access, time.monotonic())
             self._codes_by_key[access.app_key] = access.app_code
         return access
@@ -231,7 +256,32 @@ async def authorize(
     access = await state.app(claims.app_code)
     if access is None or access.merchant_id != claims.merchant_id:
         raise token_invalid()
-    check_live_token(access, claims.epoch, state.family_revoked(claims.family), now)
+    check_live_token(access, claims.generation, state.family_revoked(claims.family), now)
     check_caller(access, client_ip)
     check_product(access, product)
     return Principal(access.app_code, access.merchant_id, access.products, claims.family)
+
+
+async def authorize_member(
+    state: AccessState, token: str, permission: Permission, now: datetime
+) -> Member:
+    """The access decision for a merchant route: a live user token whose role allows it."""
+    codec = await state.ensure_fresh()
+    claims = codec.decode_user_access(token, int(now.timestamp()))
+    assert claims.user_id is not None
+    user = await state.user(claims.user_id)
+    live = check_live_user(
+        user, claims.merchant_id, claims.generation, state.family_revoked(claims.family)
+    )
+    return check_permission(live, permission)
+
+
+async def authorize_user(state: AccessState, token: str, now: datetime) -> UserAccess:
+    """A live user token, whatever the role (for the user's own account routes)."""
+    codec = await state.ensure_fresh()
+    claims = codec.decode_user_access(token, int(now.timestamp()))
+    assert claims.user_id is not None
+    user = await state.user(claims.user_id)
+    return check_live_user(
+        user, claims.merchant_id, claims.generation, state.family_revoked(claims.family)
+    )

@@ -1,4 +1,4 @@
-"""What a running process holds: context, database, access-state cache, rate limiter."""
+"""What a running process holds: context, database, access-state cache, rate limiter, logs."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jpay_server.clock import Clock, system_clock
+from jpay_server.domain.randomness import TokenBytes
 from jpay_server.services.access import AccessState
-from jpay_server.services.context import Context, TokenBytes
+from jpay_server.services.context import Context
 from jpay_server.services.keys import ensure_signing_key
+from jpay_server.services.refusals import RefusalLog
 from jpay_server.services.schema import check_schema
 from jpay_server.settings import Settings
-from jpay_server.store.db import Database
+from jpay_server.store.db import Database, open_database
 from jpay_server.store.ratelimits import (
     DisabledRateLimiter,
     MemoryRateLimiter,
@@ -35,6 +37,7 @@ class Runtime:
     database: Database
     access: AccessState
     limiter: RateLimiter
+    refusals: RefusalLog
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -63,7 +66,7 @@ async def start_runtime(
     Which loops a process runs is decided above the services (jpay_server/asgi.py).
     """
     ctx = Context.from_settings(settings, clock, rand)
-    database = Database(settings.database_url)
+    database = open_database(settings.database_url)
     try:
         await check_schema(database)
         async with database.transaction() as session:
@@ -73,8 +76,9 @@ async def start_runtime(
     except BaseException:
         await database.dispose()
         raise
-    runtime = Runtime(ctx, database, access, _limiter(settings))
+    runtime = Runtime(ctx, database, access, _limiter(settings), RefusalLog(database))
     runtime._tasks.append(asyncio.create_task(access.run(runtime._stop)))
+    runtime._tasks.append(asyncio.create_task(runtime.refusals.run(runtime._stop)))
     for loop in background:
         runtime._tasks.append(asyncio.create_task(loop(ctx, database, runtime._stop)))
     return runtime

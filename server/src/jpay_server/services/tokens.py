@@ -1,6 +1,6 @@
 """Token use cases: issue a pair for app credentials, refresh (rotate) it, revoke a family.
 
-Logging in writes nothing: a refresh token carries its family, epoch and the family's
+Logging in writes nothing: a refresh token carries its family, generation and the family's
 absolute end in signed claims. The database remembers only what must outlive a token's
 text: which refresh tokens were used (and what replaced them) and which families are revoked.
 So a login is CPU only, and a refresh is one conditional INSERT.
@@ -19,16 +19,18 @@ from jpay_server.domain.apps import RefreshPolicy
 from jpay_server.domain.credentials import match_secret
 from jpay_server.domain.events import SecurityEvent, SecurityEventKind
 from jpay_server.domain.refresh import (
-    LostRace,
     RefreshUse,
+    SecondUse,
     Successor,
     classify_used,
     expiry,
     family_end,
 )
 from jpay_server.domain.tokens import AccessClaims, RefreshClaims, TokenCodec
+from jpay_server.domain.users import UserAccess, check_live_user
 from jpay_server.errors import (
     AuthenticationFailed,
+    PermissionDenied,
     invalid_credentials,
     token_expired,
     token_invalid,
@@ -38,7 +40,7 @@ from jpay_server.services.access import AccessState
 from jpay_server.services.context import Context, new_id
 from jpay_server.services.webhooks import security_event
 from jpay_server.store import tokens as store
-from jpay_server.store.changes import record_change
+from jpay_server.store.changes import ChangeKind, record_change
 from jpay_server.store.events import add_security_event
 from jpay_server.store.webhooks import add_event
 
@@ -74,10 +76,10 @@ class Reused:
 
 @dataclass(frozen=True, slots=True)
 class Family:
-    """What a pair needs to know about its family: id, epoch, absolute end."""
+    """What a pair needs to know about its family: id, generation, absolute end."""
 
     id: str
-    epoch: int
+    generation: int
     ends_at: datetime
 
 
@@ -94,15 +96,15 @@ class Login:
     """App credentials that checked out: ready for a new family."""
 
     access: AppAccess
-    epoch: int
+    generation: int
     codec: TokenCodec
 
 
 @dataclass(frozen=True, slots=True)
-class RefreshRequest:
-    """A refresh token that checked out (signature, claims, live app state)."""
+class CheckedRefresh:
+    """A refresh token that checked out (signature, claims, live app or user state)."""
 
-    access: AppAccess
+    access: AppAccess | UserAccess
     claims: RefreshClaims
     codec: TokenCodec
 
@@ -120,33 +122,47 @@ def _successor(ctx: Context, codec: TokenCodec, now: datetime) -> Successor:
     )
 
 
+def _subject(access: AppAccess | UserAccess) -> tuple[int, tuple[str, ...], int | None]:
+    """A family's holder as claims see it: app code, products, user id (app code 0: a user)."""
+    if isinstance(access, UserAccess):
+        return 0, (), access.user_id
+    return access.app_code, tuple(sorted(access.products)), None
+
+
 def _encode(
-    ctx: Context, codec: TokenCodec, access: AppAccess, family: Family, pair: Successor
+    ctx: Context,
+    codec: TokenCodec,
+    access: AppAccess | UserAccess,
+    family: Family,
+    pair: Successor,
 ) -> TokenPair:
     """The tokens a successor stands for; the same successor always gives the same tokens."""
     key = codec.keyring.key(pair.kid)
     issued = int(pair.issued_at.timestamp())
     access_exp = expiry(pair.issued_at, ctx.settings.access_token_lifetime, family.ends_at)
     refresh_exp = expiry(pair.issued_at, ctx.settings.refresh_token_lifetime, family.ends_at)
+    app_code, products, user_id = _subject(access)
     access_claims = AccessClaims(
-        app_code=access.app_code,
+        app_code=app_code,
         merchant_id=access.merchant_id,
-        products=tuple(sorted(access.products)),
+        products=products,
         family=family.id,
-        epoch=family.epoch,
+        generation=family.generation,
         jti=pair.access_jti,
         issued_at=issued,
         expires_at=int(access_exp.timestamp()),
+        user_id=user_id,
     )
     refresh_claims = RefreshClaims(
-        app_code=access.app_code,
+        app_code=app_code,
         merchant_id=access.merchant_id,
         family=family.id,
-        epoch=family.epoch,
+        generation=family.generation,
         jti=pair.jti,
         issued_at=issued,
         expires_at=int(refresh_exp.timestamp()),
         family_end=int(family.ends_at.timestamp()),
+        user_id=user_id,
     )
     return TokenPair(
         access=codec.encode_access(access_claims, key),
@@ -174,32 +190,49 @@ def issue_tokens(ctx: Context, login: Login) -> TokenGrant:
     now = ctx.clock()
     started = _seconds(now)
     family = Family(
-        new_id(ctx.rand), login.epoch, family_end(started, ctx.settings.refresh_token_lifetime)
+        new_id(ctx.rand), login.generation, family_end(started, ctx.settings.refresh_token_lifetime)
     )
     pair = _encode(ctx, login.codec, login.access, family, _successor(ctx, login.codec, now))
     access = login.access
     return TokenGrant(pair, access.merchant_id, access.app_code, tuple(sorted(access.products)))
 
 
+def issue_user_tokens(ctx: Context, codec: TokenCodec, user: UserAccess) -> TokenPair:
+    """Start a refresh family for a merchant user: the same machinery as an app's."""
+    now = ctx.clock()
+    started = _seconds(now)
+    family = Family(
+        new_id(ctx.rand), user.token_epoch, family_end(started, ctx.settings.refresh_token_lifetime)
+    )
+    return _encode(ctx, codec, user, family, _successor(ctx, codec, now))
+
+
 async def check_refresh(
     ctx: Context, state: AccessState, refresh_token: str, client_ip: IPAddress | None
-) -> RefreshRequest:
+) -> CheckedRefresh:
     """Verify a refresh token and the live state of its app."""
     codec = await state.ensure_fresh()
     now = ctx.clock()
     claims = codec.decode_refresh(refresh_token, int(now.timestamp()))
     if now.timestamp() >= claims.family_end:  # the exp leeway must not stretch a family's end
         raise token_expired()
+    if claims.user_id is not None:
+        # A merchant user's family: the user's live state instead of an app's.
+        user = await state.user(claims.user_id)
+        revoked = state.family_revoked(claims.family)
+        return CheckedRefresh(
+            check_live_user(user, claims.merchant_id, claims.generation, revoked), claims, codec
+        )
     access = await state.app(claims.app_code)
     if access is None or access.merchant_id != claims.merchant_id:
         raise token_invalid()
-    check_live_token(access, claims.epoch, state.family_revoked(claims.family), now)
+    check_live_token(access, claims.generation, state.family_revoked(claims.family), now)
     check_caller(access, client_ip)
-    return RefreshRequest(access, claims, codec)
+    return CheckedRefresh(access, claims, codec)
 
 
 def rotate_refresh(
-    ctx: Context, conn: Connection, request: RefreshRequest, client_ip: IPAddress | None
+    ctx: Context, conn: Connection, request: CheckedRefresh, client_ip: IPAddress | None
 ) -> Rotated | Reused:
     """Record the use of a checked refresh token under the app's refresh policy.
 
@@ -208,10 +241,12 @@ def rotate_refresh(
     """
     access, claims, codec = request.access, request.claims, request.codec
     now = ctx.clock()
-    family = Family(claims.family, claims.epoch, datetime.fromtimestamp(claims.family_end, UTC))
+    family = Family(
+        claims.family, claims.generation, datetime.fromtimestamp(claims.family_end, UTC)
+    )
     successor = _successor(ctx, codec, now)
-    use = RefreshUse(claims.jti, family.id, access.app_code, now, 1, successor)
-    if access.refresh_policy is RefreshPolicy.REUSABLE:
+    use = RefreshUse(claims.jti, family.id, claims.app_code, now, 1, successor)
+    if isinstance(access, AppAccess) and access.refresh_policy is RefreshPolicy.REUSABLE:
         return _reuse_allowed(ctx, conn, request, family, use, client_ip)
     if store.record_first_use(conn, use):
         return Rotated(family, successor)
@@ -223,7 +258,7 @@ def rotate_refresh(
 def _used_before(
     ctx: Context,
     conn: Connection,
-    request: RefreshRequest,
+    request: CheckedRefresh,
     family: Family,
     client_ip: IPAddress | None,
 ) -> Rotated | Reused:
@@ -234,7 +269,7 @@ def _used_before(
     now = ctx.clock()
     successor_used = store.use_of(conn, winner.successor.jti) is not None
     grace = ctx.settings.refresh_reuse_grace
-    if classify_used(winner.used_at, successor_used, now, grace) is LostRace.REPLAY:
+    if classify_used(winner.used_at, successor_used, now, grace) is SecondUse.REPLAY:
         return Rotated(family, winner.successor)
     detail = {"jti": request.claims.jti, "first_used_at": winner.used_at.isoformat()}
     _revoke_for_reuse(ctx, conn, request.access, family.id, client_ip, detail)
@@ -244,7 +279,7 @@ def _used_before(
 def _revoke_for_reuse(
     ctx: Context,
     conn: Connection,
-    access: AppAccess,
+    access: AppAccess | UserAccess,
     family_id: str,
     client_ip: IPAddress | None,
     detail: dict[str, str],
@@ -252,6 +287,9 @@ def _revoke_for_reuse(
     """Revoke the family, record the security event and tell the merchant, in one go."""
     now = ctx.clock()
     ip = str(client_ip) if client_ip else None
+    if isinstance(access, UserAccess):  # security events and webhooks are about apps
+        revoke_family(ctx, conn, family_id, 0, "refresh_token_reused")
+        return
     revoke_family(ctx, conn, family_id, access.app_code, "refresh_token_reused")
     add_security_event(
         conn,
@@ -273,13 +311,14 @@ def _revoke_for_reuse(
 def _reuse_allowed(
     ctx: Context,
     conn: Connection,
-    request: RefreshRequest,
+    request: CheckedRefresh,
     family: Family,
     use: RefreshUse,
     client_ip: IPAddress | None,
 ) -> Rotated:
     """Under the `reusable` policy a token stays valid; each repeated use is recorded."""
     access = request.access
+    assert isinstance(access, AppAccess)
     count = store.count_use(conn, use)
     if count is None:
         raise token_revoked()
@@ -300,7 +339,7 @@ def _reuse_allowed(
     return Rotated(family, use.successor)
 
 
-def refreshed_pair(ctx: Context, request: RefreshRequest, rotated: Rotated) -> TokenPair:
+def refreshed_pair(ctx: Context, request: CheckedRefresh, rotated: Rotated) -> TokenPair:
     """The tokens a committed rotation hands out (the same ones on a replay)."""
     return _encode(ctx, request.codec, request.access, rotated.family, rotated.successor)
 
@@ -312,18 +351,18 @@ def revoke_family(
     now = ctx.clock()
     if not store.revoke_family(conn, family_id, app_code, now, reason):
         return False
-    record_change(conn, "family", family_id, now)
+    record_change(conn, ChangeKind.FAMILY, family_id, now)
     return True
 
 
 async def family_of(ctx: Context, state: AccessState, token: str) -> tuple[str, int] | None:
-    """The family and app of a valid access or refresh token; None for anything else."""
+    """The family and app (0 for a user's) of a valid access or refresh token, else None."""
     codec = await state.ensure_fresh()
     now = int(ctx.clock().timestamp())
-    for decode in (codec.decode_access, codec.decode_refresh):
+    for decode in (codec.decode_access, codec.decode_user_access, codec.decode_refresh):
         try:
             claims = decode(token, now)
-        except AuthenticationFailed:
+        except (AuthenticationFailed, PermissionDenied):  # the other kind's decoder says 403
             continue
         return claims.family, claims.app_code
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from jpay_server.api.deps import client_ip, rate_limit, runtime
+from jpay_server.api.deps import client_ip, rate_limit, refresh_token_app, refusals_noted, runtime
 from jpay_server.api.openapi import errors
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.schemas.auth import (
@@ -49,17 +49,18 @@ async def app_token(body: AppTokenRequest, request: Request) -> JSONResponse:
     s = rt.settings
     await rate_limit(rt, (f"token:ip:{client_bucket(ip)}", s.rate_limit_token_per_ip))
     try:
-        login = await authenticate_app(rt.ctx, rt.access, body.app_key, body.app_secret, ip)
+        with refusals_noted(request, rt, ip, lambda: rt.access.cached_code(body.app_key)):
+            login = await authenticate_app(rt.ctx, rt.access, body.app_key, body.app_secret, ip)
     except AuthenticationFailed:
         # Only failures count against an app_key: app_keys are public, and a correct secret
         # must never be locked out by someone else's wrong guesses.
         await rate_limit(rt, (f"token:key:{body.app_key}", s.rate_limit_token_per_key))
         raise
     grant = issue_tokens(rt.ctx, login)  # nothing to store: the family lives in its tokens
-    app_code, epoch = login.access.app_code, login.epoch
-    if rt.access.touch_due(app_code, epoch):
+    app_code, generation = login.access.app_code, login.generation
+    if rt.access.touch_due(app_code, generation):
         now = rt.ctx.clock()
-        await rt.database.write(lambda conn: touch_secret(conn, app_code, epoch, now))
+        await rt.database.write(lambda conn: touch_secret(conn, app_code, generation, now))
     content = {
         "access": grant.pair.access,
         "refresh": grant.pair.refresh,
@@ -86,10 +87,11 @@ async def refresh(body: RefreshRequest, request: Request) -> JSONResponse:
     rt = runtime(request)
     ip = client_ip(request, rt)
     await rate_limit(rt, (f"refresh:ip:{client_bucket(ip)}", rt.settings.rate_limit_refresh_per_ip))
-    checked = await check_refresh(rt.ctx, rt.access, body.refresh, ip)
-    outcome = await rt.database.write(lambda conn: rotate_refresh(rt.ctx, conn, checked, ip))
-    if isinstance(outcome, Reused):
-        raise refresh_token_reused()  # raised after the commit that revoked the family
+    with refusals_noted(request, rt, ip, refresh_token_app(rt, body.refresh)):
+        checked = await check_refresh(rt.ctx, rt.access, body.refresh, ip)
+        outcome = await rt.database.write(lambda conn: rotate_refresh(rt.ctx, conn, checked, ip))
+        if isinstance(outcome, Reused):
+            raise refresh_token_reused()  # raised after the commit that revoked the family
     pair = refreshed_pair(rt.ctx, checked, outcome)
     content = {
         "access": pair.access,
