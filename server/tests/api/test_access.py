@@ -10,7 +10,7 @@ import time
 import pytest
 
 from jpay_server.services import apps, merchants
-from jpay_server.store.db import Database
+from jpay_server.store.db import open_database
 from tests.harness import running, stop_polling, unreachable_database
 
 pytestmark = pytest.mark.anyio
@@ -182,7 +182,7 @@ async def test_a_database_that_stops_answering_gives_a_503_not_a_hung_request(
             tokens = await h.tokens(await h.app_credentials())
             await stop_polling(h)
             h.runtime.access._synced_at -= settings.access_state_max_staleness + 1
-            h.runtime.access.database = Database(
+            h.runtime.access.database = open_database(
                 f"postgresql+asyncpg://postgres@127.0.0.1:{port}/x"
             )
             # asyncpg alone would wait 60 s for the server's greeting.
