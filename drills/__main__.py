@@ -21,12 +21,7 @@ from drills.load import App, Load
 # Drills whose fix is not on main yet: they run and print what they measured, but a failure
 # is reported as SKIPPED with this reason instead of failing the run. Remove an entry when
 # its fix lands and the drill passes.
-AWAITING: dict[str, str] = {
-    "port_form": "issue 10 defect 12 (X-Forwarded-For hops written ip:port) is not on main yet",
-    "redis": "issue 10 defect 9 (Redis down falls back to in-process limits) is not on main yet",
-    "drip": "issue 10 defect 4 (one total deadline per webhook attempt, no head-of-line "
-    "blocking) is not on main yet",
-}
+AWAITING: dict[str, str] = {}
 
 
 @dataclass
