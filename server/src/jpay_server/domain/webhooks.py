@@ -177,9 +177,7 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052
 _SIX_TO_FOUR = ipaddress.ip_network("2002::/16")  # RFC 3056
 # Refused whole: local-use NAT64 (RFC 8215), IPv4-compatible (deprecated, RFC 4291 §2.5.5.1),
 # IPv4-translated (RFC 2765).
-_REFUSED_V6 = tuple(
-    ipaddress.ip_network(n) for n in ("64:ff9b:1::/48", "::/96", "::ffff:0:0:0/96")
-)
+_REFUSED_V6 = tuple(ipaddress.ip_network(n) for n in ("64:ff9b:1::/48", "::/96", "::ffff:0:0:0/96"))
 
 
 def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
