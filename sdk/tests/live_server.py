@@ -38,7 +38,8 @@ from jpay_server.services.context import Context
 from jpay_server.services.runtime import Runtime
 from jpay_server.settings import Settings, load_settings
 from jpay_server.store import migrate
-from jpay_server.store.db import Database
+from jpay_server.store.db import open_database
+from jpay_server.worker import runner
 
 with warnings.catch_warnings():
     # Starlette would rather drive its TestClient with `httpx2`; with `httpx` (which the SDK
@@ -75,7 +76,7 @@ class SqliteTemplate:
 
     def prepare(self) -> None:
         async def upgrade() -> None:
-            database = Database(f"sqlite+aiosqlite:///{self.template}")
+            database = open_database(f"sqlite+aiosqlite:///{self.template}")
             try:
                 await migrate.upgrade(database)
             finally:
@@ -218,10 +219,16 @@ class InProcess:
         return httpx.AsyncClient(transport=transport, base_url="http://testserver", **kwargs)
 
 
+def _create_app(settings: Settings, clock: Callable[[], datetime]) -> Any:
+    """The app with the worker beside it when the settings say so, as `jpay-server serve` runs."""
+    background = (runner.run,) if settings.worker_in_process else ()
+    return create_app(settings, clock=clock, background=background)
+
+
 @asynccontextmanager
 async def in_process(settings: Settings, clock: Callable[[], datetime]) -> AsyncIterator[InProcess]:
     """Start the app with its lifespan (for AsyncJPay over ASGITransport)."""
-    app = create_app(settings, clock=clock)
+    app = _create_app(settings, clock)
     async with app.router.lifespan_context(app):
         yield InProcess(app, Recorder(app))
 
@@ -257,7 +264,7 @@ class SyncInProcess:
 @contextmanager
 def sync_in_process(settings: Settings, clock: Callable[[], datetime]) -> Iterator[SyncInProcess]:
     """Start the app in a TestClient (lifespan included) and stop it afterwards."""
-    app = create_app(settings, clock=clock)
+    app = _create_app(settings, clock)
     recorder = Recorder(app)
     with TestClient(recorder) as client:
         yield SyncInProcess(client, app, recorder)
@@ -361,7 +368,7 @@ class ServerProcess:
                 secret_key=SECRET_KEY,
                 var_dir=self.env["JPAY_VAR_DIR"],
             )
-            database = Database(settings.database_url)
+            database = open_database(settings.database_url)
             try:
                 async with database.transaction() as session:
                     return await use(Context.from_settings(settings), session)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import ast
 import inspect
+import socket
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 import jpay
-from jpay import AsyncJPay, JPay, JPayError
+from jpay import APIConnectionError, AsyncJPay, JPay, JPayError
 
 SRC = Path(jpay.__file__).parent
 PUBLIC = {
@@ -192,22 +194,67 @@ async def test_async_context_manager_closes_its_own_client() -> None:
     await injected.aclose()
 
 
-def test_timeouts_and_retries_are_configurable() -> None:
-    client = JPay("k", "s", timeout=3.5, max_retries=5)
-    assert client._retry.max_retries == 5
-    assert client._http.timeout == httpx.Timeout(3.5)
-    request = client._config.request(client._http, _call(), None, None)
-    assert request.extensions["timeout"] == httpx.Timeout(3.5).as_dict()
-    injected = httpx.Client(timeout=9.0)
-    kept = JPay("k", "s", http_client=injected)
-    request = kept._config.request(injected, _call(), None, None)
-    assert request.extensions["timeout"] == httpx.Timeout(9.0).as_dict()
-    injected.close()
+def test_a_timeout_given_to_the_client_is_each_requests_timeout() -> None:
+    # Public behaviour: the timeout each request goes out with, as an injected client's
+    # request hook sees it (nothing listens on port 9, so the call then fails).
+    seen: list[dict[str, float | None]] = []
+    hooks = {"request": [lambda request: seen.append(request.extensions["timeout"])]}
+    for given, expected in ((3.5, httpx.Timeout(3.5)), (None, httpx.Timeout(9.0))):
+        injected = httpx.Client(timeout=9.0, event_hooks=hooks)
+        client = JPay(
+            "k",
+            "s",
+            base_url="http://127.0.0.1:9",
+            timeout=given,
+            max_retries=0,
+            http_client=injected,
+        )
+        with pytest.raises(APIConnectionError):
+            client.channels.list()
+        assert seen.pop() == expected.as_dict()  # an injected client keeps its own unless given
+        injected.close()
     with pytest.raises(ValueError, match="max_retries"):
         JPay("k", "s", max_retries=-1)
 
 
-def _call():  # type: ignore[no-untyped-def]
-    from jpay._call import Call
+def test_the_clients_own_http_client_applies_the_timeout() -> None:
+    # A server that accepts and never answers: the call times out after the given 0.3 s,
+    # not the 30 s default (the bound below is that difference, not a speed target).
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        client = JPay("k", "s", base_url=url, timeout=0.3, max_retries=0)
+        with client, pytest.raises(APIConnectionError, match="timed out"):
+            client.channels.list()
+        assert time.monotonic() - started < 10
 
-    return Call("GET", "/channels", lambda data: data)
+
+SWAPPED = """
+from jpay import JPay
+client = JPay("k", "s")
+client.collections.initiate(payfrom="+254712345678", amount=100, ref_no=1, callback_url="u")
+client.collections.initiate("+254712345678", "100.00", "ORDER-1", "https://x.test/h")
+client.payouts.list(status=3)
+"""
+
+
+def test_mypy_catches_wrong_and_positional_arguments(tmp_path: Path) -> None:
+    # Keyword-only parameters: two strings cannot be swapped by position unnoticed.
+    from mypy import api
+
+    (tmp_path / "use.py").write_text(SWAPPED)
+    out, _, status = api.run(
+        [
+            "--strict",
+            "--no-incremental",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            str(tmp_path / "use.py"),
+        ]
+    )
+    assert status == 1
+    assert 'use.py:4: error: Argument "ref_no" has incompatible type "int"' in out
+    assert "use.py:5: error: Too many positional arguments" in out
+    assert 'use.py:6: error: Argument "status" has incompatible type "int"' in out
+    with pytest.raises(TypeError):
+        JPay("k", "s").collections.initiate("+254712345678", "100.00", "ORDER-1", "u")  # type: ignore[misc]

@@ -19,7 +19,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from jpay_server.store import migrate
-from jpay_server.store.db import Database
+from jpay_server.store.db import open_database
 
 # The admin URL of a PostgreSQL server tests may create databases on (trust auth locally).
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -29,7 +29,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
 
 async def migrate_url(url: str) -> None:
     """Apply every migration to the database at `url`."""
-    database = Database(url)
+    database = open_database(url)
     try:
         await migrate.upgrade(database)
     finally:

@@ -19,7 +19,7 @@ from jpay_server.services.network import advance_due
 from jpay_server.services.runtime import Runtime
 from jpay_server.services.webhooks import claim_due, finish_delivery
 from jpay_server.settings import Settings
-from jpay_server.store.db import Database
+from jpay_server.store.db import Database, open_database
 from jpay_server.worker.delivery import deliver
 
 T = TypeVar("T")
@@ -156,4 +156,4 @@ async def stop_polling(harness: Harness) -> None:
 
 def unreachable_database() -> Database:
     """A real database client whose server does not answer (nothing listens on port 1)."""
-    return Database("postgresql+asyncpg://postgres@127.0.0.1:1/jpay")
+    return open_database("postgresql+asyncpg://postgres@127.0.0.1:1/jpay")

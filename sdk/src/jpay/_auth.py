@@ -16,6 +16,7 @@ clock, or revoked the family) renews it once and the request is retried.
 **How.** A renewal refreshes with the refresh token; if the server refuses it (expired,
 already used, reused, revoked), or the client knows it has expired, it logs in afresh with the
 app key and secret. The rotated refresh token is always kept (the docs' sample forgets it).
+Those exchanges are written once, in `_flow`; this module holds the pair and the locks.
 
 **Single flight.** Renewals run under a lock (a `threading.Lock`, or an `asyncio.Lock`),
 then under the token store's lock, and re-check inside both: however many threads or tasks
@@ -30,7 +31,6 @@ import base64
 import binascii
 import email.utils
 import json
-import logging
 import math
 import threading
 import time
@@ -41,11 +41,9 @@ from typing import Any
 
 import httpx
 
-from jpay._errors import APIError, AuthenticationError
+from jpay._errors import APIError
 from jpay._secret import Secret
 from jpay._store import TokenStore
-
-log = logging.getLogger("jpay")
 
 TOKEN_PATH = "/auth/app/token"  # noqa: S105 - a path
 REFRESH_PATH = "/auth/refresh"
@@ -55,8 +53,9 @@ MAX_EARLY_REFRESH = 60.0  # seconds before expiry, at most
 REFRESH_TOKEN_MARGIN = 5.0  # a refresh token this close to its end is not worth sending
 
 Clock = Callable[[], float]
-Send = Callable[[str, Secret], httpx.Response]
-AsyncSend = Callable[[str, Secret], Awaitable[httpx.Response]]
+# Renew a pair (None: there is none yet) by refreshing it or logging in; the clients drive it.
+Renew = Callable[["Tokens | None"], "Tokens"]
+AsyncRenew = Callable[["Tokens | None"], Awaitable["Tokens"]]
 
 
 @dataclass(frozen=True)
@@ -66,9 +65,9 @@ class Credentials:
     app_key: str
     app_secret: Secret
 
-    def login_body(self) -> Secret:
-        """The /auth/app/token body, kept out of sight."""
-        return Secret(json.dumps({"app_key": self.app_key, "app_secret": self.app_secret.reveal()}))
+    def login_body(self) -> dict[str, object]:
+        """The /auth/app/token body (the secret revealed only when serialised)."""
+        return {"app_key": self.app_key, "app_secret": self.app_secret}
 
 
 @dataclass(frozen=True)
@@ -230,11 +229,11 @@ def _unreadable(exc: Exception) -> APIError:
     return APIError(f"Unreadable token response ({type(exc).__name__})", code="invalid_response")
 
 
-class _Base:
+class TokenState:
     """What the sync and async managers share: credentials, store, clock, current pair."""
 
     def __init__(self, credentials: Credentials, store: TokenStore, key: str, clock: Clock) -> None:
-        self._credentials = credentials
+        self.credentials = credentials
         self._store = store
         self._key = key
         self.clock = clock
@@ -245,7 +244,8 @@ class _Base:
         """The pair in use (None before the first call)."""
         return self._tokens
 
-    def _fast(self, rejected: Secret | None) -> Tokens | None:
+    def fast(self, rejected: Secret | None) -> Tokens | None:
+        """The pair in use if it may be sent and is not `rejected`; no lock, no I/O."""
         tokens = self._tokens
         return tokens if _usable(tokens, rejected, self.clock()) else None
 
@@ -255,27 +255,31 @@ class _Base:
         stored = Tokens.loads(text) if text is not None else None
         return stored or self._tokens
 
-    def _adopt(self, tokens: Tokens | None) -> Tokens:
-        assert tokens is not None
-        self._tokens = tokens
-        return tokens
+    def _settle(self, rejected: Secret | None) -> Tokens | None:
+        """Inside both locks: adopt the stored pair if usable, else None (renew it then)."""
+        latest = self._latest()
+        if latest is not None and _usable(latest, rejected, self.clock()):
+            self._tokens = latest
+            return latest
+        return None
 
     def _keep(self, tokens: Tokens) -> Tokens:
         self._store.save(self._key, tokens.dumps())
         self._tokens = tokens
         return tokens
 
-    def _parse(self, response: httpx.Response, sent_at: float, previous: Tokens | None) -> Tokens:
+    def parse(self, response: httpx.Response, sent_at: float, previous: Tokens | None) -> Tokens:
+        """The pair a token response carries; APIError `invalid_response` if unreadable."""
         try:
             return tokens_from_response(response, sent_at, previous)
         except (ValueError, KeyError, TypeError) as exc:
             raise _unreadable(exc) from None
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(app_key={self._credentials.app_key!r}, tokens=<redacted>)"
+        return f"{type(self).__name__}(app_key={self.credentials.app_key!r}, tokens=<redacted>)"
 
 
-class TokenManager(_Base):
+class TokenManager(TokenState):
     """Tokens for the sync client; safe to share between threads."""
 
     def __init__(
@@ -283,50 +287,27 @@ class TokenManager(_Base):
         credentials: Credentials,
         store: TokenStore,
         key: str,
-        send: Send,
+        renew: Renew,
         clock: Clock = time.time,
     ) -> None:
         super().__init__(credentials, store, key, clock)
-        self._send = send
+        self._renew = renew
         self._lock = threading.Lock()
 
     def current(self, rejected: Secret | None = None) -> Tokens:
         """A pair whose access token is fresh and is not `rejected` (renewing if need be)."""
-        tokens = self._fast(rejected)
+        tokens = self.fast(rejected)
         if tokens is not None:
             return tokens
         with self._lock:
-            tokens = self._fast(rejected)
+            tokens = self.fast(rejected)
             if tokens is not None:
                 return tokens
             with self._store.lock(self._key):
-                latest = self._latest()
-                if _usable(latest, rejected, self.clock()):
-                    return self._adopt(latest)
-                return self._keep(self._renew(latest))
-
-    def _renew(self, tokens: Tokens | None) -> Tokens:
-        if tokens is not None and tokens.refresh_usable(self.clock()):
-            try:
-                return self._refresh(tokens)
-            except AuthenticationError as exc:
-                log.info("jpay: refresh token refused (%s); logging in again", exc.code)
-        return self._login()
-
-    def _refresh(self, tokens: Tokens) -> Tokens:
-        sent_at = self.clock()
-        response = self._send(REFRESH_PATH, _refresh_body(tokens))
-        log.debug("jpay: tokens refreshed")
-        return self._parse(response, sent_at, tokens)
-
-    def _login(self) -> Tokens:
-        sent_at = self.clock()
-        response = self._send(TOKEN_PATH, self._credentials.login_body())
-        log.debug("jpay: logged in with the app key")
-        return self._parse(response, sent_at, None)
+                return self._settle(rejected) or self._keep(self._renew(self._latest()))
 
 
-class AsyncTokenManager(_Base):
+class AsyncTokenManager(TokenState):
     """Tokens for the async client; safe to share between tasks of one event loop."""
 
     def __init__(
@@ -334,55 +315,34 @@ class AsyncTokenManager(_Base):
         credentials: Credentials,
         store: TokenStore,
         key: str,
-        send: AsyncSend,
+        renew: AsyncRenew,
         clock: Clock = time.time,
     ) -> None:
         super().__init__(credentials, store, key, clock)
-        self._send = send
+        self._renew = renew
         self._lock = asyncio.Lock()
 
     async def current(self, rejected: Secret | None = None) -> Tokens:
         """A pair whose access token is fresh and is not `rejected` (renewing if need be)."""
-        tokens = self._fast(rejected)
+        tokens = self.fast(rejected)
         if tokens is not None:
             return tokens
         async with self._lock:
-            tokens = self._fast(rejected)
+            tokens = self.fast(rejected)
             if tokens is not None:
                 return tokens
             store_lock = self._store.lock(self._key)
             await _acquire(store_lock)
             try:
-                latest = self._latest()
-                if _usable(latest, rejected, self.clock()):
-                    return self._adopt(latest)
-                return self._keep(await self._renew(latest))
+                settled = self._settle(rejected)
+                return settled or self._keep(await self._renew(self._latest()))
             finally:
                 store_lock.__exit__(None, None, None)
 
-    async def _renew(self, tokens: Tokens | None) -> Tokens:
-        if tokens is not None and tokens.refresh_usable(self.clock()):
-            try:
-                return await self._refresh(tokens)
-            except AuthenticationError as exc:
-                log.info("jpay: refresh token refused (%s); logging in again", exc.code)
-        return await self._login()
 
-    async def _refresh(self, tokens: Tokens) -> Tokens:
-        sent_at = self.clock()
-        response = await self._send(REFRESH_PATH, _refresh_body(tokens))
-        log.debug("jpay: tokens refreshed")
-        return self._parse(response, sent_at, tokens)
-
-    async def _login(self) -> Tokens:
-        sent_at = self.clock()
-        response = await self._send(TOKEN_PATH, self._credentials.login_body())
-        log.debug("jpay: logged in with the app key")
-        return self._parse(response, sent_at, None)
-
-
-def _refresh_body(tokens: Tokens) -> Secret:
-    return Secret(json.dumps({"refresh": tokens.refresh.reveal()}))
+def refresh_body(tokens: Tokens) -> dict[str, object]:
+    """The /auth/refresh body (its token revealed only when serialised)."""
+    return {"refresh": tokens.refresh}
 
 
 async def _acquire(lock: AbstractContextManager[object]) -> None:

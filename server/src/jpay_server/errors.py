@@ -134,7 +134,7 @@ def token_expired() -> AuthenticationFailed:
 
 
 def token_revoked() -> AuthenticationFailed:
-    """A token whose family was revoked or whose credential epoch has ended."""
+    """A token whose family was revoked or whose secret generation has ended."""
     return AuthenticationFailed(INVALID_TOKEN, code="token_revoked")
 
 

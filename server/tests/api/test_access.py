@@ -134,10 +134,7 @@ async def test_hot_path_makes_no_database_round_trip(harness):
     assert (await harness.checkouts(tokens["access"])).status_code == 200  # warms the cache
     await stop_polling(harness)
     statements: list[str] = []
-    database = harness.runtime.database
-    reads = database.reads.sync_engine if database.reads is not None else None
-    every = (database.engine.sync_engine, database.reader, database.writer, reads)
-    engines = [engine for engine in every if engine is not None]
+    engines = harness.runtime.database.engines()
 
     def listener(*args: object) -> None:
         if not str(args[2]).startswith("BEGIN"):  # SQLite's explicit BEGIN is not a query

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets
+import socket
+import subprocess
+import time
 
 import pytest
 
@@ -26,6 +31,22 @@ async def test_token_endpoint_limits_per_ip(make_settings, database_url, clock):
         assert 1 <= int(limited.headers["retry-after"]) <= 20
         other_ip = h.client_from("192.0.2.55")
         assert (await other_ip.post(f"{API}/auth/app/token", json=BAD)).status_code == 401
+
+
+async def test_forwarded_hops_with_ports_get_their_own_buckets(make_settings, database_url, clock):
+    """`ip:port` and `[v6]:port` hops (some cloud load balancers) are clients, not "unknown"."""
+    settings = make_settings(
+        database_url=database_url, rate_limit_token_per_ip="2/minute", trusted_proxies="10.0.0.0/8"
+    )
+    async with running(settings, clock) as h:
+        proxy = h.client_from("10.0.0.2")
+        url = f"{API}/auth/app/token"
+        for hop in ("192.0.2.1:40000", "192.0.2.2:40001", "[2001:db8::1]:443", "[2001:db9::1]:1"):
+            statuses = [
+                (await proxy.post(url, json=BAD, headers={"X-Forwarded-For": hop})).status_code
+                for _ in range(3)
+            ]
+            assert statuses == [401, 401, 429], hop
 
 
 async def test_token_endpoint_limits_per_app_key_across_ips(make_settings, database_url, clock):
@@ -70,12 +91,95 @@ async def test_redis_limiter_is_shared_between_processes():
         await second.close()
 
 
-async def test_redis_limiter_fails_open_when_redis_is_down():
+async def test_redis_down_falls_back_to_the_process_limiter_and_logs_once(caplog):
+    """An outage degrades limits to per process (not off), with one warning, not one per hit."""
     limiter = RedisRateLimiter("redis://127.0.0.1:1/0")
     try:
-        assert (await limiter.hit("k", Rate(1, 60.0))).allowed
+        with caplog.at_level(logging.INFO, logger="jpay_server.store.ratelimits"):
+            rate = Rate(2, 60.0)
+            first = [(await limiter.hit("k", rate)).allowed for _ in range(3)]
+            assert first == [True, True, False]
+            assert (await limiter.hit("other", rate)).allowed
+            for _ in range(50):
+                await limiter.hit("k", rate)
+        warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(warnings) == 1, [r.getMessage() for r in warnings]
     finally:
         await limiter.close()
+
+
+async def test_limits_are_shared_again_when_redis_comes_back(tmp_path, caplog):
+    """A real redis-server stopped and started: per-process during the outage, shared after."""
+    port = free_port()
+    server = start_redis(port, tmp_path)
+    prefix = f"jpay:test:{secrets.token_hex(4)}:"
+    url = f"redis://127.0.0.1:{port}/0"
+    first, second = RedisRateLimiter(url, prefix), RedisRateLimiter(url, prefix)
+    rate = Rate(2, 60.0)
+    try:
+        with caplog.at_level(logging.INFO, logger="jpay_server.store.ratelimits"):
+            assert (await first.hit("shared", rate)).allowed
+            server.terminate()
+            server.wait(timeout=10)
+            # Down: each process counts for itself, so each admits its own 2.
+            assert [(await first.hit("down", rate)).allowed for _ in range(3)] == [
+                True,
+                True,
+                False,
+            ]
+            assert (await second.hit("down", rate)).allowed
+            server = start_redis(port, tmp_path)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:  # the limiter probes Redis again within 1 s
+                await asyncio.sleep(0.2)
+                await first.hit("probe", Rate(1000, 1.0))
+                await second.hit("probe", Rate(1000, 1.0))
+                if "answers again" in caplog.text and caplog.text.count("answers again") >= 2:
+                    break
+            shared = [(await c.hit("after", rate)).allowed for c in (first, second, first)]
+            assert shared == [True, True, False]
+        warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(warnings) == 2  # one per limiter, one outage each
+    finally:
+        await first.close()
+        await second.close()
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_redis(port: int, directory) -> subprocess.Popen[bytes]:
+    """A private redis-server on loopback, answering PING before this returns."""
+    server = subprocess.Popen(
+        [
+            "/usr/bin/redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return server
+        time.sleep(0.05)
+    server.terminate()
+    raise RuntimeError("redis-server did not start")
 
 
 async def test_two_processes_share_limits_through_redis(make_settings, database_url, clock):

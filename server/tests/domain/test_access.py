@@ -1,4 +1,4 @@
-"""The access decision's rules: bearer parsing, epochs, allowlist, state, product."""
+"""The access decision's rules: bearer parsing, generations, allowlist, state, product."""
 
 from __future__ import annotations
 
@@ -67,13 +67,13 @@ def test_scheme_is_case_insensitive(header: str) -> None:
     assert bearer_token([header]) == "abc.def.ghi"
 
 
-def test_revoked_family_and_ended_epoch_are_401_revoked() -> None:
+def test_revoked_family_and_ended_generation_are_401_revoked() -> None:
     assert code(check_live_token, ACCESS, 1, True, NOW) == "token_revoked"
     assert code(check_live_token, ACCESS, 2, False, NOW) == "token_revoked"
     check_live_token(ACCESS, 1, False, NOW)
 
 
-def test_epoch_lives_through_its_overlap_only() -> None:
+def test_generation_lives_through_its_overlap_only() -> None:
     ending = SecretRecord(1, b"x" * 32, NOW, NOW + timedelta(seconds=60))
     access = replace(ACCESS, secrets=(ending, SecretRecord(2, b"y" * 32, NOW, None)))
     check_live_token(access, 1, False, NOW + timedelta(seconds=59))

@@ -138,6 +138,15 @@ PROXIES = (ipaddress.ip_network("10.0.0.0/8"),)
         ("10.0.0.1", ["1.2.3.4"], PROXIES, "1.2.3.4"),
         ("10.0.0.1", ["6.6.6.6, 1.2.3.4, 10.0.0.7"], PROXIES, "1.2.3.4"),  # spoofed left hop
         ("10.0.0.1", ["6.6.6.6", "1.2.3.4"], PROXIES, "1.2.3.4"),  # several headers
+        ("10.0.0.1", ["1.2.3.4:5678"], PROXIES, "1.2.3.4"),  # some cloud load balancers
+        ("10.0.0.1", ["[2001:db8::1]:443"], PROXIES, "2001:db8::1"),
+        ("10.0.0.1", ["[2001:db8::2]"], PROXIES, "2001:db8::2"),
+        ("10.0.0.1", ["6.6.6.6, 1.2.3.4:1, 10.0.0.7:80"], PROXIES, "1.2.3.4"),
+        ("10.0.0.1", ["2001:db8::3"], PROXIES, "2001:db8::3"),  # bare v6 is not v6:port
+        ("10.0.0.1", ["1.2.3.4:"], PROXIES, None),
+        ("10.0.0.1", ["1.2.3.4:99999"], PROXIES, None),
+        ("10.0.0.1", ["[1.2.3.4]:80"], PROXIES, None),
+        ("10.0.0.1", ["[2001:db8::1]:x"], PROXIES, None),
         ("10.0.0.1", ["junk"], PROXIES, None),
         ("10.0.0.1", [], PROXIES, "10.0.0.1"),
         ("::ffff:192.0.2.1", [], (), "192.0.2.1"),
@@ -161,13 +170,13 @@ def test_used_token_is_a_replay_only_in_grace_with_unused_successor() -> None:
     used = NOW
     assert (
         refresh.classify_used(used, False, NOW + timedelta(seconds=30), 30)
-        is refresh.LostRace.REPLAY
+        is refresh.SecondUse.REPLAY
     )
     assert (
         refresh.classify_used(used, False, NOW + timedelta(seconds=31), 30)
-        is refresh.LostRace.REUSE
+        is refresh.SecondUse.THEFT
     )
-    assert refresh.classify_used(used, True, NOW, 30) is refresh.LostRace.REUSE
+    assert refresh.classify_used(used, True, NOW, 30) is refresh.SecondUse.THEFT
 
 
 @given(st.text(max_size=60))

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jpay_server.services import apps, merchants
 from jpay_server.services.context import Context
 from jpay_server.settings import load_settings
-from jpay_server.store.db import Database
+from jpay_server.store.db import open_database
 from tests.conftest import SECRET_KEY
 from tests.databases import PostgresFactory, SqliteFactory, run
 from tests.e2e.servers import Server, serve, server_env
@@ -38,7 +38,7 @@ class Deployment:
                 secret_key=SECRET_KEY,
                 var_dir=self.env["JPAY_VAR_DIR"],
             )
-            database = Database(settings.database_url)
+            database = open_database(settings.database_url)
             try:
                 async with database.transaction() as session:
                     return await use(Context.from_settings(settings), session)

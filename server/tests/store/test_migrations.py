@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 
-from jpay_server.store.db import Database
+from jpay_server.store.db import open_database
 from jpay_server.store.tables import Base
 
 pytestmark = pytest.mark.anyio
@@ -17,7 +17,7 @@ async def test_the_migrated_schema_is_the_declared_one(any_database_url: str) ->
     def differences(conn: Connection) -> list[object]:
         return list(compare_metadata(MigrationContext.configure(conn), Base.metadata))
 
-    database = Database(any_database_url)
+    database = open_database(any_database_url)
     try:
         async with database.engine.connect() as conn:
             assert await conn.run_sync(differences) == []

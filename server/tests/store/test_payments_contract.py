@@ -18,7 +18,7 @@ from jpay_server.domain.payments import Payment, PaymentKind, PaymentStatus
 from jpay_server.domain.wallets import EntryType, WalletKind
 from jpay_server.domain.webhooks import EventStatus, WebhookEvent
 from jpay_server.store.channels import channel_page
-from jpay_server.store.db import Database
+from jpay_server.store.db import Database, open_database
 from jpay_server.store.idempotency import IdempotencyRepository
 from jpay_server.store.merchants import MerchantRepository
 from jpay_server.store.payments import (
@@ -39,7 +39,7 @@ NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
 @pytest.fixture
 async def db(any_database_url: str) -> AsyncIterator[Database]:
-    database = Database(any_database_url)
+    database = open_database(any_database_url)
     yield database
     await database.dispose()
 
@@ -250,7 +250,7 @@ async def test_reads_see_writes_made_since_the_last_read(
         0,
         [],
     )
-    other = Database(any_database_url)  # another process's writes, through its own engine
+    other = open_database(any_database_url)  # another process's writes, through its own engine
     try:
         async with other.transaction() as s:
             await PaymentRepository(s).add(payment(code, app.merchant_id, 1, due=None))

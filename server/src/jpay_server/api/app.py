@@ -13,7 +13,7 @@ from jpay_server.api import errors, middleware, openapi
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.routes import auth, channels, collections, health, payouts, wallets
 from jpay_server.clock import Clock, system_clock
-from jpay_server.services.context import TokenBytes
+from jpay_server.domain.randomness import TokenBytes
 from jpay_server.services.runtime import Background, start_runtime, stop_runtime
 from jpay_server.settings import Settings
 

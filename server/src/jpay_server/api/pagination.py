@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from fastapi import Request
+from starlette.datastructures import URL
 
+from jpay_server.api.deps import runtime
+from jpay_server.domain.client_ip import from_trusted_proxy
 from jpay_server.errors import invalid_query_parameter
+
+# A host as X-Forwarded-Host may name it: a DNS name or an address, and an optional port.
+_HOST = re.compile(r"[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?")
 
 
 def page_body(
@@ -15,11 +22,32 @@ def page_body(
 ) -> dict[str, Any]:
     """The documented `{count, next, previous, results}` page, with absolute links."""
     last = max(1, -(-count // page_size))
-    next_url = str(request.url.include_query_params(page=page + 1)) if page < last else None
+    url = _public_url(request)
+    next_url = str(url.include_query_params(page=page + 1)) if page < last else None
     previous = None
     if page > 1:
-        previous = str(request.url.include_query_params(page=min(page - 1, last)))
+        previous = str(url.include_query_params(page=min(page - 1, last)))
     return {"count": count, "next": next_url, "previous": previous, "results": results}
+
+
+def _public_url(request: Request) -> URL:
+    """The URL as the client wrote it: behind a trusted proxy (TLS terminated there), the
+    scheme and host it forwarded. Each header's rightmost value is the nearest proxy's."""
+    url = request.url
+    peer = request.client.host if request.client else None
+    if not from_trusted_proxy(peer, runtime(request).settings.trusted_proxies):
+        return url
+    proto = _last(request.headers.getlist("x-forwarded-proto")).lower()
+    host = _last(request.headers.getlist("x-forwarded-host"))
+    if proto in ("http", "https"):
+        url = url.replace(scheme=proto)
+    if _HOST.fullmatch(host):
+        url = url.replace(netloc=host)
+    return url
+
+
+def _last(values: list[str]) -> str:
+    return values[-1].rsplit(",", 1)[-1].strip() if values else ""
 
 
 def _day(value: str | None, name: str) -> date | None:

@@ -21,7 +21,7 @@ from jpay_server.errors import JPayError
 from jpay_server.services.context import Context
 from jpay_server.services.schema import SchemaOutOfDate
 from jpay_server.settings import Settings, SettingsError, load_settings
-from jpay_server.store.db import Database
+from jpay_server.store.db import Database, open_database
 
 T = TypeVar("T")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
@@ -52,7 +52,7 @@ def run(work: Callable[[Context, Database], Awaitable[T]]) -> T:
 
     async def main() -> T:
         current = settings()
-        database = Database(current.database_url)
+        database = open_database(current.database_url)
         try:
             return await work(Context.from_settings(current), database)
         finally:

@@ -12,7 +12,7 @@ from jpay_server.cli.common import fail, settings
 from jpay_server.errors import ServiceUnavailable
 from jpay_server.logs import configure_logging, logging_config
 from jpay_server.services.schema import SchemaOutOfDate, check_schema
-from jpay_server.store.db import Database
+from jpay_server.store.db import open_database
 
 
 def serve(
@@ -27,7 +27,7 @@ def serve(
     configure_logging(current.log_level, current.log_format)
 
     async def check() -> None:
-        database = Database(current.database_url)
+        database = open_database(current.database_url)
         try:
             await check_schema(database)
         finally:

@@ -1,7 +1,7 @@
 """The access decision: live merchant/app state checked on every request, in a fixed order.
 
 Steps 1-3 (header, format, signature and claims) happen before; this module holds steps 4-7
-of ARCHITECTURE.md: family and epoch (401), allowlist (403), merchant and app state (403), and
+of ARCHITECTURE.md: family and generation (401), allowlist (403), merchant and app state (403), and
 the route's product (403). First failure wins.
 """
 
@@ -12,7 +12,7 @@ from datetime import datetime
 
 from jpay_server.domain.allowlists import Allowlist, IPAddress
 from jpay_server.domain.apps import RefreshPolicy
-from jpay_server.domain.credentials import SecretRecord, is_live_epoch
+from jpay_server.domain.credentials import SecretRecord, is_live_generation
 from jpay_server.domain.merchants import MerchantStatus
 from jpay_server.errors import (
     account_suspended,
@@ -52,9 +52,11 @@ class Principal:
     family: str
 
 
-def check_live_token(access: AppAccess, epoch: int, family_revoked: bool, now: datetime) -> None:
-    """Step 4: the token's family is not revoked and its credential epoch still stands."""
-    if family_revoked or not is_live_epoch(access.secrets, epoch, now):
+def check_live_token(
+    access: AppAccess, generation: int, family_revoked: bool, now: datetime
+) -> None:
+    """Step 4: the token's family is not revoked and its secret generation still stands."""
+    if family_revoked or not is_live_generation(access.secrets, generation, now):
         raise token_revoked()
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from jpay_server.domain.randomness import TokenBytes
 from jpay_server.errors import InvalidRequest
-
-TokenBytes = Callable[[int], bytes]
 
 APP_KEY_PREFIX = "jpay_ak_"
 APP_SECRET_PREFIX = "jpay_sk_"  # noqa: S105 - a prefix, not a secret
@@ -42,7 +41,7 @@ def hash_secret(pepper: bytes, secret: str) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class SecretRecord:
-    """One generation of an app's secret; generations number the app's credential epochs."""
+    """One generation of an app's secret; tokens carry the generation they were issued under."""
 
     generation: int
     digest: bytes
@@ -73,9 +72,9 @@ def match_secret(
     return found
 
 
-def is_live_epoch(records: Sequence[SecretRecord], epoch: int, now: datetime) -> bool:
-    """True if tokens of credential epoch `epoch` are still honoured."""
-    return any(r.generation == epoch and r.is_live(now) for r in records)
+def is_live_generation(records: Sequence[SecretRecord], generation: int, now: datetime) -> bool:
+    """True if tokens of secret generation `generation` are still honoured."""
+    return any(r.generation == generation and r.is_live(now) for r in records)
 
 
 def rotate(

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from jwt import PyJWK
 
+from jpay_server.domain.randomness import TokenBytes
+
 ALGORITHM = "HS256"
 KEY_BYTES = 32  # RFC 7518 §3.2: an HS256 key must be at least 256 bits.
-
-TokenBytes = Callable[[int], bytes]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from jpay_server.errors import InvalidRequest
 
 MIN_CENTS = 100  # 1.00
 MAX_CENTS = 99_999_999  # 999999.99
-_AMOUNT = re.compile(r"^(0|[1-9][0-9]{0,8})\.([0-9]{2})$")
+_AMOUNT = re.compile(r"(0|[1-9][0-9]{0,8})\.([0-9]{2})")  # fullmatch: "$" allows "\n"
 
 
 def invalid_amount() -> InvalidRequest:
@@ -20,7 +20,7 @@ def parse_amount(value: object) -> int:
     """Cents from a string with exactly two decimals, 1.00 to 999999.99."""
     if not isinstance(value, str):
         raise invalid_amount()
-    match = _AMOUNT.match(value)
+    match = _AMOUNT.fullmatch(value)
     if not match:
         raise invalid_amount()
     cents = int(match.group(1)) * 100 + int(match.group(2))

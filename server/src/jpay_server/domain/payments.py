@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -11,15 +10,15 @@ from typing import Any
 
 from jpay_server.domain.channels import Channel
 from jpay_server.domain.money import format_cents
+from jpay_server.domain.randomness import TokenBytes
 from jpay_server.errors import Conflict, InvalidRequest
 
-TokenBytes = Callable[[int], bytes]
 CATEGORIES = ("ecommerce", "gaming", "adult_content", "forex", "other")
 MAX_REF_NO = 50
 MAX_NARRATION = 200
 MAX_ACCOUNT_NUMBER = 50
 DEFAULT_ACCOUNT_NUMBER = "JPay"  # the docs: defaults to "the platform product name"
-_BANK_ACCOUNT = re.compile(r"^[A-Za-z0-9]{5,34}$")
+_BANK_ACCOUNT = re.compile(r"[A-Za-z0-9]{5,34}")  # fullmatch: "$" allows "\n"
 _ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -143,7 +142,7 @@ def check_account_number(value: str | None) -> str:
 
 def check_bank_account(value: str) -> str:
     """A payout's bank account number: 5-34 letters and digits."""
-    if not _BANK_ACCOUNT.match(value):
+    if not _BANK_ACCOUNT.fullmatch(value):
         raise InvalidRequest("Invalid account number", code="invalid_account_number", field="payto")
     return value
 

@@ -42,6 +42,23 @@ def parse_phone(value: str, field: str) -> Phone:
     return Phone(e164, carrier.name_for_number(number, "en"))
 
 
+def without_plus(value: str) -> bool:
+    """A Kenyan mobile number written locally or without "+" (0712345678, 254712345678).
+
+    The docs' error-codes page gives both as examples of "Invalid phone number"; without a
+    bank channel, a payout's `payto` shaped like one is a phone the merchant mis-wrote.
+    """
+    if not value.isascii() or not value.isdigit() or len(value) > MAX_CHARS:
+        return False
+    written = "+" + value if value.startswith("254") else value
+    try:
+        number = phonenumbers.parse(written, "KE")
+    except phonenumbers.NumberParseException:
+        return False
+    mobile = phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+    return mobile and phonenumbers.is_valid_number(number)
+
+
 def inferred_channel(phone: Phone) -> int | None:
     """The mobile-money channel the number's carrier implies, if any."""
     return CARRIER_CHANNELS.get(phone.carrier)

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 _PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
+_RATE = re.compile(r"\s*(\d+)\s*/\s*(second|minute|hour|day)\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,7 @@ class Rate:
     @classmethod
     def parse(cls, text: str) -> Rate:
         """Parse "30/minute" (units: second, minute, hour, day)."""
-        match = _RATE.match(text)
+        match = _RATE.fullmatch(text)
         if not match or int(match.group(1)) < 1:
             raise ValueError(f"invalid rate {text!r}: expected e.g. '30/minute'")
         return cls(int(match.group(1)), _PERIODS[match.group(2)])

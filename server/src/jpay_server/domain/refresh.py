@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 
-class LostRace(Enum):
-    """What a refresh token that was already used amounts to."""
+class SecondUse(Enum):
+    """What presenting a refresh token a second time amounts to."""
 
     REPLAY = "replay"  # a repeat inside the grace window: answer with the same successor pair
-    REUSE = "reuse"  # anything else: treat as theft and revoke the family
+    THEFT = "theft"  # anything else: a stolen copy; revoke the family
 
 
 def family_end(started_at: datetime, refresh_lifetime: int) -> datetime:
@@ -24,15 +24,15 @@ def expiry(now: datetime, lifetime: int, family_ends_at: datetime) -> datetime:
     return min(now + timedelta(seconds=lifetime), family_ends_at)
 
 
-def classify_used(used_at: datetime, successor_used: bool, now: datetime, grace: int) -> LostRace:
+def classify_used(used_at: datetime, successor_used: bool, now: datetime, grace: int) -> SecondUse:
     """A used token is a replay only within `grace` seconds and while its successor is unused.
 
     Once the successor has been used the legitimate client has moved on, so a late copy of
     the parent can only come from someone else (RFC 9700 §4.14.2).
     """
     if not successor_used and now - used_at <= timedelta(seconds=grace):
-        return LostRace.REPLAY
-    return LostRace.REUSE
+        return SecondUse.REPLAY
+    return SecondUse.THEFT
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ class Successor:
 class RefreshUse:
     """A refresh token that has been presented: by id, never by its text.
 
-    Unused refresh tokens are not stored at all: everything about them (app, family, epoch,
+    Unused refresh tokens are not stored at all: everything about them (app, family, generation,
     the family's absolute end) is in their signed claims. What must be remembered is which
     ones were used, what replaced them (for the grace window), and which families are revoked.
     """

@@ -61,13 +61,13 @@ _JWS.register_algorithm(ALGORITHM, _PreparedHS256())
 
 @dataclass(frozen=True, slots=True)
 class AccessClaims:
-    """What an access token says: who, which products, which family and epoch."""
+    """What an access token says: who, which products, which family and generation."""
 
     app_code: int
     merchant_id: int
     products: tuple[str, ...]
     family: str
-    epoch: int
+    generation: int
     jti: str
     issued_at: int
     expires_at: int
@@ -80,7 +80,7 @@ class RefreshClaims:
     app_code: int
     merchant_id: int
     family: str
-    epoch: int
+    generation: int
     jti: str
     issued_at: int
     expires_at: int
@@ -123,7 +123,7 @@ class TokenCodec:
             "exp": claims.expires_at,
             "jti": claims.jti,
             "fam": claims.family,
-            "ep": claims.epoch,
+            "ep": claims.generation,
         }
         return self._sign(payload, ACCESS_TYP, key)
 
@@ -142,7 +142,7 @@ class TokenCodec:
             "jti": claims.jti,
             "fam": claims.family,
             "fex": claims.family_end,
-            "ep": claims.epoch,
+            "ep": claims.generation,
         }
         return self._sign(payload, REFRESH_TYP, key)
 
@@ -165,7 +165,7 @@ class TokenCodec:
             merchant_id=_int(p, "user_id"),
             products=tuple(products),
             family=_id(p, "fam"),
-            epoch=_int(p, "ep"),
+            generation=_int(p, "ep"),
             jti=_id(p, "jti"),
             issued_at=_int(p, "iat"),
             expires_at=_int(p, "exp"),
@@ -184,7 +184,7 @@ class TokenCodec:
             app_code=_int(p, "app_code"),
             merchant_id=_int(p, "user_id"),
             family=_id(p, "fam"),
-            epoch=_int(p, "ep"),
+            generation=_int(p, "ep"),
             jti=_id(p, "jti"),
             issued_at=_int(p, "iat"),
             expires_at=_int(p, "exp"),

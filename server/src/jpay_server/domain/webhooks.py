@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -18,9 +18,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jpay_server.domain.payments import Payment, PaymentKind, PaymentStatus
+from jpay_server.domain.randomness import TokenBytes
 from jpay_server.errors import InvalidRequest
 
-TokenBytes = Callable[[int], bytes]
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 MAX_URL = 2048
 MAX_RETRY_AFTER = 86_400.0

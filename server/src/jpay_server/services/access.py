@@ -1,11 +1,11 @@
 """The access decision and the per-process access-state cache it reads.
 
 Every process keeps the state of the apps it has seen (merchant status, app status, products,
-allowlist, secret epochs), the recently revoked refresh families and the keyring in memory, so a
-protected request costs no database round trip. A background task reads the access change log
-every `access_state_poll_interval` seconds and evicts or reloads what changed; a process that
-cannot sync for `access_state_max_staleness` seconds refuses requests (503) rather than serve
-from state it can no longer vouch for.
+allowlist, secret generations), the recently revoked refresh families and the keyring in
+memory, so a protected request costs no database round trip. A background task reads the access
+change log every `access_state_poll_interval` seconds and evicts or reloads what changed; a
+process that cannot sync for `access_state_max_staleness` seconds refuses requests (503)
+rather than serve from state it can no longer vouch for.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from jpay_server.errors import ServiceUnavailable, token_invalid
 from jpay_server.services.context import Context
 from jpay_server.services.keys import load_keyring
 from jpay_server.store.apps import app_access
-from jpay_server.store.changes import Change, change_head, changes_since
+from jpay_server.store.changes import Change, ChangeKind, change_head, changes_since
 from jpay_server.store.db import Database
 from jpay_server.store.tokens import revoked_since
 
@@ -53,7 +53,7 @@ class AccessState:
         self._codes_by_key: dict[str, int] = {}
         self._revoked: dict[str, datetime] = {}
         self._seq = 0
-        self._generation = 0  # bumped on every applied change: guards lazy loads
+        self._version = 0  # bumped on every applied change: guards lazy loads
         self._synced_at = 0.0
         self._touched: dict[tuple[int, int], float] = {}
 
@@ -81,7 +81,7 @@ class AccessState:
         self._codes_by_key.clear()
         self._revoked = {fam: at + self._revocation_horizon for fam, at in revoked}
         self._seq = seq
-        self._generation += 1
+        self._version += 1
         self._synced_at = time.monotonic()
 
     async def sync(self) -> None:
@@ -104,14 +104,14 @@ class AccessState:
         self._forget_old_revocations()
 
     async def _apply(self, change: Change) -> None:
-        self._generation += 1
-        if change.kind == "app":
+        self._version += 1
+        if change.kind == ChangeKind.APP:
             self._evict(lambda a: a.app_code == int(change.ref))
-        elif change.kind == "merchant":
+        elif change.kind == ChangeKind.MERCHANT:
             self._evict(lambda a: a.merchant_id == int(change.ref))
-        elif change.kind == "family":
+        elif change.kind == ChangeKind.FAMILY:
             self._revoked[change.ref] = self.ctx.clock() + self._revocation_horizon
-        elif change.kind == "keys":
+        elif change.kind == ChangeKind.KEYS:
             async with self.database.transaction(write=False) as session:
                 keyring = await load_keyring(self.ctx, session)
             self.codec = self._codec(keyring)
@@ -187,11 +187,11 @@ class AccessState:
         return await self._load(lambda conn: app_access(conn, app_key=app_key))
 
     async def _load(self, query: Callable[[Connection], AppAccess | None]) -> AppAccess | None:
-        generation = self._generation
+        version = self._version
         access = await self.database.read(query)
         # A change applied while we were reading may be newer than what we read: then use
         # the value for this request only, and let the next request load again.
-        if access is not None and generation == self._generation:
+        if access is not None and version == self._version:
             self._apps[access.app_code] = (access, time.monotonic())
             self._codes_by_key[access.app_key] = access.app_code
         return access
@@ -223,7 +223,7 @@ async def authorize(
     access = await state.app(claims.app_code)
     if access is None or access.merchant_id != claims.merchant_id:
         raise token_invalid()
-    check_live_token(access, claims.epoch, state.family_revoked(claims.family), now)
+    check_live_token(access, claims.generation, state.family_revoked(claims.family), now)
     check_caller(access, client_ip)
     check_product(access, product)
     return Principal(access.app_code, access.merchant_id, access.products, claims.family)

@@ -26,7 +26,7 @@ from jpay_server.services.context import Context
 from jpay_server.services.merchants import get_merchant
 from jpay_server.services.webhooks import create_webhook_secret, rotate_webhook_secret
 from jpay_server.store.apps import AppRepository
-from jpay_server.store.changes import ChangeRepository
+from jpay_server.store.changes import ChangeKind, ChangeRepository
 from jpay_server.store.grants import grants_of
 
 CODE_ATTEMPTS = 20
@@ -141,7 +141,7 @@ async def rotate_secret(
     record, old_ends = credentials.rotate(await repo.secrets(app_code), digest, now, overlap)
     await repo.expire_secrets(app_code, record.generation, old_ends)
     await repo.add_secret(app_code, record)
-    await ChangeRepository(session).record("app", str(app_code), now)
+    await ChangeRepository(session).record(ChangeKind.APP, str(app_code), now)
     details = {"generation": record.generation, "overlap_seconds": overlap}
     await record_by(session, now, by, app.merchant_id, "app.rotate_secret", _target(app), details)
     return AppCredentials(app, secret, None, record.generation, old_ends)
@@ -161,7 +161,7 @@ async def _update(
     if changed != app:
         now = ctx.clock()
         await AppRepository(session).save(changed, now)
-        await ChangeRepository(session).record("app", str(app_code), now)
+        await ChangeRepository(session).record(ChangeKind.APP, str(app_code), now)
         details = _changed_fields(app, changed)
         await record_by(session, now, by, app.merchant_id, action, _target(app), details)
     return changed

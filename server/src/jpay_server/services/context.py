@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jpay_server.clock import Clock, system_clock
+from jpay_server.domain.randomness import TokenBytes
 from jpay_server.domain.secrets import ServerKeys, derive_server_keys
 from jpay_server.settings import Settings
-
-TokenBytes = Callable[[int], bytes]
 
 
 def new_id(rand: TokenBytes, size: int = 16) -> str:

@@ -13,7 +13,7 @@ from jpay_server.domain.keys import Keyring, SigningKey, key_status, new_signing
 from jpay_server.domain.secrets import seal, unseal
 from jpay_server.errors import InvalidRequest
 from jpay_server.services.context import Context
-from jpay_server.store.changes import ChangeRepository
+from jpay_server.store.changes import ChangeKind, ChangeRepository
 from jpay_server.store.keys import KeyRepository, SealedKey
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ async def ensure_signing_key(ctx: Context, session: AsyncSession) -> None:
 async def rotate_key(ctx: Context, session: AsyncSession) -> KeyInfo:
     """Add a key: it verifies at once everywhere and starts signing after the activation delay."""
     key = await _add_key(ctx, session)
-    await ChangeRepository(session).record("keys", key.kid, key.created_at)
+    await ChangeRepository(session).record(ChangeKind.KEYS, key.kid, key.created_at)
     return KeyInfo(key.kid, key.algorithm, key.created_at, "pending")
 
 

@@ -16,7 +16,7 @@ from jpay_server.errors import NotFound
 from jpay_server.services.audit import record_by
 from jpay_server.services.context import Context
 from jpay_server.store.apps import AppRepository
-from jpay_server.store.changes import ChangeRepository
+from jpay_server.store.changes import ChangeKind, ChangeRepository
 from jpay_server.store.grants import grants_of, set_grants
 from jpay_server.store.merchants import MerchantRepository
 from jpay_server.store.wallets import WalletRepository
@@ -67,7 +67,7 @@ async def _transition(
     if changed != merchant:
         now = ctx.clock()
         await MerchantRepository(session).save(changed, now)
-        await ChangeRepository(session).record("merchant", str(merchant_id), now)
+        await ChangeRepository(session).record(ChangeKind.MERCHANT, str(merchant_id), now)
         details = {"status": changed.status, "previous": {"status": merchant.status}}
         await record_by(
             session, now, BY_OPERATOR, merchant_id, action, _target(merchant_id), details
@@ -119,7 +119,7 @@ async def set_products(
         kept = tuple(p for p in app.products if p in allowed)
         if kept != app.products:
             await apps.save(replace(app, products=kept), now)
-            await changes.record("app", str(app.app_code), now)
+            await changes.record(ChangeKind.APP, str(app.app_code), now)
     details = {"products": parsed, "previous": {"products": sorted(before)}}
     await record_by(
         session,

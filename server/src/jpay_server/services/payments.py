@@ -13,7 +13,13 @@ from jpay_server.domain.access import Principal
 from jpay_server.domain.channels import Channel, ChannelType, invalid_channel, usable
 from jpay_server.domain.money import parse_amount
 from jpay_server.domain.payments import Payment, PaymentKind, PaymentStatus
-from jpay_server.domain.phones import Phone, inferred_channel, parse_phone
+from jpay_server.domain.phones import (
+    Phone,
+    inferred_channel,
+    invalid_phone,
+    parse_phone,
+    without_plus,
+)
 from jpay_server.domain.wallets import EntryType, WalletKind, insufficient
 from jpay_server.domain.webhooks import check_callback_url
 from jpay_server.errors import InvalidRequest, NotFound
@@ -145,11 +151,15 @@ async def _payout_channel(
         return phone.e164, channel
     account = rules.check_bank_account(payto)
     if requested is None:
+        if without_plus(payto):
+            raise invalid_phone("payto")
         raise InvalidRequest(
             "channel field is required for bank transfers", code="field_required", field="channel"
         )
     channel = usable(await ChannelRepository(session).get(requested))
     if channel.type is not ChannelType.BANK:
+        if without_plus(payto):
+            raise invalid_phone("payto")
         raise invalid_channel("A bank account number needs a bank channel")
     return account, channel
 

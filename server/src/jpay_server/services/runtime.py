@@ -10,14 +10,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jpay_server.clock import Clock, system_clock
+from jpay_server.domain.randomness import TokenBytes
 from jpay_server.services.access import AccessState
-from jpay_server.services.context import Context, TokenBytes
+from jpay_server.services.context import Context
 from jpay_server.services.keys import ensure_signing_key
 from jpay_server.services.logins import LoginLog
 from jpay_server.services.refusals import RefusalLog
 from jpay_server.services.schema import check_schema
 from jpay_server.settings import Settings
-from jpay_server.store.db import Database
+from jpay_server.store.db import Database, open_database
 from jpay_server.store.ratelimits import (
     DisabledRateLimiter,
     MemoryRateLimiter,
@@ -67,7 +68,7 @@ async def start_runtime(
     Which loops a process runs is decided above the services (jpay_server/asgi.py).
     """
     ctx = Context.from_settings(settings, clock, rand)
-    database = Database(settings.database_url)
+    database = open_database(settings.database_url)
     try:
         await check_schema(database)
         async with database.transaction() as session:

@@ -1,6 +1,6 @@
 """Token use cases: issue a pair for app credentials, refresh (rotate) it, revoke a family.
 
-Logging in writes nothing: a refresh token carries its family, epoch and the family's
+Logging in writes nothing: a refresh token carries its family, generation and the family's
 absolute end in signed claims. The database remembers only what must outlive a token's
 text: which refresh tokens were used (and what replaced them) and which families are revoked.
 So a login is CPU only, and a refresh is one conditional INSERT.
@@ -19,8 +19,8 @@ from jpay_server.domain.apps import RefreshPolicy
 from jpay_server.domain.credentials import match_secret
 from jpay_server.domain.events import SecurityEvent, SecurityEventKind
 from jpay_server.domain.refresh import (
-    LostRace,
     RefreshUse,
+    SecondUse,
     Successor,
     classify_used,
     expiry,
@@ -38,7 +38,7 @@ from jpay_server.services.access import AccessState
 from jpay_server.services.context import Context, new_id
 from jpay_server.services.webhooks import security_event
 from jpay_server.store import tokens as store
-from jpay_server.store.changes import record_change
+from jpay_server.store.changes import ChangeKind, record_change
 from jpay_server.store.events import add_security_event
 from jpay_server.store.webhooks import add_event
 
@@ -77,10 +77,10 @@ class Reused:
 
 @dataclass(frozen=True, slots=True)
 class Family:
-    """What a pair needs to know about its family: id, epoch, absolute end."""
+    """What a pair needs to know about its family: id, generation, absolute end."""
 
     id: str
-    epoch: int
+    generation: int
     ends_at: datetime
 
 
@@ -97,12 +97,12 @@ class Login:
     """App credentials that checked out: ready for a new family."""
 
     access: AppAccess
-    epoch: int
+    generation: int
     codec: TokenCodec
 
 
 @dataclass(frozen=True, slots=True)
-class RefreshRequest:
+class CheckedRefresh:
     """A refresh token that checked out (signature, claims, live app state)."""
 
     access: AppAccess
@@ -136,7 +136,7 @@ def _encode(
         merchant_id=access.merchant_id,
         products=tuple(sorted(access.products)),
         family=family.id,
-        epoch=family.epoch,
+        generation=family.generation,
         jti=pair.access_jti,
         issued_at=issued,
         expires_at=int(access_exp.timestamp()),
@@ -145,7 +145,7 @@ def _encode(
         app_code=access.app_code,
         merchant_id=access.merchant_id,
         family=family.id,
-        epoch=family.epoch,
+        generation=family.generation,
         jti=pair.jti,
         issued_at=issued,
         expires_at=int(refresh_exp.timestamp()),
@@ -177,7 +177,7 @@ def issue_tokens(ctx: Context, login: Login) -> TokenGrant:
     now = ctx.clock()
     started = _seconds(now)
     family = Family(
-        new_id(ctx.rand), login.epoch, family_end(started, ctx.settings.refresh_token_lifetime)
+        new_id(ctx.rand), login.generation, family_end(started, ctx.settings.refresh_token_lifetime)
     )
     pair = _encode(ctx, login.codec, login.access, family, _successor(ctx, login.codec, now))
     access = login.access
@@ -189,7 +189,7 @@ def issue_tokens(ctx: Context, login: Login) -> TokenGrant:
 
 async def check_refresh(
     ctx: Context, state: AccessState, refresh_token: str, client_ip: IPAddress | None
-) -> RefreshRequest:
+) -> CheckedRefresh:
     """Verify a refresh token and the live state of its app."""
     codec = await state.ensure_fresh()
     now = ctx.clock()
@@ -199,13 +199,13 @@ async def check_refresh(
     access = await state.app(claims.app_code)
     if access is None or access.merchant_id != claims.merchant_id:
         raise token_invalid()
-    check_live_token(access, claims.epoch, state.family_revoked(claims.family), now)
+    check_live_token(access, claims.generation, state.family_revoked(claims.family), now)
     check_caller(access, client_ip)
-    return RefreshRequest(access, claims, codec)
+    return CheckedRefresh(access, claims, codec)
 
 
 def rotate_refresh(
-    ctx: Context, conn: Connection, request: RefreshRequest, client_ip: IPAddress | None
+    ctx: Context, conn: Connection, request: CheckedRefresh, client_ip: IPAddress | None
 ) -> Rotated | Reused:
     """Record the use of a checked refresh token under the app's refresh policy.
 
@@ -214,7 +214,9 @@ def rotate_refresh(
     """
     access, claims, codec = request.access, request.claims, request.codec
     now = ctx.clock()
-    family = Family(claims.family, claims.epoch, datetime.fromtimestamp(claims.family_end, UTC))
+    family = Family(
+        claims.family, claims.generation, datetime.fromtimestamp(claims.family_end, UTC)
+    )
     successor = _successor(ctx, codec, now)
     use = RefreshUse(claims.jti, family.id, access.app_code, now, 1, successor)
     if access.refresh_policy is RefreshPolicy.REUSABLE:
@@ -229,7 +231,7 @@ def rotate_refresh(
 def _used_before(
     ctx: Context,
     conn: Connection,
-    request: RefreshRequest,
+    request: CheckedRefresh,
     family: Family,
     client_ip: IPAddress | None,
 ) -> Rotated | Reused:
@@ -240,7 +242,7 @@ def _used_before(
     now = ctx.clock()
     successor_used = store.use_of(conn, winner.successor.jti) is not None
     grace = ctx.settings.refresh_reuse_grace
-    if classify_used(winner.used_at, successor_used, now, grace) is LostRace.REPLAY:
+    if classify_used(winner.used_at, successor_used, now, grace) is SecondUse.REPLAY:
         return Rotated(family, winner.successor)
     detail = {"jti": request.claims.jti, "first_used_at": winner.used_at.isoformat()}
     _revoke_for_reuse(ctx, conn, request.access, family.id, client_ip, detail)
@@ -279,7 +281,7 @@ def _revoke_for_reuse(
 def _reuse_allowed(
     ctx: Context,
     conn: Connection,
-    request: RefreshRequest,
+    request: CheckedRefresh,
     family: Family,
     use: RefreshUse,
     client_ip: IPAddress | None,
@@ -306,7 +308,7 @@ def _reuse_allowed(
     return Rotated(family, use.successor)
 
 
-def refreshed_pair(ctx: Context, request: RefreshRequest, rotated: Rotated) -> TokenPair:
+def refreshed_pair(ctx: Context, request: CheckedRefresh, rotated: Rotated) -> TokenPair:
     """The tokens a committed rotation hands out (the same ones on a replay)."""
     return _encode(ctx, request.codec, request.access, rotated.family, rotated.successor)
 
@@ -318,7 +320,7 @@ def revoke_family(
     now = ctx.clock()
     if not store.revoke_family(conn, family_id, app_code, now, reason):
         return False
-    record_change(conn, "family", family_id, now)
+    record_change(conn, ChangeKind.FAMILY, family_id, now)
     return True
 
 

@@ -48,14 +48,14 @@ class Outgoing:
         }
 
 
-def _context(app_code: int, generation: int) -> bytes:
-    return f"jpay/webhook-secret/{app_code}/{generation}".encode()
+def _context(app_code: int, version: int) -> bytes:
+    return f"jpay/webhook-secret/{app_code}/{version}".encode()
 
 
-async def _add_secret(ctx: Context, session: AsyncSession, app_code: int, generation: int) -> str:
+async def _add_secret(ctx: Context, session: AsyncSession, app_code: int, version: int) -> str:
     secret = rules.new_secret(ctx.rand)
-    sealed = seal(ctx.keys.kek, secret.encode(), _context(app_code, generation), ctx.rand(12))
-    stored = SealedSecret(generation, sealed, ctx.clock(), None)
+    sealed = seal(ctx.keys.kek, secret.encode(), _context(app_code, version), ctx.rand(12))
+    stored = SealedSecret(version, sealed, ctx.clock(), None)
     await WebhookRepository(session).add_secret(app_code, stored)
     return secret
 
@@ -72,9 +72,9 @@ async def rotate_webhook_secret(
     if not 0 <= overlap <= MAX_OVERLAP:
         raise InvalidRequest(f"overlap must be 0-{MAX_OVERLAP} seconds", field="overlap")
     repo = WebhookRepository(session)
-    generation = max((s.generation for s in await repo.secrets(app_code)), default=0) + 1
-    await repo.expire_secrets(app_code, generation, ctx.clock() + timedelta(seconds=overlap))
-    return await _add_secret(ctx, session, app_code, generation)
+    version = max((s.version for s in await repo.secrets(app_code)), default=0) + 1
+    await repo.expire_secrets(app_code, version, ctx.clock() + timedelta(seconds=overlap))
+    return await _add_secret(ctx, session, app_code, version)
 
 
 async def _signing_secrets(ctx: Context, session: AsyncSession, app_code: int) -> tuple[str, ...]:
@@ -84,7 +84,7 @@ async def _signing_secrets(ctx: Context, session: AsyncSession, app_code: int) -
     if not live:  # an app made before webhooks existed: give it one (rotate to reveal it)
         return (await _add_secret(ctx, session, app_code, len(stored) + 1),)
     return tuple(
-        unseal(ctx.keys.kek, s.sealed, _context(app_code, s.generation)).decode() for s in live
+        unseal(ctx.keys.kek, s.sealed, _context(app_code, s.version)).decode() for s in live
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,9 +20,18 @@ from jpay_server.store.tables import AccessChangeRow, AccessCounterRow
 COUNTER_ID = 1
 
 
+class ChangeKind(StrEnum):
+    """What a logged change is about; its `ref` is that thing's id."""
+
+    APP = "app"  # an app's state, allowlist, products or secrets
+    MERCHANT = "merchant"  # a merchant's status
+    FAMILY = "family"  # a refresh-token family was revoked
+    KEYS = "keys"  # the signing keyring
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One logged change: `kind` is app, merchant, family or keys; `ref` the id."""
+    """One logged change; `kind` stays a string, as a newer release may log kinds we skip."""
 
     seq: int
     kind: str
@@ -36,7 +46,7 @@ _NEXT = (
 )
 
 
-def record_change(conn: Connection, kind: str, ref: str, now: datetime) -> int:
+def record_change(conn: Connection, kind: ChangeKind, ref: str, now: datetime) -> int:
     """Log one change and return its sequence number."""
     seq = conn.execute(_NEXT).scalar()
     if seq is None:
@@ -75,7 +85,7 @@ class ChangeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def record(self, kind: str, ref: str, now: datetime) -> int:
+    async def record(self, kind: ChangeKind, ref: str, now: datetime) -> int:
         """Log one change and return its sequence number."""
         return await self.session.run_sync(lambda s: record_change(s.connection(), kind, ref, now))
 

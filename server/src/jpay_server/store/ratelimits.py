@@ -15,6 +15,7 @@ from jpay_server.domain.ratelimits import Decision, Rate, gcra
 
 log = logging.getLogger(__name__)
 MAX_MEMORY_KEYS = 100_000
+PROBE_INTERVAL = 1.0  # seconds between attempts to reach Redis during an outage
 
 
 class RateLimiter(Protocol):
@@ -67,24 +68,56 @@ return {1, '0'}
 
 
 class RedisRateLimiter:
-    """GCRA state in Redis, shared by every process; fails open (and logs) if Redis is down."""
+    """GCRA state in Redis, shared by every process.
 
-    def __init__(self, url: str, prefix: str = "jpay:rl:") -> None:
+    While Redis is unreachable the limits fall back to this process's memory (degraded to
+    per process, never off), with one warning per outage; Redis is probed again at most once
+    a second, so an outage costs requests no connection timeouts.
+    """
+
+    def __init__(
+        self, url: str, prefix: str = "jpay:rl:", clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._redis = aioredis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._script = self._redis.register_script(_GCRA_LUA)
         self._prefix = prefix
+        self._clock = clock
+        self._fallback = MemoryRateLimiter(clock)
+        self._down_since: float | None = None
+        self._next_probe = 0.0
 
     async def hit(self, key: str, rate: Rate) -> Decision:
         """Admit or refuse one request on `key`."""
+        if self._down_since is not None:
+            now = self._clock()
+            if now < self._next_probe:
+                return await self._fallback.hit(key, rate)
+            self._next_probe = now + PROBE_INTERVAL  # one probe per interval, not one per hit
         try:
             allowed, wait = await self._script(
                 keys=[self._prefix + key], args=[rate.interval, rate.period - rate.interval]
             )
-        except RedisError as exc:
-            log.warning("rate limiter unavailable, admitting request: %s", type(exc).__name__)
-            return Decision(True, 0.0, 0)
+        except (RedisError, OSError) as exc:
+            self._outage(exc)
+            return await self._fallback.hit(key, rate)
+        if self._down_since is not None:
+            log.info(
+                "rate limiter: Redis answers again after %.1f s; limits are shared again",
+                self._clock() - self._down_since,
+            )
+            self._down_since = None
         retry_after = 0 if allowed else max(1, int(float(wait) + 0.999))
         return Decision(bool(allowed), 0.0, retry_after)
+
+    def _outage(self, exc: BaseException) -> None:
+        now = self._clock()
+        self._next_probe = now + PROBE_INTERVAL
+        if self._down_since is None:
+            self._down_since = now
+            log.warning(
+                "rate limiter: Redis unreachable (%s); limiting per process until it answers",
+                type(exc).__name__,
+            )
 
     async def close(self) -> None:
         """Close the Redis connection pool."""

@@ -251,7 +251,7 @@ class WebhookSecretRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     app_code: Mapped[int] = mapped_column(ForeignKey("app.app_code"), index=True)
-    generation: Mapped[int] = mapped_column(Integer)
+    generation: Mapped[int] = mapped_column(Integer)  # the secret's version (SealedSecret)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -14,9 +14,9 @@ from jpay_server.store.tables import WebhookDeliveryRow, WebhookEventRow, Webhoo
 
 @dataclass(frozen=True, slots=True)
 class SealedSecret:
-    """A webhook secret generation as stored."""
+    """A webhook secret as stored; `version` numbers an app's webhook secrets from 1."""
 
-    generation: int
+    version: int
     sealed: bytes
     created_at: datetime
     expires_at: datetime | None
@@ -76,7 +76,7 @@ class WebhookRepository:
         self.session = session
 
     async def secrets(self, app_code: int) -> list[SealedSecret]:
-        """Every secret generation of an app, oldest first."""
+        """Every webhook secret of an app, oldest first."""
         rows = await self.session.scalars(
             select(WebhookSecretRow)
             .where(WebhookSecretRow.app_code == app_code)
@@ -85,11 +85,11 @@ class WebhookRepository:
         return [SealedSecret(r.generation, r.sealed, r.created_at, r.expires_at) for r in rows]
 
     async def add_secret(self, app_code: int, secret: SealedSecret) -> None:
-        """Insert a secret generation."""
+        """Insert a webhook secret."""
         self.session.add(
             WebhookSecretRow(
                 app_code=app_code,
-                generation=secret.generation,
+                generation=secret.version,
                 sealed=secret.sealed,
                 created_at=secret.created_at,
                 expires_at=secret.expires_at,
@@ -98,7 +98,7 @@ class WebhookRepository:
         await self.session.flush()
 
     async def expire_secrets(self, app_code: int, below: int, at: datetime) -> None:
-        """End every live generation older than `below` at `at` (never lengthening one)."""
+        """End every live secret older than version `below` at `at` (never lengthening one)."""
         await self.session.execute(
             update(WebhookSecretRow)
             .where(

@@ -58,10 +58,10 @@ async def app_token(body: AppTokenRequest, request: Request) -> JSONResponse:
         raise
     grant = issue_tokens(rt.ctx, login)  # nothing to store: the family lives in its tokens
     rt.logins.note_grant(grant, str(ip) if ip is not None else None)  # written within 1 s
-    app_code, epoch = login.access.app_code, login.epoch
-    if rt.access.touch_due(app_code, epoch):
+    app_code, generation = login.access.app_code, login.generation
+    if rt.access.touch_due(app_code, generation):
         now = rt.ctx.clock()
-        await rt.database.write(lambda conn: touch_secret(conn, app_code, epoch, now))
+        await rt.database.write(lambda conn: touch_secret(conn, app_code, generation, now))
     content = {
         "access": grant.pair.access,
         "refresh": grant.pair.refresh,

@@ -27,7 +27,7 @@ from jpay_server.api.schemas.merchant import (
     SecretRotated,
 )
 from jpay_server.domain.apps import App
-from jpay_server.domain.credentials import SecretRecord, is_live_epoch
+from jpay_server.domain.credentials import SecretRecord
 from jpay_server.domain.members import Member, Permission
 from jpay_server.services import logins
 from jpay_server.services import merchant_apps as service
@@ -64,15 +64,13 @@ def _when(moment: datetime | None) -> str | None:
     return iso(moment) if moment is not None else None
 
 
-def _secret(
-    record: SecretRecord, all_records: tuple[SecretRecord, ...], now: datetime
-) -> dict[str, Any]:
+def _secret(record: SecretRecord, now: datetime) -> dict[str, Any]:
     return {
         "generation": record.generation,
         "created_at": iso(record.created_at),
         "last_used_at": _when(record.last_used_at),
         "expires_at": _when(record.expires_at),
-        "live": is_live_epoch(all_records, record.generation, now),
+        "live": record.is_live(now),
     }
 
 
@@ -125,7 +123,7 @@ async def get_app(app_code: int, request: Request, member: Reader) -> JSONRespon
     rt = runtime(request)
     detail = await service.app_detail(rt.ctx, rt.database, member, app_code)
     now = rt.ctx.clock()
-    secrets = [_secret(r, detail.secrets, now) for r in reversed(detail.secrets)]
+    secrets = [_secret(r, now) for r in reversed(detail.secrets)]
     content = app_body(detail.app) | {
         "secrets": secrets,
         "granted_products": sorted(detail.granted_products),

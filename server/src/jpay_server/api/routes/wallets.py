@@ -14,7 +14,12 @@ from jpay_server.api.pagination import day_range, page_body
 from jpay_server.api.query import parameters, parse_query
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.routes.payments import IdempotencyKey
-from jpay_server.api.schemas.payments import Balance, LedgerPage, Transfer, TransferRequest
+from jpay_server.api.schemas.payments import (
+    Balance,
+    LedgerPage,
+    TransferRequest,
+    TransferResponse,
+)
 from jpay_server.api.schemas.queries import LedgerQuery
 from jpay_server.domain.access import Principal
 from jpay_server.domain.money import format_cents
@@ -79,7 +84,7 @@ async def transactions(
 
 @router.post(
     "/transfers",
-    response_model=Transfer,
+    response_model=TransferResponse,
     responses=errors(400, 401, 403, 409, 413, 415, 429, 503),
     openapi_extra={"security": BEARER},
     summary="Move collections to the payout wallet (extension)",

@@ -30,9 +30,9 @@ class RefreshRequest(WireModel):
 class RevokeRequest(WireModel):
     """POST /auth/revoke (our extension, RFC 7009 semantics)."""
 
-    token: str = Field(
-        min_length=1, max_length=MAX_TOKEN_CHARS, description="An access or refresh token."
-    )
+    # No max_length: an overlong token is an invalid one, and RFC 7009 §2.2 answers 200 to
+    # those; the body limit (JPAY_MAX_BODY_BYTES) still bounds it.
+    token: str = Field(min_length=1, description="An access or refresh token.")
     token_type_hint: Literal["access_token", "refresh_token"] | None = Field(
         default=None, description="Accepted and ignored: either kind revokes its family."
     )

@@ -108,7 +108,7 @@ class Balance(BaseModel):
     total_balance: str = Field(examples=["57000.00"])
 
 
-class LedgerEntry(BaseModel):
+class LedgerEntryItem(BaseModel):
     """One change to one wallet."""
 
     id: int
@@ -129,7 +129,7 @@ class LedgerPage(BaseModel):
     count: int
     next: str | None
     previous: str | None
-    results: list[LedgerEntry]
+    results: list[LedgerEntryItem]
 
 
 class TransferRequest(WireModel):
@@ -138,14 +138,14 @@ class TransferRequest(WireModel):
     amount: str = AMOUNT
 
 
-class Transfer(Balance):
+class TransferResponse(Balance):
     """A completed transfer and the balances after it."""
 
     reference: str
     amount: str
 
 
-class Channel(BaseModel):
+class ChannelItem(BaseModel):
     """A channel in the catalogue."""
 
     code: int
@@ -167,5 +167,5 @@ class Pagination(BaseModel):
 class ChannelPage(BaseModel):
     """GET /channels."""
 
-    items: list[Channel]
+    items: list[ChannelItem]
     pagination: Pagination
