@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     worker_in_process: bool = True
     worker_poll_interval: float = Field(0.5, gt=0, le=60)
     webhook_timeout: float = Field(10.0, gt=0, le=60)
+    webhook_concurrency: int = Field(32, ge=1, le=1_000)
+    webhook_concurrency_per_app: int = Field(4, ge=1, le=100)
     webhook_retry_schedule: Annotated[tuple[float, ...], NoDecode] = (
         0,
         5,
@@ -69,6 +71,9 @@ class Settings(BaseSettings):
         72000,
         86400,
     )
+
+    dashboard_idle_timeout: int = Field(1800, ge=2, le=86_400)
+    dashboard_absolute_timeout: int = Field(43_200, ge=2, le=30 * 86_400)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"

@@ -349,3 +349,23 @@ class LoginFamilyRow(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     client_ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class DashboardSessionRow(Base):
+    """A signed-in dashboard browser; `id` is a keyed hash of its cookie, never the cookie."""
+
+    __tablename__ = "dashboard_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id"))
+    stage: Mapped[str] = mapped_column(String(8))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    client_ip: Mapped[str] = mapped_column(String(45))
+    user_agent: Mapped[str] = mapped_column(String(200))
+    pending: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed second-factor ticket
+    flash: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed, shown-once secret
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

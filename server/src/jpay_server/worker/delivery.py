@@ -21,34 +21,39 @@ async def deliver(
     timeout_seconds: float,
     allow_private: bool,
 ) -> Delivery:
-    """POST the event, signed now; never raises. Redirects are not followed (a failure)."""
+    """POST the event, signed now; never raises. Redirects are not followed (a failure).
+
+    The attempt has one deadline, DNS and connection included: httpx's timeouts bound each
+    socket read, so a receiver answering a byte a second would otherwise hold it for ever.
+    """
     started = time.monotonic()
 
     def took() -> int:
         return int((time.monotonic() - started) * 1000)
 
     try:
-        target = await resolve(outgoing.event.url, allow_private)
-        headers = {**outgoing.headers(clock()), **target.headers}
-        async with client.stream(
-            "POST",
-            target.url,
-            content=outgoing.event.body.encode(),
-            headers=headers,
-            extensions=target.extensions,
-            timeout=timeout_seconds,
-            follow_redirects=False,
-        ) as response:
-            # Only the first bytes of the body are read, briefly: a receiver cannot make us
-            # buffer anything or wait long for it.
-            retry_after = parse_retry_after(response.headers.get("retry-after"), clock())
-            status, duration = response.status_code, took()
-            excerpt = await _first_bytes(response)
-            return Delivery(status, None, retry_after, duration, excerpt)
+        async with asyncio.timeout(timeout_seconds):
+            target = await resolve(outgoing.event.url, allow_private)
+            headers = {**outgoing.headers(clock()), **target.headers}
+            async with client.stream(
+                "POST",
+                target.url,
+                content=outgoing.event.body.encode(),
+                headers=headers,
+                extensions=target.extensions,
+                timeout=timeout_seconds,
+                follow_redirects=False,
+            ) as response:
+                # Only the first bytes of the body are read, briefly: a receiver cannot make
+                # us buffer anything or wait long for it.
+                retry_after = parse_retry_after(response.headers.get("retry-after"), clock())
+                status, duration = response.status_code, took()
+                excerpt = await _first_bytes(response)
+                return Delivery(status, None, retry_after, duration, excerpt)
+    except (TimeoutError, httpx.TimeoutException):
+        return Delivery(None, f"timeout after {timeout_seconds:g} s", None, took())
     except Blocked:
         return Delivery(None, "blocked: the destination is not a public address", None, took())
-    except httpx.TimeoutException:
-        return Delivery(None, f"timeout after {timeout_seconds:g} s", None, took())
     except httpx.HTTPError as exc:
         return Delivery(None, f"connection failed: {type(exc).__name__}", None, took())
 
