@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     rate_limit_token_per_ip: Annotated[Rate, NoDecode] = Rate.parse("30/minute")
     rate_limit_token_per_key: Annotated[Rate, NoDecode] = Rate.parse("20/minute")
     rate_limit_refresh_per_ip: Annotated[Rate, NoDecode] = Rate.parse("60/minute")
+    rate_limit_login_per_ip: Annotated[Rate, NoDecode] = Rate.parse("20/minute")
+    rate_limit_login_per_account: Annotated[Rate, NoDecode] = Rate.parse("10/hour")
+    rate_limit_email_per_address: Annotated[Rate, NoDecode] = Rate.parse("5/hour")
 
     max_body_bytes: int = Field(65_536, ge=1_024, le=10 * 1_048_576)
     access_state_poll_interval: float = Field(0.25, gt=0, le=1.0)
@@ -101,6 +104,9 @@ class Settings(BaseSettings):
         "rate_limit_token_per_ip",
         "rate_limit_token_per_key",
         "rate_limit_refresh_per_ip",
+        "rate_limit_login_per_ip",
+        "rate_limit_login_per_account",
+        "rate_limit_email_per_address",
         mode="before",
     )
     @classmethod
@@ -119,8 +125,11 @@ class Settings(BaseSettings):
 
     @property
     def allow_private_callbacks(self) -> bool:
-        """Callback URLs may point at private or loopback addresses (not in production)."""
-        return self.env != "production"
+        """Callback URLs may point at private or loopback addresses: in development only.
+
+        The sandbox is where outside merchants integrate; it must not reach our network.
+        """
+        return self.env == "development"
 
     def master_secret(self) -> bytes:
         """The master secret, from which the pepper and key-encryption key are derived."""
