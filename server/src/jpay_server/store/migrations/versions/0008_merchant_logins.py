@@ -1,7 +1,7 @@
 """Live logins of an app, and the first bytes of each webhook delivery's answer.
 
-Revision ID: 0007_merchant_logins
-Revises: 0006_dashboard_sessions
+Revision ID: 0008_merchant_logins
+Revises: 0007_identity
 Create Date: 2026-11-30 01:00:00
 
 Logins made before this revision are not listed (they were never recorded); they still work
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_merchant_logins"
-down_revision: str | None = "0006_dashboard_sessions"
+revision: str = "0008_merchant_logins"
+down_revision: str | None = "0007_identity"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
