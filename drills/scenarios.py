@@ -30,7 +30,10 @@ WARM_UP = 4.0
 DRILL_SECONDS = 120.0
 DB_CUT_503_LIMIT = 5.0  # the issue's promise: an API host cut off from PostgreSQL answers 503
 STALENESS = 3.0  # JPAY_ACCESS_STATE_MAX_STALENESS in drills.sh
-TOKEN_PER_KEY = 20  # JPAY_RATE_LIMIT_TOKEN_PER_KEY in drills.sh (20/minute, burst 20)
+TOKEN_PER_KEY = 20  # JPAY_RATE_LIMIT_TOKEN_PER_KEY in drills.sh (20/hour: a burst of 20)
+# Logins the probe has in flight at once may each pass the limiter's check before the first
+# failure counts (the key's limit is checked before the secret, counted after it).
+OVERSHOOT = 4
 API_PROCESSES = 4  # two hosts, two workers each
 CLOCK_SKEW = 3.0  # api2 runs this far ahead (drills.sh), inside JPAY_TOKEN_LEEWAY (5 s)
 
@@ -93,49 +96,59 @@ def tally(counter: Counter[str]) -> str:
 
 
 async def allowlist_through_proxy(stage: Stage) -> list[str]:
-    """An app allowlisted for client2 gets tokens from client2 only, through HAProxy."""
-    app = stage.apps["allow"]
-    figures: list[str] = []
-    from_client2 = await probe_tokens(LB, app, 1)
-    async with httpx.AsyncClient(timeout=20) as http:
-        body = {"app_key": app.app_key, "app_secret": app.app_secret}
-        from_client1 = await http.post(f"{LB}{API}/auth/app/token", json=body)
-    figures.append(
-        f"through HAProxy (X-Forwarded-For ip): client2 {CLIENT2} → {tally(from_client2)}"
-    )
-    figures.append(f"client1 → {from_client1.status_code} {from_client1.json().get('code', '')}")
-    check(from_client2 == Counter({"200": 1}), "the allowlisted client was refused", figures)
-    check(from_client1.status_code == 403, "a client outside the allowlist got in", figures)
-    return figures
+    """An app allowlisted for client2 works from client2 only, through HAProxy."""
+    return await allowlist(stage, LB, "X-Forwarded-For: ip")
 
 
 async def allowlist_port_form(stage: Stage) -> list[str]:
-    """The same through a proxy that writes X-Forwarded-For as ip:port (defect 12)."""
+    """The same through a proxy that writes X-Forwarded-For as ip:port."""
+    return await allowlist(stage, LB_PORT_FORM, "X-Forwarded-For: ip:port")
+
+
+async def allowlist(stage: Stage, base: str, how: str) -> list[str]:
+    """Client2 logs in and calls; client1 tries to log in, and to call with client2's token."""
     app = stage.apps["allow"]
     figures: list[str] = []
-    from_client2 = await probe_tokens(LB_PORT_FORM, app, 1)
-    async with httpx.AsyncClient(timeout=20) as http:
+    from_client2 = json.loads(
+        await dep.in_namespace("client2", *PROBE, "session", base, app.app_key, app.app_secret)
+    )
+    async with httpx.AsyncClient(base_url=base + API, timeout=20) as http:
         body = {"app_key": app.app_key, "app_secret": app.app_secret}
-        from_client1 = await http.post(f"{LB_PORT_FORM}{API}/auth/app/token", json=body)
-    figures.append(f"X-Forwarded-For ip:port: client2 → {tally(from_client2)}")
-    figures.append(f"client1 → {from_client1.status_code} {from_client1.json().get('code', '')}")
-    check(from_client2 == Counter({"200": 1}), "the allowlisted client was refused", figures)
-    check(from_client1.status_code == 403, "a client outside the allowlist got in", figures)
+        token = await http.post("/auth/app/token", json=body)
+        auth = {"Authorization": f"Bearer {from_client2['access']}"}
+        get = await http.get("/wallets/balance", headers=auth)
+    client1 = (answer(token), answer(get))
+    figures.append(
+        f"through HAProxy ({how}): allowlisted client2 {CLIENT2}: login {from_client2['token']}, "
+        f"GET {from_client2['get']}; client1: login {client1[0]}, GET with client2's token "
+        f"{client1[1]}"
+    )
+    allowed = (from_client2["token"], from_client2["get"]) == ("200", "200")
+    check(allowed, "the allowlisted client was refused", figures)
+    # The token endpoint answers a caller outside the allowlist as it answers a wrong secret
+    # (issue 10 defect 8), so a leaked secret is not confirmed; a token is refused by name.
+    check(
+        client1[0] in ("401 invalid_credentials", "403 ip_not_allowed"),
+        "client1 got a token",
+        figures,
+    )
+    check(client1[1] == "403 ip_not_allowed", "client1 used client2's token", figures)
     return figures
+
+
+PROBE = (str(dep.ROOT / ".venv/bin/python"), "-m", "drills.probe")
+
+
+def answer(response: httpx.Response) -> str:
+    """'200', or '403 ip_not_allowed': the status and, for an error, its code."""
+    code = response.json().get("code", "") if response.status_code >= 400 else ""
+    return f"{response.status_code} {code}".strip()
 
 
 async def probe_tokens(base: str, app: App, count: int, *, wrong: bool = False) -> Counter[str]:
     """COUNT logins from the second client host (with a wrong secret), tallied by answer."""
-    out = await dep.in_namespace(
-        "client2",
-        str(dep.ROOT / ".venv/bin/python"),
-        "-m",
-        "drills.probe",
-        base,
-        app.app_key,
-        "-" if wrong else app.app_secret,
-        str(count),
-    )
+    secret = "-" if wrong else app.app_secret
+    out = await dep.in_namespace("client2", *PROBE, "logins", base, app.app_key, secret, str(count))
     return Counter(json.loads(out))
 
 
@@ -234,7 +247,10 @@ async def postgres_restart(stage: Stage) -> list[str]:
     await asyncio.sleep(1)
     window = stage.load.between(began, time.monotonic())
     failed = sum(n for k, n in window.items() if int(k.split()[0]) in RETRYABLE)
-    figures.append(f"load answers from the restart on: {tally(window)}")
+    which = Counter(
+        f"{x.op} {x.status}" for x in stage.load.samples if x.t >= began and x.status in RETRYABLE
+    )
+    figures.append(f"load answers from the restart on: {tally(window)}; failed: {tally(which)}")
     figures.append(
         f"{failed} requests failed cleanly (503/502/504/no answer); full service "
         f"{fmt(ok_at)} after PostgreSQL was back, with no process restarted"
@@ -268,21 +284,28 @@ async def redis_outage(stage: Stage) -> list[str]:
     clock = Stopwatch.start()
     recovered: Counter[str] = Counter()
     # The Redis buckets were lost with the restart: rl_up's is empty again, as rl_back's is.
-    for name in ("rl_back", "rl_up"):
-        await asyncio.sleep(2)
+    warnings_before = limiter_warnings()
+    for name in ("rl_back", "rl_up", "rl_back2"):
+        await asyncio.sleep(3)
         recovered = await probe_tokens(LB, stage.apps[name], burst, wrong=True)
-        if admitted(recovered) <= TOKEN_PER_KEY + 3:
+        figures.append(
+            f"Redis back, the same on a fresh app_key (probe done {clock():.0f} s after the "
+            f"restart): {tally(recovered)}"
+        )
+        if admitted(recovered) <= TOKEN_PER_KEY + OVERSHOOT:
             back_at = clock()
             break
-    figures.append(f"Redis back: {tally(recovered)} (shared limits again after {fmt(back_at)})")
+    figures.append(f"shared limits again {fmt(back_at)} after Redis restarted (probe included)")
+    after = limiter_warnings() - warnings_before
+    figures.append(f"rate-limiter warnings logged after the restart: {after}")
     check(
-        admitted(shared) <= TOKEN_PER_KEY + 3,
+        admitted(shared) <= TOKEN_PER_KEY + OVERSHOOT,
         "the shared limit did not hold with Redis up",
         figures,
     )
     check(degraded["429 rate_limited"] > 0, "with Redis down, rate limiting was off", figures)
     check(
-        admitted(degraded) <= API_PROCESSES * (TOKEN_PER_KEY + 3),
+        admitted(degraded) <= API_PROCESSES * (TOKEN_PER_KEY + OVERSHOOT),
         "with Redis down, more than one bucket per process was admitted",
         figures,
     )
