@@ -35,6 +35,8 @@ TOKEN_PER_KEY = 20  # JPAY_RATE_LIMIT_TOKEN_PER_KEY in drills.sh (20/hour: a bur
 # failure counts (the key's limit is checked before the secret, counted after it).
 OVERSHOOT = 4
 API_PROCESSES = 4  # two hosts, two workers each
+WEBHOOK_TIMEOUT = 2.0  # JPAY_WEBHOOK_TIMEOUT in drills.sh
+DRIP_SECONDS = 30.0  # how long the receiver takes to drip one answer (receiver.DRIP_BYTES)
 CLOCK_SKEW = 3.0  # api2 runs this far ahead (drills.sh), inside JPAY_TOKEN_LEEWAY (5 s)
 
 
@@ -342,50 +344,35 @@ async def sigkill_mid_refresh(stage: Stage) -> list[str]:
         logins = (login(LB, stage.apps[name]) for _ in range(TOKEN_PER_KEY - 4))
         pairs += await asyncio.gather(*logins)
     refresh = [p["refresh"] for p in pairs]
-    lost: list[tuple[int, str]] = []  # (family index, the refresh token whose answer was lost)
-    committed: set[str] = set()  # of those, the ones the server had rotated before it died
-    replaced: list[float | None] = []
+    kills: list[Kill] = []
     async with httpx.AsyncClient(timeout=20) as http:
         for delay in KILL_DELAYS:
-            waiting = {n for n, _ in lost}
-            burst = [(n, r) for n, r in enumerate(refresh) if n not in waiting]
-            lost += await refresh_burst_and_kill(http, refresh, burst, delay, replaced)
-            for _, token in lost:
-                if await dep.sql("SELECT 1 FROM refresh_use WHERE jti = $1", claims(token)["jti"]):
-                    committed.add(token)
-            if committed:
+            kills.append(await refresh_burst_and_kill(http, refresh, delay))
+            if any(k.committed for k in kills):
                 break
-        figures.append(
-            f"{len(lost)} refreshes in flight at api1 lost their answer to SIGKILL in "
-            f"{len(replaced)} kills ({len(committed)} of them rotated before the process died); "
-            f"uvicorn replaced each killed process within {fmt(max(r or 99.0 for r in replaced))}"
-        )
-        await asyncio.sleep(1)  # the client's retry, well inside JPAY_REFRESH_REUSE_GRACE (30 s)
-        same = 0
-        for n, token in lost:
-            first = await http.post(f"{LB}{API}/auth/refresh", json={"refresh": token})
-            again = await http.post(f"{LB}{API}/auth/refresh", json={"refresh": token})
-            check(first.status_code == 200, f"a retry answered {first.status_code}", figures)
-            check(first.content == again.content, "two retries got different pairs", figures)
-            if token in committed:
-                use = await dep.sql(
-                    "SELECT successor_jti FROM refresh_use WHERE jti = $1", claims(token)["jti"]
-                )
-                same += use[0]["successor_jti"] == claims(first.json()["refresh"])["jti"]
-            refresh[n] = first.json()["refresh"]
         onward = await asyncio.gather(
             *(http.post(f"{LB}{API}/auth/refresh", json={"refresh": r}) for r in refresh)
         )
+    lost = sum(k.lost for k in kills)
+    committed = sum(k.committed for k in kills)
+    same = sum(k.same for k in kills)
+    retried = Counter(answer for k in kills for answer in k.retries)
     after = Counter(str(r.status_code) for r in onward)
     figures.append(
-        f"every retry through HAProxy got 200; for the {len(committed)} rotated before the "
-        f"kill, {same} retries got exactly the pair the lost answer carried; a second retry "
-        "was byte-identical every time"
+        f"{lost} refreshes in flight at api1 lost their answer to SIGKILL in {len(kills)} kills, "
+        f"{committed} of them rotated before the process died; uvicorn replaced each killed "
+        f"process within {fmt(max(k.replaced or 99.0 for k in kills))}"
+    )
+    figures.append(
+        f"retries through HAProxy within {max(k.retried_after for k in kills):.1f} s of the "
+        f"kill: {tally(retried)}; of the {committed} rotated before the kill, {same} got exactly "
+        "the pair the lost answer carried; each retry repeated at once got the same bytes"
     )
     figures.append(f"all {len(refresh)} families refresh on afterwards: {tally(after)}")
-    check(lost != [], f"no refresh was in flight in {len(replaced)} kills", figures)
-    check(committed != set(), "no refresh had rotated when its process died", figures)
-    check(same == len(committed), "a retry got another pair than the one committed", figures)
+    check(lost > 0, f"no refresh was in flight in {len(kills)} kills", figures)
+    check(retried == Counter({"200, same again": lost}), "a retry did not get one pair", figures)
+    check(committed > 0, "no refresh had rotated when its process died", figures)
+    check(same == committed, "a retry got another pair than the one committed", figures)
     check(after == Counter({"200": len(refresh)}), "a family was revoked or lost", figures)
     no_500s(stage.load, figures, began)
     return figures
@@ -394,35 +381,65 @@ async def sigkill_mid_refresh(stage: Stage) -> list[str]:
 KILL_DELAYS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)  # after a burst is sent; one kill per burst
 
 
-async def refresh_burst_and_kill(
-    http: httpx.AsyncClient,
-    refresh: list[str],
-    burst: list[tuple[int, str]],
-    delay: float,
-    replaced: list[float | None],
-) -> list[tuple[int, str]]:
-    """Refresh every family at api1 at once, SIGKILL one of its processes; the lost answers."""
+@dataclass
+class Kill:
+    """One SIGKILL during a burst of refreshes, and what the clients' retries got."""
+
+    lost: int = 0  # refreshes whose answer never came
+    committed: int = 0  # of those, rotated in the database before the process died
+    same: int = 0  # of those, retries that got exactly the committed pair
+    retries: list[str] | None = None
+    retried_after: float = 0.0  # seconds from the kill to the last retry's answer
+    replaced: float | None = None  # seconds until uvicorn had two workers again
+
+
+async def refresh_burst_and_kill(http: httpx.AsyncClient, refresh: list[str], delay: float) -> Kill:
+    """Refresh every family at api1 at once, SIGKILL one of its processes, retry the lost."""
     victims = dep.uvicorn_workers("api1")
     if len(victims) != 2:
         raise DrillFailed(f"api1 has {len(victims)} worker processes, not 2", [])
     url = f"{API_HOSTS['api1']}{API}/auth/refresh"
-    calls = [asyncio.create_task(http.post(url, json={"refresh": r})) for _, r in burst]
+    calls = [asyncio.create_task(http.post(url, json={"refresh": r})) for r in refresh]
     await asyncio.sleep(delay)
-    waiting = [token for (_, token), call in zip(burst, calls, strict=True) if not call.done()]
-    await freeze_after_a_commit(victims[0], waiting)
+    await freeze_after_a_commit(
+        victims[0], [r for r, c in zip(refresh, calls, strict=True) if not c.done()]
+    )
     os.kill(victims[0], signal.SIGKILL)
     killed_at = time.monotonic()
     answers = await asyncio.gather(*calls, return_exceptions=True)
+    kill = Kill(retries=[])
     lost = []
-    for (n, token), answer in zip(burst, answers, strict=True):
+    for n, answer in enumerate(answers):
         if isinstance(answer, httpx.Response) and answer.status_code == 200:
             refresh[n] = answer.json()["refresh"]
         elif isinstance(answer, httpx.HTTPError):
-            lost.append((n, token))
+            lost.append(n)
         else:
             raise DrillFailed(f"a refresh answered {answer!r}", [])
-    replaced.append(await wait_replaced("api1", victims[0], killed_at))
-    return lost
+    kill.lost = len(lost)
+    rotated = await dep.sql(
+        "SELECT jti, successor_jti FROM refresh_use WHERE jti = ANY($1::text[])",
+        [claims(refresh[n])["jti"] for n in lost],
+    )
+    successors = {row["jti"]: row["successor_jti"] for row in rotated}
+    kill.committed = len(successors)
+
+    async def retry(n: int) -> None:  # what a client does when its refresh got no answer
+        first = await http.post(f"{LB}{API}/auth/refresh", json={"refresh": refresh[n]})
+        again = await http.post(f"{LB}{API}/auth/refresh", json={"refresh": refresh[n]})
+        same = first.content == again.content
+        assert kill.retries is not None
+        kill.retries.append(f"{first.status_code}, {'same' if same else 'different'} again")
+        if first.status_code == 200:
+            jti = claims(refresh[n])["jti"]
+            if jti in successors:
+                kill.same += successors[jti] == claims(first.json()["refresh"])["jti"]
+            refresh[n] = first.json()["refresh"]
+
+    await asyncio.gather(*(retry(n) for n in lost))
+    kill.retried_after = time.monotonic() - killed_at
+    kill.replaced = await wait_replaced("api1", victims[0], killed_at)
+    return kill
 
 
 async def freeze_after_a_commit(pid: int, unanswered: list[str]) -> None:
@@ -577,14 +594,17 @@ async def dripping_receiver(stage: Stage) -> list[str]:
             f"median {statistics.median(latencies):.1f} s, "
             f"max {latencies[-1]:.1f} s after the event"
         )
-    check(longest <= 2 + 1, "an attempt outlived the webhook deadline", figures)
+    # The receiver drips for 30 s: an attempt that outlives the 2 s deadline by more than
+    # scheduling noise on a busy machine was not cut off.
+    check(longest <= WEBHOOK_TIMEOUT + 2, "an attempt outlived the webhook deadline", figures)
     check(
         all(r["status"] == "delivered" for r in slow_rows) and len(slow_rows) == len(dripping),
         "a dripped event was not delivered",
         figures,
     )
     check(
-        len(latencies) == len(fast) and latencies[-1] <= 5,
+        # Blocked behind the drips, they would wait for a whole 30 s drip or more.
+        len(latencies) == len(fast) and latencies[-1] <= DRIP_SECONDS / 2,
         "the other merchant's webhooks waited on the slow one",
         figures,
     )
@@ -679,11 +699,8 @@ async def invariants(stage: Stage) -> list[str]:
         or (p["kind"] == "collection" and p["credits"] != (p["status"] == "completed"))
     ]
     unsettled = [p["id"] for p in payments if p["status"] in ("pending", "processing")]
-    statuses = Counter(s.status for s in load.samples)
-    figures.append(
-        f"the load: {len(load.samples)} requests, by status "
-        f"{tally(Counter(str(k) for k in statuses.elements()))}"
-    )
+    statuses = Counter(f"{s.status} {s.code}".strip() for s in load.samples)
+    figures.append(f"the load: {len(load.samples)} requests, by status {tally(statuses)}")
     figures.append(
         f"{len(load.collections)} collections and {len(load.payouts)} payouts acknowledged; "
         f"{len(payments)} payments of the load's app in the database, {len(unsettled)} unsettled"
