@@ -74,8 +74,7 @@ class AccessState:
         seq, revoked = await self.database.read(
             lambda conn: (change_head(conn), revoked_since(conn, since))
         )
-        async with self.database.transaction(write=False) as session:
-            keyring = await load_keyring(self.ctx, session)
+        keyring = await load_keyring(self.ctx, self.database)
         self.codec = self._codec(keyring)
         self._apps.clear()
         self._codes_by_key.clear()
@@ -112,8 +111,7 @@ class AccessState:
         elif change.kind == ChangeKind.FAMILY:
             self._revoked[change.ref] = self.ctx.clock() + self._revocation_horizon
         elif change.kind == ChangeKind.KEYS:
-            async with self.database.transaction(write=False) as session:
-                keyring = await load_keyring(self.ctx, session)
+            keyring = await load_keyring(self.ctx, self.database)
             self.codec = self._codec(keyring)
 
     def _codec(self, keyring: Keyring) -> TokenCodec:
