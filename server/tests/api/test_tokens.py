@@ -107,7 +107,7 @@ async def test_reuse_after_grace_revokes_the_whole_family(harness, clock):
         response = await harness.checkouts(access)
         assert response.json()["code"] == "token_revoked"
     assert (await harness.refresh(successor["refresh"])).json()["code"] == "token_revoked"
-    events = await harness.do(lambda c, s: list_events(s, creds.app.app_code))
+    events = await harness.run(lambda c, d: list_events(d, creds.app.app_code))
     assert [e.kind for e in events] == ["refresh_token.reused"]
     assert events[0].detail["jti"] == claims(tokens["refresh"])["jti"]
     # A new login starts a new, working family.
@@ -156,7 +156,7 @@ async def test_reusable_policy_serves_the_docs_sample_client(harness):
         response = await harness.refresh(tokens["refresh"])
         assert response.status_code == 200
         assert (await harness.checkouts(response.json()["access"])).status_code == 200
-    events = await harness.do(lambda c, s: list_events(s, creds.app.app_code))
+    events = await harness.run(lambda c, d: list_events(d, creds.app.app_code))
     assert [e.kind for e in events] == ["refresh_token.replayed"] * 2
 
 
