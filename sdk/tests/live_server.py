@@ -11,11 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import threading
-import time
 import warnings
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
@@ -47,6 +44,8 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from jpay import AsyncJPay, JPay
+from testsupport import processes
+from testsupport.processes import free_port
 
 T = TypeVar("T")
 
@@ -317,13 +316,6 @@ class WebhookReceiver:
 # ---- a real `jpay-server` process ------------------------------------------------------
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def server_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a server process (no JPAY_* leaks in from ours)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JPAY_")}
@@ -379,38 +371,14 @@ class ServerProcess:
 
     def stop(self) -> None:
         """Terminate the process (kill it if it lingers)."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process)
 
 
 def start_server(env: Mapping[str, str], log: Path, port: int | None = None) -> ServerProcess:
     """Start `python -m jpay_server serve` on 127.0.0.1 and wait until it is ready."""
     port = port or free_port()
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jpay_server", "serve", "--port", str(port)],
-            env=dict(env),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = ServerProcess(process, dict(env), port, log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{server.logs()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"server not ready in 60 s:\n{server.logs()}")
+    started = processes.start(processes.jpay_server_command(port), env=env, port=port, log=log)
+    return ServerProcess(started.process, dict(env), port, log)
 
 
 @contextmanager
@@ -429,11 +397,78 @@ def instrument(
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], Any] | None = None,
     jitter: Callable[[], float] | None = None,
+    max_delay: float | None = None,
 ) -> None:
-    """Give a client a test clock, sleep and jitter (as stripe's tests replace its jitter)."""
+    """Give a client a test clock, sleep, jitter or backoff cap (as stripe's tests replace its
+    jitter): the one place the tests know these private seams."""
     if clock is not None:
         client._auth.clock = clock
     if sleep is not None:
         client._sleep = sleep
     if jitter is not None:
         client._retry.jitter = jitter
+    if max_delay is not None:
+        client._retry.max_delay = max_delay
+
+
+class TokenLog:
+    """httpx response hooks keeping what went over the wire: the tokens issued to a client."""
+
+    PATHS = ("/auth/app/token", "/auth/refresh")
+
+    def __init__(self) -> None:
+        self.pairs: list[tuple[str, str]] = []  # (access, refresh), in the order issued
+
+    def hook(self, response: httpx.Response) -> None:
+        """For an httpx.Client's `event_hooks={"response": [...]}`."""
+        if response.request.url.path.endswith(self.PATHS) and response.status_code == 200:
+            response.read()
+            self._keep(response)
+
+    async def ahook(self, response: httpx.Response) -> None:
+        """For an httpx.AsyncClient's response hooks."""
+        if response.request.url.path.endswith(self.PATHS) and response.status_code == 200:
+            await response.aread()
+            self._keep(response)
+
+    def _keep(self, response: httpx.Response) -> None:
+        data = response.json()
+        self.pairs.append((data["access"], data["refresh"]))
+
+    @property
+    def access(self) -> str:
+        """The access token issued last (the one the client holds)."""
+        return self.pairs[-1][0]
+
+    @property
+    def refresh(self) -> str:
+        """The refresh token issued last."""
+        return self.pairs[-1][1]
+
+
+def jpay_reprs(root: object, depth: int = 4) -> list[str]:
+    """The reprs of every SDK object reachable from `root` through attributes and containers.
+
+    What a debugger, a `vars()` dump or a log of any of them would show; no private name needed.
+    """
+    seen: set[int] = set()
+    shown: list[str] = []
+
+    def walk(obj: object, level: int) -> None:
+        if id(obj) in seen or level > depth:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, dict):
+            children = list(obj.values())
+        elif isinstance(obj, list | tuple | set | frozenset):
+            children = list(obj)
+        elif type(obj).__module__.split(".")[0] == "jpay":
+            shown.append(repr(obj))
+            children = list(getattr(obj, "__dict__", {}).values())
+        else:
+            return
+        for child in children:
+            walk(child, level + 1)
+
+    walk(root, 0)
+    return shown

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlalchemy import Connection
 
@@ -47,6 +48,8 @@ class AppCredentials:
     app: App
     app_secret: str
     webhook_secret: str | None = None
+    generation: int = 1  # of the app secret
+    previous_expires_at: datetime | None = None  # when a rotation's replaced secrets stop
 
     def __repr__(self) -> str:
         return f"AppCredentials(app={self.app!r}, app_secret=<redacted>, webhook_secret=<redacted>)"
@@ -156,7 +159,7 @@ async def rotate_secret(
     secret = credentials.new_app_secret(ctx.rand)
     digest = credentials.hash_secret(ctx.keys.pepper, secret)
 
-    def command(conn: Connection) -> App:
+    def command(conn: Connection) -> AppCredentials:
         app = app_of(conn, app_code, for_update=True, by=by)  # one rotation at a time
         now = ctx.clock()
         record, old_ends = credentials.rotate(secrets_of(conn, app_code), digest, now, overlap)
@@ -165,9 +168,9 @@ async def rotate_secret(
         record_change(conn, ChangeKind.APP, str(app_code), now)
         details = {"generation": record.generation, "overlap_seconds": overlap}
         record_by(conn, now, by, app.merchant_id, "app.rotate_secret", _target(app), details)
-        return app
+        return AppCredentials(app, secret, None, record.generation, old_ends)
 
-    return AppCredentials(await database.write(command), secret)
+    return await database.write(command)
 
 
 async def _update(

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -69,6 +70,8 @@ class MerchantRow(Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # An owner or admin can require every member to use a second factor.
+    require_mfa: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class AppRow(Base):
@@ -293,6 +296,7 @@ class WebhookDeliveryRow(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(200))
     duration_ms: Mapped[int | None] = mapped_column(Integer)
+    response_excerpt: Mapped[str | None] = mapped_column(String(200))
 
 
 class AuditEntryRow(Base):
@@ -336,3 +340,108 @@ class RefusedRequestRow(Base):
     code: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(String(200))
     hint: Mapped[str] = mapped_column(String(300))
+
+
+class LoginFamilyRow(Base):
+    """A login of an app (a refresh family) as its merchant sees it; written within a second."""
+
+    __tablename__ = "login_family"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app_code: Mapped[int] = mapped_column(Integer, index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class DashboardSessionRow(Base):
+    """A signed-in dashboard browser; `id` is a keyed hash of its cookie, never the cookie."""
+
+    __tablename__ = "dashboard_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id"))
+    stage: Mapped[str] = mapped_column(String(8))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    client_ip: Mapped[str] = mapped_column(String(45))
+    user_agent: Mapped[str] = mapped_column(String(200))
+    pending: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed second-factor ticket
+    flash: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed, shown-once secret
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class MerchantUserRow(Base):
+    """A person who signs in to a merchant's account (not an app)."""
+
+    __tablename__ = "merchant_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    # The address case-folded: unique, so Ann@x.io and ann@x.io are one account.
+    email_key: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    # Bumped to end every token of the user at once (password reset, removal).
+    token_epoch: Mapped[int] = mapped_column(Integer)
+    mfa_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    mfa_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    mfa_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RecoveryCodeRow(Base):
+    """One single-use MFA recovery code, kept as a keyed hash."""
+
+    __tablename__ = "recovery_code"
+
+    digest: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("merchant_user.id", ondelete="CASCADE"), index=True
+    )
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LinkTokenRow(Base):
+    """A single-use token sent by email (verify, reset, invite), kept as a keyed hash."""
+
+    __tablename__ = "link_token"
+
+    digest: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("merchant_user.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str | None] = mapped_column(String(16))
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class EmailOutboxRow(Base):
+    """The email outbox: written in the transaction of the action the message tells of."""
+
+    __tablename__ = "email_outbox"
+    __table_args__ = (Index("ix_email_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,14 @@
+"""The dashboard's pages, one module per area; `routes` lists them all."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from jpay_server.web.pages import auth, base, overview
+
+__all__ = ["base", "routes"]
+
+
+def routes(prefix: str) -> list[BaseRoute]:
+    """Every page route under `prefix`."""
+    return [*auth.routes(prefix), *overview.routes(prefix)]
