@@ -13,7 +13,7 @@ from jpay_server.domain.allowlists import IPAddress
 from jpay_server.domain.members import Member, Permission
 from jpay_server.domain.ratelimits import Rate
 from jpay_server.domain.users import UserAccess
-from jpay_server.errors import AuthenticationFailed, PermissionDenied, RateLimited
+from jpay_server.errors import AuthenticationFailed, JPayError, PermissionDenied, RateLimited
 from jpay_server.services.access import authorize, authorize_member, authorize_user
 from jpay_server.services.runtime import Runtime
 
@@ -73,7 +73,9 @@ def refusals_noted(
     try:
         yield
     except (AuthenticationFailed, PermissionDenied) as exc:
-        rt.refusals.note_error(app_code(), exc, ip, request.url.path, rt.ctx.clock())
+        # An error that hides its reason from the caller carries it as its cause.
+        noted = exc.__cause__ if isinstance(exc.__cause__, JPayError) else exc
+        rt.refusals.note_error(app_code(), noted, ip, request.url.path, rt.ctx.clock())
         raise
 
 
