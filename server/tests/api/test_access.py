@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import socket
 import time
 
 import pytest
 
 from jpay_server.services import apps, merchants
+from jpay_server.store.db import open_database
 from tests.harness import running, stop_polling, unreachable_database
 
 pytestmark = pytest.mark.anyio
@@ -167,6 +170,28 @@ async def test_stale_access_state_fails_closed(make_settings, database_url, cloc
         response = await h.checkouts(tokens["access"])
         assert response.status_code == 503
         assert response.json()["code"] == "service_unavailable"
+
+
+async def test_a_database_that_stops_answering_gives_a_503_not_a_hung_request(
+    make_settings, database_url, clock
+):
+    """A partition drops packets: the sync must give up, or every request hangs with it."""
+    settings = make_settings(database_url=database_url, rate_limit_enabled=False)
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        port = silent.getsockname()[1]
+        async with running(settings, clock) as h:
+            tokens = await h.tokens(await h.app_credentials())
+            await stop_polling(h)
+            h.runtime.access._synced_at -= settings.access_state_max_staleness + 1
+            h.runtime.access.database = open_database(
+                f"postgresql+asyncpg://postgres@127.0.0.1:{port}/x"
+            )
+            # asyncpg alone would wait 60 s for the server's greeting.
+            response = await asyncio.wait_for(h.checkouts(tokens["access"]), 10)
+            assert response.status_code == 503
+            h.runtime.access._syncing = True  # a background sync stuck the same way
+            response = await asyncio.wait_for(h.checkouts(tokens["access"]), 10)
+            assert response.status_code == 503
 
 
 async def test_a_process_behind_a_pruned_log_reloads_even_with_no_newer_change(harness, clock):
