@@ -19,6 +19,7 @@ from jpay_server.api.routes import (
     collections,
     health,
     payouts,
+    team,
     wallets,
 )
 from jpay_server.clock import Clock, system_clock
@@ -63,6 +64,7 @@ def create_app(
                 "name": "merchant users",
                 "description": "Email and password login for merchant users, and their tokens.",
             },
+            {"name": "team", "description": "A merchant's users: invite, roles, remove, MFA."},
             {"name": "collections", "description": "Incoming payments (product `collections`)."},
             {"name": "payouts", "description": "Outgoing payments (product `payouts`)."},
             {"name": "wallets", "description": "Balances, the ledger, transfers."},
@@ -76,6 +78,7 @@ def create_app(
         auth.router,
         accounts.router,
         account.router,
+        team.router,
         collections.router,
         payouts.router,
         wallets.router,

@@ -66,3 +66,103 @@ class AccountResponse(BaseModel):
     mfa_enabled: bool
     mfa_required: bool = Field(description="The team requires a second factor.")
     merchant_status: Literal["pending", "approved", "suspended"]
+
+
+class SignupRequest(WireModel):
+    """POST /auth/signup (JPAY_SIGNUP=open)."""
+
+    business_name: str = Field(min_length=1, max_length=200)
+    email: str = EmailField
+    password: str = PasswordField
+
+
+class TokenRequest(WireModel):
+    """A single-use token from an emailed link (`token=`)."""
+
+    token: str = Field(min_length=1, max_length=200)
+
+
+class TokenPasswordRequest(WireModel):
+    """A link's token and the new password (reset, accept an invitation)."""
+
+    token: str = Field(min_length=1, max_length=200)
+    password: str = PasswordField
+
+
+class ForgotRequest(WireModel):
+    """POST /auth/password/forgot."""
+
+    email: str = EmailField
+
+
+class Accepted(BaseModel):
+    """202: done if it applies; the answer is the same whatever the address."""
+
+    detail: str
+
+
+class AcceptedInvite(BaseModel):
+    """201 from /auth/accept-invite: the new user (log in next)."""
+
+    user_id: int
+    merchant_id: int
+    role: Role
+
+
+class OkResponse(BaseModel):
+    """The action was done."""
+
+    detail: str
+
+
+class TeamMember(BaseModel):
+    """One user of the merchant, as the team sees them."""
+
+    user_id: int
+    email: str
+    role: Role
+    status: Literal["unverified", "active", "disabled"]
+    mfa_enabled: bool
+    created_at: str
+    last_login_at: str | None
+
+
+class TeamResponse(BaseModel):
+    """GET /merchant/users."""
+
+    results: list[TeamMember]
+    mfa_required: bool
+
+
+class InviteRequest(WireModel):
+    """POST /merchant/users: invite someone by email."""
+
+    email: str = EmailField
+    role: Role
+
+
+class InvitationResponse(BaseModel):
+    """An invitation: the link (also emailed; single use) and when it stops working."""
+
+    invite_url: str
+    expires_at: str
+    email: str
+    role: Role
+
+
+class RoleRequest(WireModel):
+    """PUT /merchant/users/{user_id}/role."""
+
+    role: Role
+
+
+class RequireMfaRequest(WireModel):
+    """PUT /merchant/users/require-mfa."""
+
+    required: bool
+
+
+class TransferRequest(WireModel):
+    """POST /merchant/users/transfer-ownership."""
+
+    user_id: int
