@@ -34,6 +34,7 @@ from jpay_server.domain.passwords import check_new_password, hash_password
 from jpay_server.domain.users import UserStatus, clean_email
 from jpay_server.errors import (
     Conflict,
+    InvalidRequest,
     NotFound,
     PermissionDenied,
     invalid_link,
@@ -190,7 +191,7 @@ async def forgot_password(ctx: Context, database: Database, email: str) -> None:
     """Email a reset link if the address has an account; answer the same either way."""
     try:
         email = clean_email(email)
-    except Exception:  # a malformed address has no account: the same silent answer
+    except InvalidRequest:  # a malformed address has no account: the same silent answer
         return
 
     def command(conn: Connection) -> None:

@@ -15,6 +15,7 @@ from jpay_server.api.schemas.accounts import (
     Accepted,
     AcceptedInvite,
     ForgotRequest,
+    LoginMfaRequest,
     LoginRequest,
     MfaRequiredBody,
     OkResponse,
@@ -25,7 +26,7 @@ from jpay_server.api.schemas.accounts import (
 )
 from jpay_server.domain.ratelimits import client_bucket
 from jpay_server.domain.users import email_key
-from jpay_server.services import accounts
+from jpay_server.services import accounts, mfa
 from jpay_server.services.users import UserGrant, login
 
 router = APIRouter(prefix="/auth", tags=["merchant users"])
@@ -74,6 +75,28 @@ async def login_route(body: LoginRequest, request: Request) -> JSONResponse:
         (f"login:email:{email_key(body.email)}", s.rate_limit_login_per_account),
     )
     grant = await login(rt.ctx, rt.access, rt.database, body.email, body.password)
+    return JSONResponse(grant_body(grant), headers=_NO_CACHE)
+
+
+@router.post(
+    "/login/mfa",
+    response_model=UserTokenResponse,
+    responses=errors(400, 401, 413, 415, 429, 503),
+    summary="Finish a login with a second-factor code",
+    description="The `mfa_token` from the 401 `mfa_required` answer (5 minutes) and a 6-digit "
+    "TOTP code (each code once) or a recovery code (each once). 401 `invalid_mfa_code` for a "
+    "wrong code; rate limited per client IP and per user.",
+)
+async def login_mfa_route(body: LoginMfaRequest, request: Request) -> JSONResponse:
+    rt = runtime(request)
+    ip = client_ip(request, rt)
+    s = rt.settings
+    hits = [(f"login:ip:{client_bucket(ip)}", s.rate_limit_login_per_ip)]
+    user_id = await mfa.mfa_user_of(rt.ctx, rt.access, body.mfa_token)
+    if user_id is not None:
+        hits.append((f"mfa:user:{user_id}", s.rate_limit_login_per_account))
+    await rate_limit(rt, *hits)
+    grant = await mfa.finish_mfa_login(rt.ctx, rt.access, rt.database, body.mfa_token, body.code)
     return JSONResponse(grant_body(grant), headers=_NO_CACHE)
 
 

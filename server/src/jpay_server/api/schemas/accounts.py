@@ -40,11 +40,14 @@ class UserTokenResponse(BaseModel):
 
 
 class MfaRequiredBody(BaseModel):
-    """401 from /auth/login when the user has a second factor: finish at /auth/login/mfa."""
+    """A 401 from /auth/login: `invalid_credentials`, or `mfa_required` with an `mfa_token`."""
 
     detail: str = Field(examples=["Two-factor authentication code required"])
-    code: Literal["mfa_required"] = "mfa_required"
-    mfa_token: str = Field(description="Valid 5 minutes; send it with the code.")
+    code: str = Field(examples=["mfa_required"])
+    mfa_token: str | None = Field(
+        default=None,
+        description="With `mfa_required` only: valid 5 minutes; send it with the code.",
+    )
 
 
 class LoginMfaRequest(WireModel):
@@ -166,3 +169,31 @@ class TransferRequest(WireModel):
     """POST /merchant/users/transfer-ownership."""
 
     user_id: int
+
+
+class MfaEnrolment(BaseModel):
+    """POST /account/mfa/enrol: scan the QR code (or type the secret), then confirm."""
+
+    secret: str = Field(description="Base32 TOTP secret, for typing in by hand.")
+    otpauth_uri: str = Field(examples=["otpauth://totp/JPay:owner%40example.com?secret=…"])
+    qr_svg: str = Field(description="The otpauth URI as an inline SVG QR code.")
+    qr_png: str = Field(description="The same QR code as a data: URI (PNG).")
+
+
+class CodeRequest(WireModel):
+    """A 6-digit TOTP code (or, where accepted, a recovery code)."""
+
+    code: str = Field(min_length=1, max_length=32)
+
+
+class DisableMfaRequest(WireModel):
+    """POST /account/mfa/disable: the password and a current code."""
+
+    password: str = PasswordField
+    code: str = Field(min_length=1, max_length=32)
+
+
+class RecoveryCodes(BaseModel):
+    """Ten single-use recovery codes, shown once."""
+
+    recovery_codes: list[str]
