@@ -27,18 +27,21 @@ async def create_merchant(
     ctx: Context, database: Database, name: str, approved: bool, by: Origin = BY_OPERATOR
 ) -> Merchant:
     """Create a merchant, pending unless `approved`, with its two empty wallets."""
-    status = MerchantStatus.APPROVED if approved else MerchantStatus.PENDING
     cleaned = rules.clean_name(name)
+    return await database.write(lambda conn: new_merchant(ctx, conn, cleaned, approved, by))
 
-    def command(conn: Connection) -> Merchant:
-        now = ctx.clock()
-        merchant = add_merchant(conn, cleaned, status, now)
-        open_wallets(conn, merchant.id, now)
-        details = {"name": merchant.name, "status": merchant.status}
-        record_by(conn, now, by, merchant.id, "merchant.create", _target(merchant.id), details)
-        return merchant
 
-    return await database.write(command)
+def new_merchant(
+    ctx: Context, conn: Connection, name: str, approved: bool, by: Origin = BY_OPERATOR
+) -> Merchant:
+    """The steps of `create_merchant`, inside a larger write command (signup)."""
+    status = MerchantStatus.APPROVED if approved else MerchantStatus.PENDING
+    now = ctx.clock()
+    merchant = add_merchant(conn, rules.clean_name(name), status, now)
+    open_wallets(conn, merchant.id, now)
+    details = {"name": merchant.name, "status": merchant.status}
+    record_by(conn, now, by, merchant.id, "merchant.create", _target(merchant.id), details)
+    return merchant
 
 
 def _target(merchant_id: int) -> str:

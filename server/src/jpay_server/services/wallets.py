@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from jpay_server.domain.audit import BY_OPERATOR
 from jpay_server.domain.money import format_cents, parse_amount
 from jpay_server.domain.payments import random_code
 from jpay_server.domain.wallets import Balances, EntryType, LedgerEntry, WalletKind, insufficient
+from jpay_server.services.audit import record_by
 from jpay_server.services.context import Context
 from jpay_server.services.merchants import merchant_of
 from jpay_server.store.db import Database
@@ -76,16 +78,11 @@ async def fund(ctx: Context, database: Database, merchant_id: int, amount: str) 
         now = ctx.clock()
         reference = f"FUND-{now:%Y%m%d}-{random_code(ctx.rand, 10)}"
         description = f"Funding of {format_cents(cents)} by the operator"
-        credit(
-            conn,
-            merchant_id,
-            WalletKind.PAYOUT,
-            cents,
-            EntryType.FUNDING,
-            reference,
-            description,
-            now,
-        )
+        kind, entry = WalletKind.PAYOUT, EntryType.FUNDING
+        credit(conn, merchant_id, kind, cents, entry, reference, description, now)
+        details = {"amount": format_cents(cents), "reference": reference}
+        target = f"merchant:{merchant_id}"
+        record_by(conn, now, BY_OPERATOR, merchant_id, "wallet.fund", target, details)
         return wallet_balances(conn, merchant_id)
 
     return await database.write(command)
