@@ -82,7 +82,7 @@ async def test_signup_with_a_taken_email_answers_alike_and_tells_the_owner(maile
     (notice,) = h.mailbox.to(member.email)
     assert notice["Subject"] == "You already have a JPay account"
     assert "token=" not in body(notice)
-    assert len(await h.do(lambda c, s: merchants.list_merchants(s))) == 2  # no third merchant
+    assert len(await h.run(lambda c, d: merchants.list_merchants(d))) == 2  # no third merchant
 
 
 async def test_signup_refuses_weak_passwords_and_is_closed_by_invite_mode(
