@@ -433,11 +433,78 @@ def instrument(
     clock: Callable[[], float] | None = None,
     sleep: Callable[[float], Any] | None = None,
     jitter: Callable[[], float] | None = None,
+    max_delay: float | None = None,
 ) -> None:
-    """Give a client a test clock, sleep and jitter (as stripe's tests replace its jitter)."""
+    """Give a client a test clock, sleep, jitter or backoff cap (as stripe's tests replace its
+    jitter): the one place the tests know these private seams."""
     if clock is not None:
         client._auth.clock = clock
     if sleep is not None:
         client._sleep = sleep
     if jitter is not None:
         client._retry.jitter = jitter
+    if max_delay is not None:
+        client._retry.max_delay = max_delay
+
+
+class TokenLog:
+    """httpx response hooks keeping what went over the wire: the tokens issued to a client."""
+
+    PATHS = ("/auth/app/token", "/auth/refresh")
+
+    def __init__(self) -> None:
+        self.pairs: list[tuple[str, str]] = []  # (access, refresh), in the order issued
+
+    def hook(self, response: httpx.Response) -> None:
+        """For an httpx.Client's `event_hooks={"response": [...]}`."""
+        if response.request.url.path.endswith(self.PATHS) and response.status_code == 200:
+            response.read()
+            self._keep(response)
+
+    async def ahook(self, response: httpx.Response) -> None:
+        """For an httpx.AsyncClient's response hooks."""
+        if response.request.url.path.endswith(self.PATHS) and response.status_code == 200:
+            await response.aread()
+            self._keep(response)
+
+    def _keep(self, response: httpx.Response) -> None:
+        data = response.json()
+        self.pairs.append((data["access"], data["refresh"]))
+
+    @property
+    def access(self) -> str:
+        """The access token issued last (the one the client holds)."""
+        return self.pairs[-1][0]
+
+    @property
+    def refresh(self) -> str:
+        """The refresh token issued last."""
+        return self.pairs[-1][1]
+
+
+def jpay_reprs(root: object, depth: int = 4) -> list[str]:
+    """The reprs of every SDK object reachable from `root` through attributes and containers.
+
+    What a debugger, a `vars()` dump or a log of any of them would show; no private name needed.
+    """
+    seen: set[int] = set()
+    shown: list[str] = []
+
+    def walk(obj: object, level: int) -> None:
+        if id(obj) in seen or level > depth:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, dict):
+            children = list(obj.values())
+        elif isinstance(obj, list | tuple | set | frozenset):
+            children = list(obj)
+        elif type(obj).__module__.split(".")[0] == "jpay":
+            shown.append(repr(obj))
+            children = list(getattr(obj, "__dict__", {}).values())
+        else:
+            return
+        for child in children:
+            walk(child, level + 1)
+
+    walk(root, 0)
+    return shown

@@ -28,7 +28,10 @@ from live_server import (
     AppCreds,
     ServerProcess,
     SqliteTemplate,
+    TokenLog,
     WebhookReceiver,
+    instrument,
+    jpay_reprs,
     server_env,
     start_server,
 )
@@ -203,7 +206,7 @@ def test_a_killed_server_is_a_connection_error_and_a_restarted_one_is_used_again
         seen = Seen()
         http = httpx.Client(event_hooks={"response": [seen.hook]})
         client = JPay(creds.app_key, creds.app_secret, base_url=server.base_url, http_client=http)
-        client._sleep = lambda _: None
+        instrument(client, sleep=lambda _: None)
         client.collections.list()
         server.process.kill()
         server.process.wait()
@@ -212,7 +215,9 @@ def test_a_killed_server_is_a_connection_error_and_a_restarted_one_is_used_again
             client.collections.list()
 
         # Down again at the next call's first attempt; back up while the SDK waits to retry.
-        client._sleep = lambda _: restarted.append(start_server(env, server.log, server.port))
+        instrument(
+            client, sleep=lambda _: restarted.append(start_server(env, server.log, server.port))
+        )
         assert client.collections.list().count == 0
         assert len(restarted) == 1
         assert seen.count("/auth/app/token") == 1  # the same tokens: no new login
@@ -273,11 +278,14 @@ def test_the_security_webhook_for_a_reused_refresh_token(
 ) -> None:
     creds = http_server.new_app()
     http_server.operate(lambda c, s: apps.set_webhook_url(c, s, creds.app_code, receiver.url))
-    client = JPay(creds.app_key, creds.app_secret, base_url=http_server.base_url)
+    issued = TokenLog()
+    http = httpx.Client(event_hooks={"response": [issued.hook]})
+    client = JPay(creds.app_key, creds.app_secret, base_url=http_server.base_url, http_client=http)
     client.collections.list()
-    assert client._auth.tokens is not None
-    spent = client._auth.tokens.refresh.reveal()
-    client._auth.current(rejected=client._auth.tokens.access)  # rotate: `spent` is used up
+    spent = issued.refresh
+    refresh_soon(client)
+    client.collections.list()  # the SDK refreshes: `spent` is used up
+    assert len(issued.pairs) == 2
     replay = httpx.post(f"{http_server.base_url}/auth/refresh", json={"refresh": spent})
     assert replay.json()["code"] == "refresh_token_reused"
 
@@ -287,8 +295,14 @@ def test_the_security_webhook_for_a_reused_refresh_token(
     assert event.type == "security.refresh_token_reused"
     assert isinstance(event.data, dict)
     assert event.data["app_code"] == creds.app_code
-    client.collections.list()  # and the SDK logs in afresh
+    client.collections.list()  # and the SDK carries on
     client.close()
+    http.close()
+
+
+def refresh_soon(client: JPay) -> None:
+    """Move the SDK's clock past its token's refresh point (the server's stays): it refreshes."""
+    instrument(client, clock=lambda: time.time() + LIFETIME)
 
 
 def test_no_token_or_secret_in_logs_reprs_or_tracebacks(
@@ -306,8 +320,8 @@ def test_no_token_or_secret_in_logs_reprs_or_tracebacks(
     http = httpx.Client(event_hooks={"response": [keep_tokens]})
     client = JPay(creds.app_key, creds.app_secret, base_url=http_server.base_url, http_client=http)
     client.collections.list()
-    assert client._auth.tokens is not None
-    client._auth.current(rejected=client._auth.tokens.access)  # a refresh
+    refresh_soon(client)
+    client.collections.list()  # a refresh
     httpx.post(f"{http_server.base_url}/auth/revoke", json={"token": issued[-1]})
     time.sleep(1.5)  # the server applies the revocation within a second
     client.collections.list()  # 401, refresh refused, log in afresh
@@ -320,8 +334,7 @@ def test_no_token_or_secret_in_logs_reprs_or_tracebacks(
     secrets = [*issued, creds.app_secret, creds.app_secret + "x"]
     assert len(issued) == 6  # login, refresh, login again
     exposed = [record.getMessage() for record in caplog.records]
-    exposed += [repr(client), repr(client._auth), repr(client._auth.tokens), str(client._config)]
-    exposed += [repr(client._config.credentials), repr(client._config.token_store)]
+    exposed += jpay_reprs(client)
     for error in failures:
         exposed += [str(error), repr(error)]
         exposed += traceback.TracebackException.from_exception(error, capture_locals=True).format()

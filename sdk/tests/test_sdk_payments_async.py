@@ -20,6 +20,7 @@ from live_server import (
     WebhookReceiver,
     WorldClock,
     in_process,
+    instrument,
 )
 
 import jpay
@@ -244,7 +245,7 @@ async def test_a_post_whose_answer_is_lost_is_retried_and_applied_once(
         client = AsyncJPay(
             creds.app_key, creds.app_secret, base_url=server.base_url, http_client=http
         )
-        client._sleep = lambda _: asyncio.sleep(0)
+        instrument(client, sleep=lambda _: asyncio.sleep(0))
         checkout = await client.collections.initiate(
             payfrom=PHONE, amount="42.00", ref_no="LOST-1", callback_url="http://127.0.0.1:9/x"
         )

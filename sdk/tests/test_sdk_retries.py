@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from live_server import in_process
+from live_server import in_process, instrument
 
 from jpay import (
     APIConnectionError,
@@ -84,7 +84,7 @@ async def test_a_429_is_retried_after_the_servers_retry_after(make_settings, wor
                 for _ in range(2)
             ]
             for client in clients:
-                client._sleep = sleep
+                instrument(client, sleep=sleep)
             await clients[0].collections.list()
             await clients[1].collections.list()  # 429, waits Retry-After, logs in
     assert server.recorder.count("/auth/app/token", 429) == 1
@@ -134,8 +134,7 @@ def hang_up() -> Iterator[HangUp]:
 def test_dropped_connections_are_retried_then_raise_connection_error(hang_up: HangUp) -> None:
     waits: list[float] = []
     with JPay("jpay_ak_x", "jpay_sk_y", base_url=hang_up.url, max_retries=3) as client:
-        client._sleep = waits.append
-        client._retry.jitter = lambda: 1.0  # the top of the jitter range
+        instrument(client, sleep=waits.append, jitter=lambda: 1.0)  # the top of the jitter range
         with pytest.raises(APIConnectionError) as caught:
             client.collections.list()
     assert hang_up.accepted == 4  # the first attempt and three retries
@@ -152,7 +151,7 @@ async def test_async_dropped_connections_too(hang_up: HangUp) -> None:
         waits.append(seconds)
 
     async with AsyncJPay("jpay_ak_x", "jpay_sk_y", base_url=hang_up.url) as client:
-        client._sleep = sleep
+        instrument(client, sleep=sleep)
         with pytest.raises(APIConnectionError):
             await client.collections.list()
     assert hang_up.accepted == 3  # default: two retries
@@ -166,7 +165,7 @@ def test_nothing_listening_is_a_connection_error() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     client = JPay("k", "s", base_url=f"http://127.0.0.1:{port}", max_retries=1)
-    client._sleep = lambda _: None
+    instrument(client, sleep=lambda _: None)
     with pytest.raises(APIConnectionError):
         client.wallets.balance()
     client.close()
@@ -196,9 +195,7 @@ def scripted(script: Script, **options: object) -> tuple[JPay, list[float]]:
     waits: list[float] = []
     http = httpx.Client(transport=httpx.MockTransport(script))
     client = JPay("k", "s", base_url="http://jpay.test", http_client=http, **options)  # type: ignore[arg-type]
-    client._sleep = waits.append
-    client._retry.jitter = lambda: 0.0
-    client._auth.clock = lambda: 1_764_000_000.0
+    instrument(client, sleep=waits.append, jitter=lambda: 0.0, clock=lambda: 1_764_000_000.0)
     return client, waits
 
 
@@ -226,7 +223,7 @@ def test_5xx_backoff_is_capped_exponential_and_gives_up_with_api_error() -> None
         for n in range(7)
     ]
     client, waits = scripted(Script(*failures), max_retries=6)
-    client._retry.max_delay = 4.0
+    instrument(client, max_delay=4.0)
     with pytest.raises(APIError) as caught:
         client.collections.list()
     assert waits == [0.25, 0.5, 1.0, 2.0, 2.0, 2.0]  # base 0.5·2^n capped at 4, times 0.5

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from live_server import SyncInProcess, jpay_reprs
 
 import jpay
-from jpay import APIConnectionError, AsyncJPay, JPay, JPayError
+from jpay import APIConnectionError, AsyncJPay, AuthenticationError, JPay, JPayError
 
 SRC = Path(jpay.__file__).parent
 PUBLIC = {
@@ -121,17 +122,23 @@ def _stdlib() -> frozenset[str]:
     return frozenset(sys.stdlib_module_names)
 
 
-def test_credentials_and_base_url_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JPAY_APP_KEY", "jpay_ak_env")
-    monkeypatch.setenv("JPAY_APP_SECRET", "jpay_sk_env")
-    monkeypatch.setenv("JPAY_BASE_URL", "http://127.0.0.1:8000/api/v1/")
-    client = JPay()
-    assert client.base_url == "http://127.0.0.1:8000/api/v1"
-    assert client._config.credentials.app_key == "jpay_ak_env"
-    assert client._config.credentials.app_secret.reveal() == "jpay_sk_env"
+def test_credentials_and_base_url_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, sync_server: SyncInProcess
+) -> None:
+    creds = sync_server.new_app()
+    monkeypatch.setenv("JPAY_APP_KEY", creds.app_key)
+    monkeypatch.setenv("JPAY_APP_SECRET", creds.app_secret)
+    monkeypatch.setenv("JPAY_BASE_URL", sync_server.base_url + "/")
+    client = JPay(http_client=sync_server.client)
+    assert client.base_url == sync_server.base_url
+    assert client.collections.list().count == 0  # logged in with the environment's credentials
+    assert sync_server.recorder.count("/auth/app/token", 200) == 1
     # Arguments win over the environment.
     assert JPay(environment="production").base_url == "https://api.jpay.africa/api/v1"
     assert JPay(base_url="http://h.test:1/x/api/v1").base_url == "http://h.test:1/x/api/v1"
+    wrong = JPay(app_secret=creds.app_secret + "x", http_client=sync_server.client)
+    with pytest.raises(AuthenticationError):
+        wrong.channels.list()
 
 
 def test_environments_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -164,9 +171,8 @@ def test_missing_credentials_are_a_clear_error(monkeypatch: pytest.MonkeyPatch) 
 
 def test_secrets_stay_out_of_reprs() -> None:
     client = JPay("jpay_ak_public", "jpay_sk_very_secret")
-    shown = " ".join(
-        [repr(client), repr(client._auth), repr(client._config.credentials), repr(vars(client))]
-    )
+    shown = " ".join(jpay_reprs(client))
+    assert "jpay_ak_public" in shown  # the walk reached the credentials
     assert "jpay_sk_very_secret" not in shown
     assert repr(client) == "JPay(base_url='https://sandbox.api.jpay.africa/api/v1')"
 
@@ -178,7 +184,8 @@ def test_context_managers_close_their_own_client_but_not_an_injected_one() -> No
     assert not injected.is_closed
     with JPay("k", "s") as own:
         pass
-    assert own._http.is_closed
+    with pytest.raises(RuntimeError, match="closed"):  # httpx refuses to send on a closed client
+        own.channels.list()
     injected.close()
 
 
@@ -186,7 +193,8 @@ def test_context_managers_close_their_own_client_but_not_an_injected_one() -> No
 async def test_async_context_manager_closes_its_own_client() -> None:
     async with AsyncJPay("k", "s") as client:
         pass
-    assert client._http.is_closed
+    with pytest.raises(RuntimeError, match="closed"):
+        await client.channels.list()
     injected = httpx.AsyncClient()
     async with AsyncJPay("k", "s", http_client=injected):
         pass

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from live_server import API, AppCreds, SyncInProcess, WorldClock, instrument
+from live_server import API, AppCreds, SyncInProcess, TokenLog, WorldClock, instrument
 
 from jpay import (
     Collection,
@@ -121,12 +121,11 @@ def test_quick_start_verbatim_in_sync(
 def test_sync_revocation_and_suspension(
     sync_server: SyncInProcess, creds: AppCreds, world: WorldClock
 ) -> None:
+    issued = TokenLog()
+    sync_server.client.event_hooks["response"].append(issued.hook)
     client = sdk(sync_server, creds, world)
     client.collections.list()
-    assert client._auth.tokens is not None
-    sync_server.client.post(
-        f"{API}/auth/revoke", json={"token": client._auth.tokens.refresh.reveal()}
-    )
+    sync_server.client.post(f"{API}/auth/revoke", json={"token": issued.refresh})
     sync_server.operate(lambda c, s: _noop())
     sync_server.recorder.clear()
     client.collections.list()

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from live_server import API, AppCreds, InProcess, WorldClock, in_process, instrument
+from live_server import API, AppCreds, InProcess, TokenLog, WorldClock, in_process, instrument
 
 from jpay import (
     AsyncJPay,
@@ -34,8 +34,15 @@ async def creds(server: InProcess) -> AppCreds:
 
 
 @pytest.fixture
-async def client(server: InProcess, creds: AppCreds, world: WorldClock) -> AsyncIterator[AsyncJPay]:
-    async with server.http() as http:
+def issued() -> TokenLog:
+    return TokenLog()
+
+
+@pytest.fixture
+async def client(
+    server: InProcess, creds: AppCreds, world: WorldClock, issued: TokenLog
+) -> AsyncIterator[AsyncJPay]:
+    async with server.http(event_hooks={"response": [issued.ahook]}) as http:
         sdk = AsyncJPay(creds.app_key, creds.app_secret, base_url=server.base_url, http_client=http)
         instrument(sdk, clock=world.local)
         yield sdk
@@ -60,13 +67,13 @@ async def test_1000_tasks_across_an_expiry_make_one_refresh_and_get_no_401(
     world = WorldClock(offset=offset)
     async with in_process(make_settings(), world) as server:
         creds = await server.new_app()
-        async with server.http() as http:
+        issued = TokenLog()
+        async with server.http(event_hooks={"response": [issued.ahook]}) as http:
             client = AsyncJPay(
                 creds.app_key, creds.app_secret, base_url=server.base_url, http_client=http
             )
             instrument(client, clock=world.local)
             await client.collections.list()
-            first = client._auth.tokens
 
             async def call(i: int) -> Page[object]:
                 if i == 500:  # half the burst is in flight: time crosses the refresh point
@@ -80,7 +87,7 @@ async def test_1000_tasks_across_an_expiry_make_one_refresh_and_get_no_401(
             assert server.recorder.count("/auth/app/token") == 1
             assert server.recorder.statuses()[401] == 0
             assert server.recorder.count(CHECKOUTS, 200) == 1001
-            assert client._auth.tokens is not first
+            assert len(issued.pairs) == 2
             # Past the first token's expiry (and the server's leeway) the new one still works.
             world.advance(60)
             await client.collections.list()
@@ -141,13 +148,13 @@ async def test_rotated_refresh_tokens_are_kept(
     assert server.recorder.statuses()[401] == 0
 
 
-async def test_revoked_family_logs_in_afresh(server: InProcess, client: AsyncJPay) -> None:
+async def test_revoked_family_logs_in_afresh(
+    server: InProcess, client: AsyncJPay, issued: TokenLog
+) -> None:
     await client.collections.list()
     async with server.http() as other:
         # Someone logs this login out (RFC 7009 revocation of the token's family).
-        assert client._auth.tokens is not None
-        token = client._auth.tokens.access.reveal()
-        response = await other.post(f"{API}/auth/revoke", json={"token": token})
+        response = await other.post(f"{API}/auth/revoke", json={"token": issued.access})
         assert response.json() == {"revoked": True}
     await server.runtime.access.sync()
     server.recorder.clear()
@@ -164,11 +171,10 @@ async def test_revoked_family_logs_in_afresh(server: InProcess, client: AsyncJPa
 
 
 async def test_reuse_of_a_spent_refresh_token_revokes_the_family_and_the_sdk_recovers(
-    server: InProcess, client: AsyncJPay, world: WorldClock
+    server: InProcess, client: AsyncJPay, world: WorldClock, issued: TokenLog
 ) -> None:
     await client.collections.list()
-    assert client._auth.tokens is not None
-    stolen = client._auth.tokens.refresh.reveal()
+    stolen = issued.refresh
     world.advance(LIFETIME - 30)
     await client.collections.list()  # the SDK refreshes: the stolen token is now spent
     world.advance(31)  # past the server's 30 s grace window

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import select
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -79,3 +81,72 @@ def receiving() -> Iterator[Receiver]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@dataclass
+class Drip:
+    """A receiver that answers one byte a second, and what it saw."""
+
+    url: str
+    opened: int = 0
+    open_now: int = 0
+    most_open: int = 0
+    closed_at: list[float] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@contextmanager
+def dripping(seconds: int = 60) -> Iterator[Drip]:
+    """A loopback receiver that reads a request, then drips its answer one byte a second.
+
+    A per-read timeout never fires against it: each byte arrives within a second. It stops
+    when the client hangs up, or after `seconds` bytes.
+    """
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    state = Drip(url=f"http://127.0.0.1:{listener.getsockname()[1]}/slow")
+    stop = threading.Event()
+    answer = b"HTTP/1.1 204 No Content\r\n" + b"x-padding: " + b"." * seconds + b"\r\n\r\n"
+
+    def serve(conn: socket.socket) -> None:
+        with state.lock:
+            state.opened += 1
+            state.open_now += 1
+            state.most_open = max(state.most_open, state.open_now)
+        try:
+            conn.settimeout(5)
+            for byte in answer[:seconds]:
+                # Wait a second, reading (and ignoring) the request, but notice at once when
+                # the client hangs up (EOF).
+                due = time.monotonic() + 1.0
+                while (left := due - time.monotonic()) > 0 and not stop.is_set():
+                    readable, _, _ = select.select([conn], [], [], left)
+                    if readable and not conn.recv(65536):
+                        return
+                if stop.is_set():
+                    return
+                conn.sendall(bytes([byte]))
+        except OSError:
+            pass  # the client gave up: what a deadline is for
+        finally:
+            conn.close()
+            with state.lock:
+                state.open_now -= 1
+                state.closed_at.append(time.monotonic())
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()

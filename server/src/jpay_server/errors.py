@@ -5,6 +5,7 @@
     │   ├── UnsupportedMediaType   body is not JSON (415)
     │   └── RequestTooLarge        body over the configured limit (413)
     ├── AuthenticationFailed       no or bad credentials or token (401)
+    │   └── MfaRequired            password right, second factor needed (401 + mfa_token)
     ├── PermissionDenied           authenticated but not allowed (403)
     ├── NotFound                   no such resource (404)
     ├── Conflict                   state conflict, e.g. idempotency key reuse (409)
@@ -64,6 +65,17 @@ class AuthenticationFailed(JPayError):
 
     default_code = "token_invalid"
     default_detail = INVALID_TOKEN
+
+
+class MfaRequired(AuthenticationFailed):
+    """The password was right and a second factor is needed: finish at /auth/login/mfa."""
+
+    default_code = "mfa_required"
+    default_detail = "Two-factor authentication code required"
+
+    def __init__(self, mfa_token: str) -> None:
+        super().__init__()
+        self.mfa_token = mfa_token
 
 
 class PermissionDenied(JPayError):
@@ -193,3 +205,52 @@ def invalid_query_parameter(name: str) -> InvalidRequest:
 def field_required(field: str) -> InvalidRequest:
     """A required body field is missing (JPay: "{field} field is required")."""
     return InvalidRequest(f"{field} field is required", code="field_required", field=field)
+
+
+# Merchant users (the second way in): login, roles, links.
+
+
+def user_token_required() -> PermissionDenied:
+    """An app token on a route for merchant users."""
+    return PermissionDenied(
+        "This route needs a merchant user's token, not an app token", code="user_token_required"
+    )
+
+
+def app_token_required() -> PermissionDenied:
+    """A merchant user's token on a route for apps."""
+    return PermissionDenied(
+        "This route needs an app token, not a merchant user's token", code="app_token_required"
+    )
+
+
+def permission_denied() -> PermissionDenied:
+    """The user's role does not allow this (DRF's standard string)."""
+    return PermissionDenied(
+        "You do not have permission to perform this action.", code="permission_denied"
+    )
+
+
+def mfa_enrolment_required() -> PermissionDenied:
+    """The merchant requires a second factor and this user has none yet."""
+    return PermissionDenied(
+        "Your team requires two-factor authentication: enrol it first",
+        code="mfa_enrolment_required",
+    )
+
+
+def email_not_verified() -> PermissionDenied:
+    """Right password, but the address was never confirmed (told only to its owner)."""
+    return PermissionDenied(
+        "Confirm your email address first: follow the link we sent", code="email_not_verified"
+    )
+
+
+def invalid_mfa_code() -> AuthenticationFailed:
+    """A wrong, reused or expired TOTP or recovery code."""
+    return AuthenticationFailed("Invalid authentication code", code="invalid_mfa_code")
+
+
+def invalid_link() -> InvalidRequest:
+    """An emailed token that is unknown, used or expired (which one is not said)."""
+    return InvalidRequest("This link is invalid or has expired", code="invalid_link", field="token")

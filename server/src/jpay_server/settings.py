@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     rate_limit_token_per_ip: Annotated[Rate, NoDecode] = Rate.parse("30/minute")
     rate_limit_token_per_key: Annotated[Rate, NoDecode] = Rate.parse("20/minute")
     rate_limit_refresh_per_ip: Annotated[Rate, NoDecode] = Rate.parse("60/minute")
+    rate_limit_login_per_ip: Annotated[Rate, NoDecode] = Rate.parse("20/minute")
+    rate_limit_login_per_account: Annotated[Rate, NoDecode] = Rate.parse("10/hour")
+    rate_limit_email_per_address: Annotated[Rate, NoDecode] = Rate.parse("5/hour")
 
     max_body_bytes: int = Field(65_536, ge=1_024, le=10 * 1_048_576)
     access_state_poll_interval: float = Field(0.25, gt=0, le=1.0)
@@ -57,6 +60,8 @@ class Settings(BaseSettings):
     worker_in_process: bool = True
     worker_poll_interval: float = Field(0.5, gt=0, le=60)
     webhook_timeout: float = Field(10.0, gt=0, le=60)
+    webhook_concurrency: int = Field(32, ge=1, le=1_000)
+    webhook_concurrency_per_app: int = Field(4, ge=1, le=100)
     webhook_retry_schedule: Annotated[tuple[float, ...], NoDecode] = (
         0,
         5,
@@ -99,6 +104,9 @@ class Settings(BaseSettings):
         "rate_limit_token_per_ip",
         "rate_limit_token_per_key",
         "rate_limit_refresh_per_ip",
+        "rate_limit_login_per_ip",
+        "rate_limit_login_per_account",
+        "rate_limit_email_per_address",
         mode="before",
     )
     @classmethod

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from typing import Any
 
 import pytest
 
+from jpay_server.domain.passwords import verify_password
 from jpay_server.main import main
+from jpay_server.store.db import open_database
+from jpay_server.store.users import user_by_email
 from tests.conftest import SECRET_KEY
 
 
@@ -172,7 +176,18 @@ def test_production_refuses_default_secrets(jpay, monkeypatch):
     assert "placeholder" in err
 
 
-def test_demo_seeds_once_and_prints_the_flow(jpay, monkeypatch):
+async def _user_hash(database_url: str, email: str) -> str:
+    database = open_database(database_url)
+    try:
+        user = await database.read(lambda conn: user_by_email(conn, email))
+    finally:
+        await database.dispose()
+    assert user is not None
+    assert user.role.value == "owner"
+    return user.password_hash
+
+
+def test_demo_seeds_once_and_prints_the_flow(jpay, monkeypatch, database_url):
     first = as_json(jpay("demo", "seed", "--json"))
     again = as_json(jpay("demo", "seed", "--json"))
     assert first == again
@@ -183,6 +198,11 @@ def test_demo_seeds_once_and_prints_the_flow(jpay, monkeypatch):
     assert "curl" in out
     assert "/auth/refresh" in out
     assert len(as_json(jpay("merchants", "list", "--json"))["merchants"]) == 1
+    # The demo owner user: printed like the app's credentials, and its password works.
+    assert first["owner_email"] in out
+    assert first["owner_password"] in out
+    stored = asyncio.run(_user_hash(database_url, first["owner_email"]))
+    assert verify_password(stored, first["owner_password"])
     monkeypatch.setenv("JPAY_ENV", "production")
     monkeypatch.setenv("JPAY_SECRET_KEY", "Zq4r" * 12)
     assert jpay("demo", "seed")[2] == "error: the demo is not available in production\n"

@@ -2,6 +2,7 @@
 
 Where an attack needs a token that is validly signed (to prove that a check other than the
 signature stops it), the test signs with the server's own key, the strongest attacker there is.
+Every attack runs against an app's token and against a merchant user's token (`victim`).
 """
 
 from __future__ import annotations
@@ -17,23 +18,42 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jpay_server.domain import credentials
 from jpay_server.services import apps, merchants
 from tests.harness import API, running
+from tests.members import create_member, login_tokens
 from tests.security.forge import b64, forge, parts
 
 pytestmark = pytest.mark.anyio
 CHECKOUTS = f"{API}/payments/collections/checkouts"
+ACCOUNT = f"{API}/account"  # what a merchant user's token opens
 
 
-@pytest.fixture
-async def victim(harness):
-    """An app with live tokens, and the server's signing key."""
-    creds = await harness.app_credentials()
-    tokens = await harness.tokens(creds)
+async def holder_tokens(harness, kind: str):
+    """Live tokens of a new app or a new merchant user, and what made them."""
+    if kind == "app":
+        creds = await harness.app_credentials()
+        return creds, await harness.tokens(creds)
+    member = await create_member(harness)
+    return member, await login_tokens(harness.client, member)
+
+
+@pytest.fixture(params=["app", "user"])
+async def victim(request, harness):
+    """An app's or a merchant user's live tokens, and the server's signing key."""
+    creds, tokens = await holder_tokens(harness, request.param)
     key = harness.runtime.access.codec.keyring.signing_at(harness.ctx.clock())
     return creds, tokens, key
 
 
+def target(token: str) -> str:
+    """The route the token's holder may call: a user token is tried where users are let in."""
+    try:
+        is_user = parts(token)[1].get("kind") == "user"
+    except (ValueError, AttributeError, IndexError, RecursionError):
+        is_user = False
+    return ACCOUNT if is_user else CHECKOUTS
+
+
 async def status_code(harness, token: str) -> tuple[int, str]:
-    response = await harness.client.get(CHECKOUTS, headers={"Authorization": f"Bearer {token}"})
+    response = await harness.client.get(target(token), headers={"Authorization": f"Bearer {token}"})
     return response.status_code, response.json().get("code", "")
 
 
@@ -173,15 +193,29 @@ async def test_10_issuer_audience_and_cross_tenant_confusion(
 ):
     _, tokens, key = victim
     header, payload = parts(tokens["access"])
+    kind = "user" if payload.get("kind") == "user" else "app"
     for changes in ({"iss": "jpay-sandbox"}, {"aud": "jpay:auth/refresh"}, {"aud": ["jpay:api"]}):
         assert (await status_code(harness, forge(header, payload | changes, key.secret)))[0] == 401
-    other = await harness.app_credentials()
-    cross = payload | {"user_id": other.app.merchant_id, "merchant_id": other.app.merchant_id}
-    assert await status_code(harness, forge(header, cross, key.secret)) == (401, "token_invalid")
+    if kind == "app":
+        other = await harness.app_credentials()
+        crosses = [
+            payload | {"user_id": other.app.merchant_id, "merchant_id": other.app.merchant_id}
+        ]
+    else:
+        other_member = await create_member(harness)
+        crosses = [
+            payload | {"merchant_id": other_member.merchant_id},
+            payload | {"user_id": other_member.user_id},
+        ]
+    for cross in crosses:
+        assert await status_code(harness, forge(header, cross, key.secret)) == (
+            401,
+            "token_invalid",
+        )
     # A token from another deployment (another issuer and keys) is refused here.
     settings = make_settings(database_url=database_url, token_issuer="other-deployment")
     async with running(settings, clock) as elsewhere:
-        foreign = (await elsewhere.tokens(await elsewhere.app_credentials()))["access"]
+        foreign = (await holder_tokens(elsewhere, kind))[1]["access"]
     assert (await status_code(harness, foreign))[0] == 401
 
 
@@ -212,7 +246,7 @@ async def test_12_tampering_duplicates_encoding_and_size(harness, victim):
         forge(header, payload | {"products": ["collections", "payouts"]}, None)[:-1] + signature
     )
     assert (await status_code(harness, tampered))[0] == 401
-    raw = json.dumps(payload)[:-1] + ', "app_code": 1}'
+    raw = json.dumps(payload)[:-1] + ', "merchant_id": 1}'  # a duplicate in both kinds
     assert (await status_code(harness, forge(header, raw, key.secret)))[0] == 401
     assert (await status_code(harness, f"{head}=.{body}.{signature}"))[0] == 401
     # A different last character that changes the signature's bytes...
@@ -240,19 +274,23 @@ async def test_13_unknown_crit_header_is_refused(harness, victim):
 async def test_14_authorization_header_parsing(harness, victim):
     _, tokens, _ = victim
     token = tokens["access"]
+    path = target(token)
     for value in (f"bearer {token}", f"Bearer   {token}", f"BEARER {token}"):
-        response = await harness.client.get(CHECKOUTS, headers={"Authorization": value})
+        response = await harness.client.get(path, headers={"Authorization": value})
         assert response.status_code == 200, value
     twice = [("Authorization", f"Bearer {token}"), ("Authorization", f"Bearer {token}")]
-    response = await harness.client.get(CHECKOUTS, headers=twice)
+    response = await harness.client.get(path, headers=twice)
     assert response.json()["code"] == "invalid_authorization_header"
-    response = await harness.client.get(f"{CHECKOUTS}?access_token={token}")
+    response = await harness.client.get(f"{path}?access_token={token}")
     assert response.json()["code"] == "not_authenticated"
 
 
-async def test_15_secret_comparison_is_constant_time(harness, victim, monkeypatch):
-    """Every check goes through hmac.compare_digest, known app_key or not (no timing asserts)."""
-    creds, _, _ = victim
+async def test_15_secret_comparison_is_constant_time(harness, monkeypatch):
+    """Every check goes through hmac.compare_digest, known app_key or not (no timing asserts).
+
+    (A user's password is checked by argon2id, known email or not: tests/api/test_login.py.)
+    """
+    creds = await harness.app_credentials()
     calls: list[int] = []
     real = hmac.compare_digest
 

@@ -11,7 +11,16 @@ from fastapi import FastAPI
 from jpay_server import __version__
 from jpay_server.api import errors, middleware, openapi
 from jpay_server.api.responses import JSONResponse
-from jpay_server.api.routes import auth, channels, collections, health, payouts, wallets
+from jpay_server.api.routes import (
+    account,
+    accounts,
+    auth,
+    channels,
+    collections,
+    health,
+    payouts,
+    wallets,
+)
 from jpay_server.clock import Clock, system_clock
 from jpay_server.domain.randomness import TokenBytes
 from jpay_server.services.runtime import Background, start_runtime, stop_runtime
@@ -50,6 +59,10 @@ def create_app(
         default_response_class=JSONResponse,
         openapi_tags=[
             {"name": "auth", "description": "App tokens, refresh and revocation."},
+            {
+                "name": "merchant users",
+                "description": "Email and password login for merchant users, and their tokens.",
+            },
             {"name": "collections", "description": "Incoming payments (product `collections`)."},
             {"name": "payouts", "description": "Outgoing payments (product `payouts`)."},
             {"name": "wallets", "description": "Balances, the ledger, transfers."},
@@ -61,6 +74,8 @@ def create_app(
     errors.install(app)
     for router in (
         auth.router,
+        accounts.router,
+        account.router,
         collections.router,
         payouts.router,
         wallets.router,

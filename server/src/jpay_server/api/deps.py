@@ -10,9 +10,11 @@ from fastapi import Request
 from jpay_server.domain import client_ip as client_ips
 from jpay_server.domain.access import Principal, bearer_token
 from jpay_server.domain.allowlists import IPAddress
+from jpay_server.domain.members import Member, Permission
 from jpay_server.domain.ratelimits import Rate
+from jpay_server.domain.users import UserAccess
 from jpay_server.errors import AuthenticationFailed, PermissionDenied, RateLimited
-from jpay_server.services.access import authorize
+from jpay_server.services.access import authorize, authorize_member, authorize_user
 from jpay_server.services.runtime import Runtime
 
 
@@ -87,3 +89,27 @@ def require(product: str | None) -> Callable[[Request], Awaitable[Principal]]:
         return await authorized(request, product)
 
     return dependency
+
+
+def require_member(permission: Permission) -> Callable[[Request], Awaitable[Member]]:
+    """The access decision for a merchant route, as a dependency returning the `Member`.
+
+    Missing, bad, expired or revoked tokens: the same 401s as app routes. An app token:
+    403 `user_token_required`. A role without `permission`: 403 `permission_denied`. Any
+    permission but READ while the merchant is pending or suspended: 403
+    `merchant_not_approved` / `account_suspended`. Decided in memory, like an app token.
+    """
+
+    async def dependency(request: Request) -> Member:
+        rt = runtime(request)
+        token = bearer_token(request.headers.getlist("authorization"))
+        return await authorize_member(rt.access, token, permission, rt.ctx.clock())
+
+    return dependency
+
+
+async def current_user(request: Request) -> UserAccess:
+    """A live merchant user token, whatever its role (the user's own account routes)."""
+    rt = runtime(request)
+    token = bearer_token(request.headers.getlist("authorization"))
+    return await authorize_user(rt.access, token, rt.ctx.clock())

@@ -55,6 +55,8 @@ def error_body(exc: e.JPayError) -> dict[str, Any]:
     body: dict[str, Any] = {"detail": exc.detail, "code": exc.code}
     if isinstance(exc, e.InvalidRequest) and exc.field:
         body["field"] = exc.field
+    if isinstance(exc, e.MfaRequired):
+        body["mfa_token"] = exc.mfa_token
     return body
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,9 +12,9 @@ from typing import Annotated, Any
 import typer
 
 from jpay_server.cli import receiver
-from jpay_server.cli.common import JsonFlag, fail, settings, transact
+from jpay_server.cli.common import JsonFlag, fail, run, settings, transact
 from jpay_server.services.apps import rotate_app_webhook_secret
-from jpay_server.services.demo import demo_exists, seed_demo
+from jpay_server.services.demo import DEMO_OWNER, demo_exists, ensure_demo_owner, seed_demo
 
 app = typer.Typer(help="The demo merchant and app (development and sandbox only).")
 CREDENTIALS_FILE = "demo-credentials.json"
@@ -67,6 +68,13 @@ def seed(
         rotated = transact(lambda ctx, s: rotate_app_webhook_secret(ctx, s, code))
         saved["webhook_secret"] = rotated.webhook_secret
         _write(path, saved)
+    if not saved.get("owner_password") or saved.get("owner_email") != DEMO_OWNER:
+        # The demo's owner user (merchant API and dashboard login), set once per seed file.
+        password = "demo-" + secrets.token_urlsafe(12)
+        merchant_id = int(saved["merchant_id"])
+        run(lambda ctx, db: ensure_demo_owner(ctx, db, merchant_id, password))
+        saved |= {"owner_email": DEMO_OWNER, "owner_password": password}
+        _write(path, saved)
     if as_json:
         typer.echo(json.dumps(saved))
         return
@@ -90,6 +98,9 @@ Demo merchant {demo["merchant_id"]}, app {demo["app_code"]} ({", ".join(demo["pr
   app_key:        {demo["app_key"]}
   app_secret:     {demo["app_secret"]}
   webhook_secret: {demo.get("webhook_secret")}
+Demo owner user (merchant login: POST {api}/auth/login)
+  email:          {demo.get("owner_email")}
+  password:       {demo.get("owner_password")}
 
 Try the documented flow (needs jq), in a second terminal:
   # 1. Get tokens

@@ -18,12 +18,22 @@ from jwt.algorithms import HMACAlgorithm
 from jwt.api_jws import PyJWS
 
 from jpay_server.domain.keys import ALGORITHM, Keyring, SigningKey
-from jpay_server.errors import JPayError, token_expired, token_invalid
+from jpay_server.errors import (
+    JPayError,
+    app_token_required,
+    token_expired,
+    token_invalid,
+    user_token_required,
+)
 
 ACCESS_TYP = "at+jwt"  # RFC 9068 §2.1: explicit typing of access tokens
 REFRESH_TYP = "JWT"
+MFA_TYP = "mfa+jwt"
 ACCESS_AUDIENCE = "jpay:api"
 REFRESH_AUDIENCE = "jpay:auth/refresh"
+MFA_AUDIENCE = "jpay:auth/login/mfa"
+MFA_LIFETIME = 300  # seconds to type the code after the password
+USER_KIND = "user"  # the `kind` claim of a merchant user's tokens; app tokens have none
 MAX_TOKEN_CHARS = 4096
 MAX_ID_CHARS = 64
 _HEADER_KEYS = frozenset({"alg", "typ", "kid"})
@@ -61,7 +71,11 @@ _JWS.register_algorithm(ALGORITHM, _PreparedHS256())
 
 @dataclass(frozen=True, slots=True)
 class AccessClaims:
-    """What an access token says: who, which products, which family and generation."""
+    """What an access token says: who, which products, which family and generation.
+
+    A merchant user's token has `user_id` set and `app_code` 0 (no app, no products); its
+    generation is the user's token epoch rather than an app secret's generation.
+    """
 
     app_code: int
     merchant_id: int
@@ -71,6 +85,7 @@ class AccessClaims:
     jti: str
     issued_at: int
     expires_at: int
+    user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +100,18 @@ class RefreshClaims:
     issued_at: int
     expires_at: int
     family_end: int
+    user_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MfaClaims:
+    """A password that checked out, waiting for its second factor (claim set of mfa_token)."""
+
+    user_id: int
+    epoch: int
+    jti: str
+    issued_at: int
+    expires_at: int
 
 
 class TokenCodec:
@@ -101,7 +128,11 @@ class TokenCodec:
         self.keyring = keyring
         self.issuer = issuer
         self.leeway = leeway
-        self._lifetimes = {"access": access_lifetime, "refresh": refresh_lifetime}
+        self._lifetimes = {
+            "access": access_lifetime,
+            "refresh": refresh_lifetime,
+            "mfa": MFA_LIFETIME,
+        }
         # Verification of an exact access-token string under this keyring always gives the same
         # answer, so it is remembered (a new keyring means a new codec and empty memos). Claims
         # that depend on time are still checked on every use.
@@ -110,6 +141,8 @@ class TokenCodec:
 
     def encode_access(self, claims: AccessClaims, key: SigningKey | None = None) -> str:
         """Sign an access token (with the newest key unless `key` is given)."""
+        if claims.user_id is not None:
+            return self._sign(_user_payload(self.issuer, "access", claims), ACCESS_TYP, key)
         payload = {
             "token_type": "access",
             "iss": self.issuer,
@@ -129,6 +162,10 @@ class TokenCodec:
 
     def encode_refresh(self, claims: RefreshClaims, key: SigningKey | None = None) -> str:
         """Sign a refresh token."""
+        if claims.user_id is not None:
+            payload = _user_payload(self.issuer, "refresh", claims)
+            payload |= {"refresh": True, "fex": claims.family_end}
+            return self._sign(payload, REFRESH_TYP, key)
         payload = {
             "token_type": "refresh",
             "refresh": True,
@@ -146,6 +183,36 @@ class TokenCodec:
         }
         return self._sign(payload, REFRESH_TYP, key)
 
+    def encode_mfa(self, claims: MfaClaims) -> str:
+        """Sign the short-lived token that carries a checked password to the MFA step."""
+        payload = {
+            "token_type": "mfa",
+            "iss": self.issuer,
+            "aud": MFA_AUDIENCE,
+            "sub": f"user:{claims.user_id}",
+            "kind": USER_KIND,
+            "user_id": claims.user_id,
+            "iat": claims.issued_at,
+            "exp": claims.expires_at,
+            "jti": claims.jti,
+            "ep": claims.epoch,
+        }
+        return self._sign(payload, MFA_TYP, None)
+
+    def decode_mfa(self, token: str, now: int) -> MfaClaims:
+        """Verify an mfa_token; raises token_invalid or token_expired."""
+        p = self._verify(token, MFA_TYP)
+        self._check_common(p, "mfa", MFA_AUDIENCE, now)
+        if p.get("kind") != USER_KIND:
+            raise token_invalid()
+        return MfaClaims(
+            user_id=_int(p, "user_id"),
+            epoch=_int(p, "ep"),
+            jti=_id(p, "jti"),
+            issued_at=_int(p, "iat"),
+            expires_at=_int(p, "exp"),
+        )
+
     def _sign(self, payload: dict[str, Any], typ: str, key: SigningKey | None) -> str:
         key = key or self.keyring.signing_at(datetime.fromtimestamp(payload["iat"], UTC))
         body = json.dumps(payload, separators=(",", ":")).encode()
@@ -157,6 +224,10 @@ class TokenCodec:
         if p is None:
             p = self._verify_once(token)
         self._check_common(p, "access", ACCESS_AUDIENCE, now)
+        if "kind" in p:
+            if p["kind"] == USER_KIND:
+                raise app_token_required()
+            raise token_invalid()
         products = p.get("products")
         if not isinstance(products, list) or not all(isinstance(x, str) for x in products):
             raise token_invalid()
@@ -171,8 +242,31 @@ class TokenCodec:
             expires_at=_int(p, "exp"),
         )
 
+    def decode_user_access(self, token: str, now: int) -> AccessClaims:
+        """Verify a merchant user's access token; a valid app token is user_token_required."""
+        p = self._verified.get(token)
+        if p is None:
+            p = self._verify_once(token)
+        self._check_common(p, "access", ACCESS_AUDIENCE, now)
+        if "kind" not in p:
+            self.decode_access(token, now)  # a well-formed app token, or token_invalid
+            raise user_token_required()
+        if p["kind"] != USER_KIND:
+            raise token_invalid()
+        return AccessClaims(
+            app_code=0,
+            merchant_id=_int(p, "merchant_id"),
+            products=(),
+            family=_id(p, "fam"),
+            generation=_int(p, "ep"),
+            jti=_id(p, "jti"),
+            issued_at=_int(p, "iat"),
+            expires_at=_int(p, "exp"),
+            user_id=_int(p, "user_id"),
+        )
+
     def decode_refresh(self, token: str, now: int) -> RefreshClaims:
-        """Verify a refresh token; raises token_invalid or token_expired."""
+        """Verify a refresh token (an app's or a user's); raises token_invalid or expired."""
         p = self._verify(token, REFRESH_TYP)
         if p.get("refresh") is not True:
             raise token_invalid()
@@ -180,6 +274,20 @@ class TokenCodec:
         family_end = _int(p, "fex")
         if family_end < _int(p, "exp"):
             raise token_invalid()
+        if "kind" in p:
+            if p["kind"] != USER_KIND:
+                raise token_invalid()
+            return RefreshClaims(
+                app_code=0,
+                merchant_id=_int(p, "merchant_id"),
+                family=_id(p, "fam"),
+                generation=_int(p, "ep"),
+                jti=_id(p, "jti"),
+                issued_at=_int(p, "iat"),
+                expires_at=_int(p, "exp"),
+                family_end=family_end,
+                user_id=_int(p, "user_id"),
+            )
         return RefreshClaims(
             app_code=_int(p, "app_code"),
             merchant_id=_int(p, "user_id"),
@@ -257,6 +365,26 @@ class TokenCodec:
             raise token_invalid()
         if now >= expires + self.leeway:
             raise token_expired()
+
+
+def _user_payload(
+    issuer: str, token_type: str, claims: AccessClaims | RefreshClaims
+) -> dict[str, Any]:
+    """The claims of a merchant user's token: `user_id` is the user, not the merchant."""
+    return {
+        "token_type": token_type,
+        "iss": issuer,
+        "aud": ACCESS_AUDIENCE if token_type == "access" else REFRESH_AUDIENCE,  # noqa: S105
+        "sub": f"user:{claims.user_id}",
+        "kind": USER_KIND,
+        "user_id": claims.user_id,
+        "merchant_id": claims.merchant_id,
+        "iat": claims.issued_at,
+        "exp": claims.expires_at,
+        "jti": claims.jti,
+        "fam": claims.family,
+        "ep": claims.generation,
+    }
 
 
 def _remember(memo: dict[str, Any], size: int, token: str, value: Any) -> None:

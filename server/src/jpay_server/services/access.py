@@ -28,7 +28,9 @@ from jpay_server.domain.access import (
 )
 from jpay_server.domain.allowlists import IPAddress
 from jpay_server.domain.keys import Keyring
+from jpay_server.domain.members import Member, Permission
 from jpay_server.domain.tokens import TokenCodec
+from jpay_server.domain.users import UserAccess, check_live_user, check_permission
 from jpay_server.errors import ServiceUnavailable, token_invalid
 from jpay_server.services.context import Context
 from jpay_server.services.keys import load_keyring
@@ -36,6 +38,7 @@ from jpay_server.store.apps import app_access
 from jpay_server.store.changes import Change, ChangeKind, change_head, changes_since
 from jpay_server.store.db import Database
 from jpay_server.store.tokens import revoked_since
+from jpay_server.store.users import user_access
 
 log = logging.getLogger(__name__)
 APP_STATE_TTL = 60.0  # seconds an app's cached state is trusted without a change-log entry
@@ -51,6 +54,7 @@ class AccessState:
         self.codec: TokenCodec | None = None
         self._apps: dict[int, tuple[AppAccess, float]] = {}
         self._codes_by_key: dict[str, int] = {}
+        self._users: dict[int, tuple[UserAccess, float]] = {}
         self._revoked: dict[str, datetime] = {}
         self._seq = 0
         self._version = 0  # bumped on every applied change: guards lazy loads
@@ -79,6 +83,7 @@ class AccessState:
         self.codec = self._codec(keyring)
         self._apps.clear()
         self._codes_by_key.clear()
+        self._users.clear()
         self._revoked = {fam: at + self._revocation_horizon for fam, at in revoked}
         self._seq = seq
         self._version += 1
@@ -109,6 +114,11 @@ class AccessState:
             self._evict(lambda a: a.app_code == int(change.ref))
         elif change.kind == ChangeKind.MERCHANT:
             self._evict(lambda a: a.merchant_id == int(change.ref))
+            merchant_id = int(change.ref)
+            for user_id in [u for u, (a, _) in self._users.items() if a.merchant_id == merchant_id]:
+                del self._users[user_id]
+        elif change.kind == ChangeKind.USER:
+            self._users.pop(int(change.ref), None)
         elif change.kind == ChangeKind.FAMILY:
             self._revoked[change.ref] = self.ctx.clock() + self._revocation_horizon
         elif change.kind == ChangeKind.KEYS:
@@ -186,6 +196,17 @@ class AccessState:
             return cached
         return await self._load(lambda conn: app_access(conn, app_key=app_key))
 
+    async def user(self, user_id: int) -> UserAccess | None:
+        """A merchant user's live state: from memory, or loaded from the database."""
+        entry = self._users.get(user_id)
+        if entry is not None and time.monotonic() - entry[1] <= APP_STATE_TTL:
+            return entry[0]
+        version = self._version
+        found = await self.database.read(lambda conn: user_access(conn, user_id))
+        if found is not None and version == self._version:
+            self._users[user_id] = (found, time.monotonic())
+        return found
+
     async def _load(self, query: Callable[[Connection], AppAccess | None]) -> AppAccess | None:
         version = self._version
         access = await self.database.read(query)
@@ -227,3 +248,28 @@ async def authorize(
     check_caller(access, client_ip)
     check_product(access, product)
     return Principal(access.app_code, access.merchant_id, access.products, claims.family)
+
+
+async def authorize_member(
+    state: AccessState, token: str, permission: Permission, now: datetime
+) -> Member:
+    """The access decision for a merchant route: a live user token whose role allows it."""
+    codec = await state.ensure_fresh()
+    claims = codec.decode_user_access(token, int(now.timestamp()))
+    assert claims.user_id is not None
+    user = await state.user(claims.user_id)
+    live = check_live_user(
+        user, claims.merchant_id, claims.generation, state.family_revoked(claims.family)
+    )
+    return check_permission(live, permission)
+
+
+async def authorize_user(state: AccessState, token: str, now: datetime) -> UserAccess:
+    """A live user token, whatever the role (for the user's own account routes)."""
+    codec = await state.ensure_fresh()
+    claims = codec.decode_user_access(token, int(now.timestamp()))
+    assert claims.user_id is not None
+    user = await state.user(claims.user_id)
+    return check_live_user(
+        user, claims.merchant_id, claims.generation, state.family_revoked(claims.family)
+    )

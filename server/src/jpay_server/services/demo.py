@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.apps import PRODUCTS
+from jpay_server.domain.members import Role
+from jpay_server.domain.passwords import check_new_password, hash_password
+from jpay_server.domain.users import UserStatus
 from jpay_server.errors import NotFound
 from jpay_server.services.apps import AppCredentials, create_app, get_app
 from jpay_server.services.context import Context
 from jpay_server.services.merchants import create_merchant
+from jpay_server.store import users
+from jpay_server.store.db import Database
 
 DEMO_MERCHANT = "Demo Merchant"
 DEMO_APP = "Demo app"
+DEMO_OWNER = "owner@demo.jpay.example"
 
 
 async def seed_demo(ctx: Context, session: AsyncSession) -> AppCredentials:
@@ -27,3 +36,28 @@ async def demo_exists(session: AsyncSession, app_code: int, app_key: str) -> boo
     except NotFound:
         return False
     return app.app_key == app_key
+
+
+async def ensure_demo_owner(
+    ctx: Context, database: Database, merchant_id: int, password: str
+) -> None:
+    """Make the demo merchant's owner user log in with `password` (created if missing)."""
+    check_new_password(password, DEMO_OWNER)
+    hashed = await asyncio.to_thread(hash_password, password)
+    now = ctx.clock()
+
+    def command(conn: Connection) -> None:
+        found = users.user_by_email(conn, DEMO_OWNER)
+        if found is None:
+            users.add_user(
+                conn, merchant_id, DEMO_OWNER, hashed, Role.OWNER, UserStatus.ACTIVE, now
+            )
+        elif found.merchant_id == merchant_id:
+            users.update_user(conn, found.id, now, password_hash=hashed)
+        else:  # left over from an earlier demo merchant in this database
+            users.delete_user(conn, found.id)
+            users.add_user(
+                conn, merchant_id, DEMO_OWNER, hashed, Role.OWNER, UserStatus.ACTIVE, now
+            )
+
+    await database.write(command)

@@ -27,8 +27,10 @@ from jpay_server.domain.refresh import (
     family_end,
 )
 from jpay_server.domain.tokens import AccessClaims, RefreshClaims, TokenCodec
+from jpay_server.domain.users import UserAccess, check_live_user
 from jpay_server.errors import (
     AuthenticationFailed,
+    PermissionDenied,
     invalid_credentials,
     token_expired,
     token_invalid,
@@ -100,9 +102,9 @@ class Login:
 
 @dataclass(frozen=True, slots=True)
 class CheckedRefresh:
-    """A refresh token that checked out (signature, claims, live app state)."""
+    """A refresh token that checked out (signature, claims, live app or user state)."""
 
-    access: AppAccess
+    access: AppAccess | UserAccess
     claims: RefreshClaims
     codec: TokenCodec
 
@@ -120,26 +122,39 @@ def _successor(ctx: Context, codec: TokenCodec, now: datetime) -> Successor:
     )
 
 
+def _subject(access: AppAccess | UserAccess) -> tuple[int, tuple[str, ...], int | None]:
+    """A family's holder as claims see it: app code, products, user id (app code 0: a user)."""
+    if isinstance(access, UserAccess):
+        return 0, (), access.user_id
+    return access.app_code, tuple(sorted(access.products)), None
+
+
 def _encode(
-    ctx: Context, codec: TokenCodec, access: AppAccess, family: Family, pair: Successor
+    ctx: Context,
+    codec: TokenCodec,
+    access: AppAccess | UserAccess,
+    family: Family,
+    pair: Successor,
 ) -> TokenPair:
     """The tokens a successor stands for; the same successor always gives the same tokens."""
     key = codec.keyring.key(pair.kid)
     issued = int(pair.issued_at.timestamp())
     access_exp = expiry(pair.issued_at, ctx.settings.access_token_lifetime, family.ends_at)
     refresh_exp = expiry(pair.issued_at, ctx.settings.refresh_token_lifetime, family.ends_at)
+    app_code, products, user_id = _subject(access)
     access_claims = AccessClaims(
-        app_code=access.app_code,
+        app_code=app_code,
         merchant_id=access.merchant_id,
-        products=tuple(sorted(access.products)),
+        products=products,
         family=family.id,
         generation=family.generation,
         jti=pair.access_jti,
         issued_at=issued,
         expires_at=int(access_exp.timestamp()),
+        user_id=user_id,
     )
     refresh_claims = RefreshClaims(
-        app_code=access.app_code,
+        app_code=app_code,
         merchant_id=access.merchant_id,
         family=family.id,
         generation=family.generation,
@@ -147,6 +162,7 @@ def _encode(
         issued_at=issued,
         expires_at=int(refresh_exp.timestamp()),
         family_end=int(family.ends_at.timestamp()),
+        user_id=user_id,
     )
     return TokenPair(
         access=codec.encode_access(access_claims, key),
@@ -181,6 +197,16 @@ def issue_tokens(ctx: Context, login: Login) -> TokenGrant:
     return TokenGrant(pair, access.merchant_id, access.app_code, tuple(sorted(access.products)))
 
 
+def issue_user_tokens(ctx: Context, codec: TokenCodec, user: UserAccess) -> TokenPair:
+    """Start a refresh family for a merchant user: the same machinery as an app's."""
+    now = ctx.clock()
+    started = _seconds(now)
+    family = Family(
+        new_id(ctx.rand), user.token_epoch, family_end(started, ctx.settings.refresh_token_lifetime)
+    )
+    return _encode(ctx, codec, user, family, _successor(ctx, codec, now))
+
+
 async def check_refresh(
     ctx: Context, state: AccessState, refresh_token: str, client_ip: IPAddress | None
 ) -> CheckedRefresh:
@@ -190,6 +216,13 @@ async def check_refresh(
     claims = codec.decode_refresh(refresh_token, int(now.timestamp()))
     if now.timestamp() >= claims.family_end:  # the exp leeway must not stretch a family's end
         raise token_expired()
+    if claims.user_id is not None:
+        # A merchant user's family: the user's live state instead of an app's.
+        user = await state.user(claims.user_id)
+        revoked = state.family_revoked(claims.family)
+        return CheckedRefresh(
+            check_live_user(user, claims.merchant_id, claims.generation, revoked), claims, codec
+        )
     access = await state.app(claims.app_code)
     if access is None or access.merchant_id != claims.merchant_id:
         raise token_invalid()
@@ -212,8 +245,8 @@ def rotate_refresh(
         claims.family, claims.generation, datetime.fromtimestamp(claims.family_end, UTC)
     )
     successor = _successor(ctx, codec, now)
-    use = RefreshUse(claims.jti, family.id, access.app_code, now, 1, successor)
-    if access.refresh_policy is RefreshPolicy.REUSABLE:
+    use = RefreshUse(claims.jti, family.id, claims.app_code, now, 1, successor)
+    if isinstance(access, AppAccess) and access.refresh_policy is RefreshPolicy.REUSABLE:
         return _reuse_allowed(ctx, conn, request, family, use, client_ip)
     if store.record_first_use(conn, use):
         return Rotated(family, successor)
@@ -246,7 +279,7 @@ def _used_before(
 def _revoke_for_reuse(
     ctx: Context,
     conn: Connection,
-    access: AppAccess,
+    access: AppAccess | UserAccess,
     family_id: str,
     client_ip: IPAddress | None,
     detail: dict[str, str],
@@ -254,6 +287,9 @@ def _revoke_for_reuse(
     """Revoke the family, record the security event and tell the merchant, in one go."""
     now = ctx.clock()
     ip = str(client_ip) if client_ip else None
+    if isinstance(access, UserAccess):  # security events and webhooks are about apps
+        revoke_family(ctx, conn, family_id, 0, "refresh_token_reused")
+        return
     revoke_family(ctx, conn, family_id, access.app_code, "refresh_token_reused")
     add_security_event(
         conn,
@@ -282,6 +318,7 @@ def _reuse_allowed(
 ) -> Rotated:
     """Under the `reusable` policy a token stays valid; each repeated use is recorded."""
     access = request.access
+    assert isinstance(access, AppAccess)
     count = store.count_use(conn, use)
     if count is None:
         raise token_revoked()
@@ -319,13 +356,13 @@ def revoke_family(
 
 
 async def family_of(ctx: Context, state: AccessState, token: str) -> tuple[str, int] | None:
-    """The family and app of a valid access or refresh token; None for anything else."""
+    """The family and app (0 for a user's) of a valid access or refresh token, else None."""
     codec = await state.ensure_fresh()
     now = int(ctx.clock().timestamp())
-    for decode in (codec.decode_access, codec.decode_refresh):
+    for decode in (codec.decode_access, codec.decode_user_access, codec.decode_refresh):
         try:
             claims = decode(token, now)
-        except AuthenticationFailed:
+        except (AuthenticationFailed, PermissionDenied):  # the other kind's decoder says 403
             continue
         return claims.family, claims.app_code
     return None

@@ -139,13 +139,15 @@ def security_event(
     return new_event(ctx, app_code, webhook_url, EventType.REFRESH_TOKEN_REUSED, data)
 
 
-async def claim_due(ctx: Context, session: AsyncSession, limit: int) -> list[Outgoing]:
-    """Lease due events for delivery by this worker."""
+async def claim_due(
+    ctx: Context, session: AsyncSession, limit: int, per_app: int | None = None
+) -> list[Outgoing]:
+    """Lease due events for delivery by this worker (at most `per_app` in flight per app)."""
     now = ctx.clock()
     # Long enough for an attempt to finish (timeout) and be recorded; a worker that dies
     # mid-POST leaves the lease to lapse, and the event is delivered again (never lost).
     lease_until = now + timedelta(seconds=2 * ctx.settings.webhook_timeout) + LEASE_MARGIN
-    events = await WebhookRepository(session).claim_due(now, lease_until, limit)
+    events = await WebhookRepository(session).claim_due(now, lease_until, limit, per_app)
     secrets: dict[int, tuple[str, ...]] = {}
     for event in events:
         if event.app_code not in secrets:

@@ -27,6 +27,7 @@ class ChangeKind(StrEnum):
     MERCHANT = "merchant"  # a merchant's status
     FAMILY = "family"  # a refresh-token family was revoked
     KEYS = "keys"  # the signing keyring
+    USER = "user"  # a merchant user's role, status or token epoch, or its removal
 
 
 @dataclass(frozen=True, slots=True)

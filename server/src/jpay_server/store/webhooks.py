@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.webhooks import EventStatus, WebhookEvent
@@ -118,13 +118,27 @@ class WebhookRepository:
         return _event(row) if row else None
 
     async def claim_due(
-        self, now: datetime, lease_until: datetime, limit: int
+        self, now: datetime, lease_until: datetime, limit: int, per_app: int | None = None
     ) -> list[WebhookEvent]:
         """Lease due events to this worker, counting the attempt and recording its start.
 
         The lease (locked_until) outlives the delivery timeout; a worker that dies mid-POST
-        simply lets it lapse, and the event is due again: a duplicate, never a gap.
+        simply lets it lapse, and the event is due again: a duplicate, never a gap. With
+        `per_app`, no app gets more leases in flight (across every worker) than that, and an
+        app at its cap is skipped, so its backlog cannot fill the claim.
         """
+        leased: dict[int, int] = {}
+        if per_app is not None:
+            in_flight = (
+                select(WebhookEventRow.app_code, func.count())
+                .where(
+                    WebhookEventRow.status == EventStatus.PENDING.value,
+                    WebhookEventRow.locked_until > now,
+                )
+                .group_by(WebhookEventRow.app_code)
+            )
+            leased = {int(r[0]): int(r[1]) for r in (await self.session.execute(in_flight)).all()}
+        full = [code for code, n in leased.items() if per_app is not None and n >= per_app]
         due = (
             select(WebhookEventRow)
             .where(
@@ -136,8 +150,14 @@ class WebhookRepository:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        if full:
+            due = due.where(WebhookEventRow.app_code.not_in(full))
         claimed = []
         for row in await self.session.scalars(due):
+            if per_app is not None:
+                if leased.get(row.app_code, 0) >= per_app:
+                    continue
+                leased[row.app_code] = leased.get(row.app_code, 0) + 1
             row.attempts += 1
             row.locked_until = lease_until
             self.session.add(

@@ -22,7 +22,6 @@ from jpay_server.worker.delivery import deliver
 
 log = logging.getLogger(__name__)
 BATCH = 50
-CONCURRENT_DELIVERIES = 16
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:
@@ -46,49 +45,76 @@ async def network_loop(ctx: Context, database: Database, stop: asyncio.Event) ->
 async def delivery_loop(
     ctx: Context, database: Database, client: httpx.AsyncClient, stop: asyncio.Event
 ) -> None:
-    """Deliver due webhook events until `stop` is set."""
-    while not stop.is_set():
-        batch: list[Outgoing] = []
-        try:
-            async with database.transaction() as session:
-                batch = await claim_due(ctx, session, BATCH)
-            if batch:
-                await _deliver_batch(ctx, database, client, batch)
-        except Exception:
-            log.exception("webhook delivery round failed; retrying")
-        if len(batch) < BATCH:
-            await _pause(stop, ctx.settings.worker_poll_interval)
+    """Deliver due webhook events until `stop` is set, each attempt on its own.
 
-
-async def _deliver_batch(
-    ctx: Context, database: Database, client: httpx.AsyncClient, batch: list[Outgoing]
-) -> None:
-    limit = asyncio.Semaphore(CONCURRENT_DELIVERIES)
+    No batch waits for its slowest delivery: whenever an attempt ends, its slot is refilled,
+    so one merchant's slow endpoint delays no one else's webhooks. An event is claimed only
+    when a slot is free for it, so its lease starts when its attempt does.
+    """
     settings = ctx.settings
+    running: set[asyncio.Task[None]] = set()
+    freed = asyncio.Event()
 
-    async def one(outgoing: Outgoing) -> None:
-        async with limit:
-            result = await deliver(
-                client,
-                outgoing,
-                ctx.clock,
-                settings.webhook_timeout,
-                settings.allow_private_callbacks,
-            )
+    def done(task: asyncio.Task[None]) -> None:
+        running.discard(task)
+        freed.set()
+
+    while not stop.is_set():
+        free = settings.webhook_concurrency - len(running)
+        claimed: list[Outgoing] = []
+        if free > 0:
+            try:
+                async with database.transaction() as session:
+                    claimed = await claim_due(
+                        ctx, session, min(free, BATCH), settings.webhook_concurrency_per_app
+                    )
+            except Exception:
+                log.exception("claiming due webhooks failed; retrying")
+        for outgoing in claimed:
+            task = asyncio.create_task(_attempt(ctx, database, client, outgoing))
+            running.add(task)
+            task.add_done_callback(done)
+        if not claimed or len(claimed) == free:
+            freed.clear()
+            await _first(stop, freed, settings.worker_poll_interval)
+    if running:  # each attempt ends by its deadline; let them record their outcome
+        await asyncio.wait(running)
+
+
+async def _first(stop: asyncio.Event, freed: asyncio.Event, seconds: float) -> None:
+    """Wait until a slot frees, `stop` is set, or `seconds` pass."""
+    waiters = [asyncio.ensure_future(e.wait()) for e in (stop, freed)]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+async def _attempt(
+    ctx: Context, database: Database, client: httpx.AsyncClient, outgoing: Outgoing
+) -> None:
+    """One delivery attempt, then its outcome recorded; never raises."""
+    settings = ctx.settings
+    try:
+        result = await deliver(
+            client, outgoing, ctx.clock, settings.webhook_timeout, settings.allow_private_callbacks
+        )
         async with database.transaction() as session:
             status = await finish_delivery(ctx, session, outgoing, result)
-        log.info(
-            "webhook attempt",
-            extra={
-                "event_id": outgoing.event.id,
-                "attempt": outgoing.attempt,
-                "status_code": result.status_code,
-                "error": result.error,
-                "outcome": status.value,
-            },
-        )
-
-    await asyncio.gather(*(one(outgoing) for outgoing in batch))
+    except Exception:
+        log.exception("webhook attempt failed", extra={"event_id": outgoing.event.id})
+        return
+    log.info(
+        "webhook attempt",
+        extra={
+            "event_id": outgoing.event.id,
+            "attempt": outgoing.attempt,
+            "status_code": result.status_code,
+            "error": result.error,
+            "outcome": status.value,
+        },
+    )
 
 
 async def run(
@@ -96,7 +122,8 @@ async def run(
 ) -> None:
     """Every worker loop, until `stop` is set."""
     owned = client is None
-    http = client or httpx.AsyncClient(limits=httpx.Limits(max_connections=CONCURRENT_DELIVERIES))
+    limits = httpx.Limits(max_connections=ctx.settings.webhook_concurrency)
+    http = client or httpx.AsyncClient(limits=limits)
     try:
         await asyncio.gather(
             network_loop(ctx, database, stop),
