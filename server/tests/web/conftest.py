@@ -18,8 +18,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from jpay_server.domain.members import Role
 from jpay_server.services import dashboard_sessions
-from jpay_server.services.dashboard_sessions import SignedIn
 from jpay_server.services.context import Context
+from jpay_server.services.dashboard_sessions import SignedIn
 from jpay_server.settings import load_settings
 from jpay_server.store import users
 from jpay_server.store.db import Database, open_database

@@ -48,9 +48,7 @@ def policy(ctx: Context) -> SessionPolicy:
     )
 
 
-def _new(
-    ctx: Context, who: SignedIn, stage: Stage, client_ip: str, user_agent: str
-) -> Opened:
+def _new(ctx: Context, who: SignedIn, stage: Stage, client_ip: str, user_agent: str) -> Opened:
     token = base64.urlsafe_b64encode(ctx.rand(TOKEN_BYTES)).decode().rstrip("=")
     now = ctx.clock()
     session = DashboardSession(

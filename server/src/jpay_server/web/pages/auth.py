@@ -7,14 +7,15 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from jpay_server.domain.dashboard_sessions import Stage
-from jpay_server.domain.ratelimits import client_bucket
+from jpay_server.domain.ratelimits import Rate, client_bucket
 from jpay_server.domain.users import email_key
-from jpay_server.errors import AuthenticationFailed, MfaRequired, RateLimited
+from jpay_server.errors import AuthenticationFailed, RateLimited
 from jpay_server.services import dashboard_sessions, users
 from jpay_server.services.dashboard_sessions import SignedIn
 from jpay_server.web import cookies
 from jpay_server.web.pages.base import (
     anonymous_csrf,
+    client_address,
     client_ip,
     expected_anonymous_csrf,
     posted_form,
@@ -34,17 +35,16 @@ SLOW_DOWN = "Too many attempts. Wait {seconds} seconds, then try again."
 MFA_EXPIRED = "That sign-in took too long. Enter your email and password again."
 
 
-async def _limit(request: Request, *keys: tuple[str, object]) -> None:
+async def _limit(request: Request, *keys: tuple[str, Rate]) -> None:
+    """Count one hit on each key, as the API's login route does; 429 past a limit."""
     rt = runtime(request)
     for key, rate in keys:
-        decision = await rt.limiter.hit(key, rate)  # type: ignore[arg-type]
+        decision = await rt.limiter.hit(key, rate)
         if not decision.allowed:
             raise RateLimited(decision.retry_after)
 
 
-def _login_page(
-    request: Request, status: int = 200, **context: object
-) -> Response:
+def _login_page(request: Request, status: int = 200, **context: object) -> Response:
     csrf, new_seed = anonymous_csrf(request)
     page = render(request, "login.html", status, csrf=csrf, viewer=None, **context)
     return with_seed(request, page, new_seed)
@@ -74,7 +74,10 @@ async def login(request: Request) -> Response:
     try:
         await _limit(
             request,
-            (f"login:ip:{client_bucket(ip)}", settings.rate_limit_login_per_ip),
+            (
+                f"login:ip:{client_bucket(client_address(request))}",
+                settings.rate_limit_login_per_ip,
+            ),
             (f"login:email:{email_key(email)}", settings.rate_limit_login_per_account),
         )
         verified = await users.verify_login(rt.ctx, rt.access, rt.database, email, password)
@@ -111,39 +114,6 @@ async def mfa_page(request: Request) -> Response:
     return render(request, "login_mfa.html", viewer=None, csrf=half[1])
 
 
-async def mfa(request: Request) -> Response:
-    """Check the code; a right one swaps the half session for a full one."""
-    half = await _half_session(request)
-    if half is None:
-        return redirect("/login")
-    token, csrf = half
-    form = await posted_form(request, csrf)
-    rt = runtime(request)
-    ticket = await dashboard_sessions.mfa_ticket(rt.ctx, rt.database, token)
-    if ticket is None:
-        return redirect("/login")
-    try:
-        await _limit(request, (f"mfa:ip:{client_bucket(client_ip(request))}", rt.settings.rate_limit_login_per_ip))
-        await users.verify_login_mfa(rt.ctx, rt.access, rt.database, ticket, form.get("code", ""))
-    except RateLimited as exc:
-        error = SLOW_DOWN.format(seconds=exc.retry_after)
-        return render(request, "login_mfa.html", 429, viewer=None, csrf=csrf, error=error)
-    except MfaRequired:
-        raise
-    except AuthenticationFailed as exc:
-        if exc.code in {"token_expired", "token_invalid", "token_revoked"}:
-            return _login_page(request, 401, error=MFA_EXPIRED)
-        return render(request, "login_mfa.html", 401, viewer=None, csrf=csrf, error=BAD_CODE)
-    opened = await dashboard_sessions.complete_sign_in(
-        rt.ctx, rt.database, token, client_ip(request), user_agent(request)
-    )
-    if opened is None:
-        return redirect("/login")
-    response = redirect("/")
-    cookies.set_session(response, rt.settings, opened.token)
-    return response
-
-
 async def logout(request: Request) -> Response:
     """End this browser's session."""
     me = await signed_in(request)
@@ -172,7 +142,6 @@ def routes(prefix: str) -> list[BaseRoute]:
         Route(f"{prefix}/login", login_page, methods=["GET"]),
         Route(f"{prefix}/login", login, methods=["POST"]),
         Route(f"{prefix}/login/mfa", mfa_page, methods=["GET"]),
-        Route(f"{prefix}/login/mfa", mfa, methods=["POST"]),
         Route(f"{prefix}/logout", logout, methods=["POST"]),
         Route(f"{prefix}/logout-everywhere", logout_everywhere, methods=["POST"]),
     ]

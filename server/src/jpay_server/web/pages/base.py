@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from jpay_server.domain import client_ip as client_ips
+from jpay_server.domain.allowlists import IPAddress
 from jpay_server.domain.dashboard_sessions import DashboardSession
 from jpay_server.domain.members import Member, Permission, allows
 from jpay_server.domain.users import UserAccess, UserStatus, check_permission
@@ -80,11 +81,16 @@ def runtime(request: Request) -> Runtime:
     return state(request).runtime()
 
 
-def client_ip(request: Request) -> str:
+def client_address(request: Request) -> IPAddress | None:
     """The visitor's address, believing X-Forwarded-For only from trusted proxies."""
     peer = request.client.host if request.client else None
     forwarded = request.headers.getlist("x-forwarded-for")
-    found = client_ips.resolve(peer, forwarded, state(request).settings.trusted_proxies)
+    return client_ips.resolve(peer, forwarded, state(request).settings.trusted_proxies)
+
+
+def client_ip(request: Request) -> str:
+    """The visitor's address as text ("unknown" if it cannot be told)."""
+    found = client_address(request)
     return str(found) if found is not None else "unknown"
 
 
