@@ -1,26 +1,21 @@
-"""Server processes for a run, and what their own /proc accounting says about them."""
+"""Server processes for a run, and what their own /proc accounting says about them.
+
+Starting and stopping them is `testsupport.processes`, shared with the tests.
+"""
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from testsupport import processes
 
 TICKS = os.sysconf("SC_CLK_TCK")
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+free_port = processes.free_port
 
 
 def _children(pid: int) -> list[int]:
@@ -83,12 +78,7 @@ class Served:
         return spawned or [self.process.pid]
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        processes.stop(self.process, grace=20)
 
 
 def _cmdline(pid: int) -> str:
@@ -102,35 +92,13 @@ def start(
     name: str, args: list[str], env: dict[str, str], port: int, log: Path, ready: str
 ) -> Served:
     """Start a server and wait until `ready` answers."""
-    with log.open("ab") as out:
-        process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    served = Served(name, process, f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited; see {log}")
-        try:
-            if httpx.get(served.base_url + ready, timeout=1).status_code < 500:
-                return served
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    served.stop()
-    raise RuntimeError(f"{name} did not become ready; see {log}")
+    started = processes.start(args, env=env, port=port, log=log, ready=ready, cwd=ROOT, name=name)
+    return Served(name, started.process, started.url)
 
 
 def jpay_server(env: dict[str, str], port: int, workers: int, log: Path) -> Served:
     """`jpay-server serve`, exactly as a user runs it."""
-    args = [
-        sys.executable,
-        "-m",
-        "jpay_server",
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-    ]
+    args = processes.jpay_server_command(port, workers)
     return start("jpay-server", args, env, port, log, "/readyz")
 
 

@@ -11,11 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import threading
-import time
 import warnings
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
@@ -48,6 +45,8 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from jpay import AsyncJPay, JPay
+from testsupport import processes
+from testsupport.processes import free_port
 
 T = TypeVar("T")
 
@@ -320,13 +319,6 @@ class WebhookReceiver:
 # ---- a real `jpay-server` process ------------------------------------------------------
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def server_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a server process (no JPAY_* leaks in from ours)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JPAY_")}
@@ -383,38 +375,14 @@ class ServerProcess:
 
     def stop(self) -> None:
         """Terminate the process (kill it if it lingers)."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process)
 
 
 def start_server(env: Mapping[str, str], log: Path, port: int | None = None) -> ServerProcess:
     """Start `python -m jpay_server serve` on 127.0.0.1 and wait until it is ready."""
     port = port or free_port()
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jpay_server", "serve", "--port", str(port)],
-            env=dict(env),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = ServerProcess(process, dict(env), port, log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{server.logs()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"server not ready in 60 s:\n{server.logs()}")
+    started = processes.start(processes.jpay_server_command(port), env=env, port=port, log=log)
+    return ServerProcess(started.process, dict(env), port, log)
 
 
 @contextmanager

@@ -125,8 +125,11 @@ class Settings(BaseSettings):
 
     @property
     def allow_private_callbacks(self) -> bool:
-        """Callback URLs may point at private or loopback addresses (not in production)."""
-        return self.env != "production"
+        """Callback URLs may point at private or loopback addresses: in development only.
+
+        The sandbox is where outside merchants integrate; it must not reach our network.
+        """
+        return self.env == "development"
 
     def master_secret(self) -> bytes:
         """The master secret, from which the pepper and key-encryption key are derived."""

@@ -219,6 +219,33 @@ async def test_production_refuses_private_callbacks(make_settings, database_url,
             )
 
 
+@pytest.mark.parametrize(("env", "allowed"), [("sandbox", False), ("development", True)])
+async def test_private_callbacks_only_in_development(
+    make_settings, database_url, clock, env, allowed
+):
+    """The sandbox is where outside merchants integrate: it must not reach our network."""
+    settings = make_settings(
+        database_url=database_url, env=env, rate_limit_enabled=False, worker_in_process=False
+    )
+    async with running(settings, clock) as h:
+        creds, access = await shop(h)
+        for n, url in enumerate(("http://127.0.0.1:9000/hook", "https://10.0.0.8/hook")):
+            body = {
+                "payfrom": "+254712345678",
+                "amount": "1.00",
+                "ref_no": f"R{n}",
+                "callback_url": url,
+                "app_code": creds.app.app_code,
+            }
+            response = await h.call(
+                "POST", "/payments/collections/checkouts/initiate", access, json=body
+            )
+            assert (response.status_code == 200) is allowed, response.text
+            if not allowed:
+                assert response.json()["detail"] == "callback_url must be a public https URL"
+    assert settings.allow_private_callbacks is allowed
+
+
 async def test_egress_resolves_and_refuses_private_destinations():
     with pytest.raises(Blocked):
         await resolve("https://localhost:8443/hook", allow_private=False)

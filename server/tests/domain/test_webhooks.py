@@ -120,6 +120,36 @@ def test_public_addresses() -> None:
         assert not is_public(ipaddress.ip_address(private))
 
 
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("64:ff9b::a00:1", False),  # NAT64 of 10.0.0.1
+        ("64:ff9b::7f00:1", False),  # NAT64 of 127.0.0.1
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254 (cloud metadata)
+        ("64:ff9b::808:808", True),  # NAT64 of 8.8.8.8
+        ("64:ff9b:1::808:808", False),  # local-use NAT64 (RFC 8215): never public
+        ("2002:a00:1::1", False),  # 6to4 of 10.0.0.1
+        ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
+        ("2002:808:808::1", True),  # 6to4 of 8.8.8.8
+        ("::a00:1", False),  # IPv4-compatible 10.0.0.1
+        ("::7f00:1", False),  # IPv4-compatible 127.0.0.1
+        ("::808:808", False),  # IPv4-compatible: deprecated (RFC 4291 §2.5.5.1), refused
+        ("::ffff:0:a00:1", False),  # IPv4-translated (RFC 2765)
+        ("2606:4700:4700::1111", True),
+    ],
+)
+def test_ipv6_ranges_that_embed_ipv4_are_judged_by_the_ipv4_address(
+    address: str, public: bool
+) -> None:
+    assert is_public(ipaddress.ip_address(address)) is public
+    url = f"https://[{address}]/hook"
+    if public:
+        assert check_callback_url(url, allow_private=False) == url
+    else:
+        with pytest.raises(InvalidRequest):
+            check_callback_url(url, allow_private=False)
+
+
 def test_secrets_follow_standard_webhooks() -> None:
     import base64
     import secrets

@@ -1,28 +1,24 @@
-"""Real `jpay-server` processes on loopback, for end-to-end tests over HTTP."""
+"""Real `jpay-server` processes on loopback, for end-to-end tests over HTTP.
+
+Starting and stopping them is `testsupport.processes`, shared with the SDK's tests and the
+benchmarks; this module adds the test deployment's settings and the CLI.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from tests.conftest import SECRET_KEY
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from testsupport import processes
+from testsupport.processes import free_port
 
 
 def server_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
@@ -83,57 +79,16 @@ def worker(env: Mapping[str, str], log: Path) -> Iterator[subprocess.Popen[bytes
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        processes.stop(process)
 
 
 @contextmanager
 def serve(env: Mapping[str, str], log: Path, workers: int = 1) -> Iterator[Server]:
     """Start `jpay-server serve` and wait until /readyz answers; stop it afterwards."""
     port = free_port()
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "jpay_server",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
-            env=dict(env),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(process, f"http://127.0.0.1:{port}", log)
+    command = processes.jpay_server_command(port, workers)
+    started = processes.start(command, env=env, port=port, log=log, timeout=30, fresh_log=True)
     try:
-        _wait_ready(server)
-        yield server
+        yield Server(started.process, started.url, log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_ready(server: Server, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{server.logs()}")
-        try:
-            if httpx.get(f"{server.base_url}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"server not ready in {timeout}s:\n{server.logs()}")
+        started.stop()

@@ -36,6 +36,7 @@ class EventType(StrEnum):
     PAYOUT_COMPLETED = "payout.completed"
     PAYOUT_FAILED = "payout.failed"
     REFRESH_TOKEN_REUSED = "security.refresh_token_reused"  # noqa: S105
+    TEST = "webhook.test"  # sent on request from the merchant API, to check a receiver
 
 
 class EventStatus(StrEnum):
@@ -73,6 +74,7 @@ class Delivery:
     error: str | None
     retry_after: float | None
     duration_ms: int
+    excerpt: str | None = None  # the first bytes of the answer, for the merchant to read
 
 
 def payment_event(payment: Payment) -> EventType:
@@ -172,8 +174,27 @@ def _may_be_public(host: str) -> bool:
         return host != "localhost" and not host.endswith(_PRIVATE_SUFFIXES) and "." in host
 
 
+# IPv6 ranges that carry an IPv4 address a gateway will reach: judged by that address.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052
+_SIX_TO_FOUR = ipaddress.ip_network("2002::/16")  # RFC 3056
+# Refused whole: local-use NAT64 (RFC 8215), IPv4-compatible (deprecated, RFC 4291 §2.5.5.1),
+# IPv4-translated (RFC 2765).
+_REFUSED_V6 = tuple(ipaddress.ip_network(n) for n in ("64:ff9b:1::/48", "::/96", "::ffff:0:0:0/96"))
+
+
 def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """True for globally routable unicast addresses (not loopback, private, link-local …)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    """True for globally routable unicast addresses (not loopback, private, link-local …).
+
+    An IPv6 address that embeds an IPv4 one (mapped, NAT64, 6to4) is as public as the IPv4
+    address it leads to; Python's `is_global` judges only the IPv6 prefix.
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            return is_public(address.ipv4_mapped)
+        if address in _NAT64:
+            return is_public(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+        if address.sixtofour is not None and address in _SIX_TO_FOUR:
+            return is_public(address.sixtofour)
+        if any(address in network for network in _REFUSED_V6):
+            return False
     return address.is_global and not address.is_multicast

@@ -65,6 +65,9 @@ class TokenGrant:
     merchant_id: int
     app_code: int
     products: tuple[str, ...]
+    family_id: str = ""  # the login this pair starts (for the merchant's live-logins list)
+    started_at: datetime | None = None
+    ends_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +197,10 @@ def issue_tokens(ctx: Context, login: Login) -> TokenGrant:
     )
     pair = _encode(ctx, login.codec, login.access, family, _successor(ctx, login.codec, now))
     access = login.access
-    return TokenGrant(pair, access.merchant_id, access.app_code, tuple(sorted(access.products)))
+    products = tuple(sorted(access.products))
+    return TokenGrant(
+        pair, access.merchant_id, access.app_code, products, family.id, started, family.ends_at
+    )
 
 
 def issue_user_tokens(ctx: Context, codec: TokenCodec, user: UserAccess) -> TokenPair:

@@ -296,6 +296,7 @@ class WebhookDeliveryRow(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(200))
     duration_ms: Mapped[int | None] = mapped_column(Integer)
+    response_excerpt: Mapped[str | None] = mapped_column(String(200))
 
 
 class AuditEntryRow(Base):
@@ -339,6 +340,18 @@ class RefusedRequestRow(Base):
     code: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(String(200))
     hint: Mapped[str] = mapped_column(String(300))
+
+
+class LoginFamilyRow(Base):
+    """A login of an app (a refresh family) as its merchant sees it; written within a second."""
+
+    __tablename__ = "login_family"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app_code: Mapped[int] = mapped_column(Integer, index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    client_ip: Mapped[str | None] = mapped_column(String(64))
 
 
 class DashboardSessionRow(Base):

@@ -57,6 +57,7 @@ async def app_token(body: AppTokenRequest, request: Request) -> JSONResponse:
         await rate_limit(rt, (f"token:key:{body.app_key}", s.rate_limit_token_per_key))
         raise
     grant = issue_tokens(rt.ctx, login)  # nothing to store: the family lives in its tokens
+    rt.logins.note_grant(grant, str(ip) if ip is not None else None)  # written within 1 s
     app_code, generation = login.access.app_code, login.generation
     if rt.access.touch_due(app_code, generation):
         now = rt.ctx.clock()
