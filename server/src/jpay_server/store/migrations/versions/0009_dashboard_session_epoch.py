@@ -1,7 +1,7 @@
 """Dashboard sessions remember the user's token epoch, so ending a user's tokens ends them too.
 
-Revision ID: 0008_dashboard_session_epoch
-Revises: 0007_identity
+Revision ID: 0009_dashboard_session_epoch
+Revises: 0008_merchant_logins
 Create Date: 2026-11-30 01:20:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_dashboard_session_epoch"
-down_revision: str | None = "0007_identity"
+revision: str = "0009_dashboard_session_epoch"
+down_revision: str | None = "0008_merchant_logins"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
