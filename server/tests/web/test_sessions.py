@@ -88,17 +88,18 @@ async def test_the_second_factor_step_swaps_the_session_for_a_new_one(
 ) -> None:
     ctx, database, merchant_id = env
     half = await sessions.open_session(
-        ctx, database, 1, merchant_id, "127.0.0.1", "t", mfa_ticket="ticket-1"
+        ctx, database, SignedIn(1, merchant_id, 0), "::1", "t", mfa_ticket="ticket-1"
     )
     assert await sessions.current_session(ctx, database, half.token) is None
-    assert await sessions.take_mfa_ticket(ctx, database, half.token) == "ticket-1"
-    assert await sessions.take_mfa_ticket(ctx, database, half.token) is None
+    assert await sessions.mfa_ticket(ctx, database, half.token) == "ticket-1"
+    assert await sessions.mfa_ticket(ctx, database, half.session.id) is None
     full = await sessions.complete_sign_in(ctx, database, half.token, "127.0.0.1", "t")
     assert full is not None
     assert full.token != half.token
     assert full.session.stage is Stage.FULL
     assert await sessions.current_session(ctx, database, full.token) is not None
     assert await sessions.complete_sign_in(ctx, database, half.token, "1.2.3.4", "t") is None
+    assert await sessions.mfa_ticket(ctx, database, half.token) is None
 
 
 async def test_sign_out_everywhere_ends_only_that_users_sessions(
