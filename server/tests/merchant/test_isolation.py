@@ -42,3 +42,30 @@ async def test_every_route_with_a_foreign_id_answers_404(harness: Harness) -> No
     assert [a["app_code"] for a in listed] == [mine.app_code]
     audit = (await call(h, mine, "GET", "/merchant/audit?limit=200")).json()["results"]
     assert all(str(theirs.app_code) not in e["target"] for e in audit)
+
+
+async def test_payments_and_exports_hold_only_the_callers_merchant(harness: Harness) -> None:
+    from jpay_server.services import apps
+
+    h = harness
+    mine = await seat(h, Role.VIEWER)
+    theirs = await seat(h, Role.OWNER)
+    creds = await h.do(
+        lambda c, s: apps.create_app(c, s, theirs.login.merchant_id, products=("collections",))
+    )
+    access = (await h.tokens(creds))["access"]
+    body = {
+        "payfrom": "+254712345678",
+        "amount": "5.00",
+        "ref_no": "THEIRS",
+        "callback_url": "http://127.0.0.1:9/cb",
+        "app_code": creds.app.app_code,
+    }
+    started = await h.call("POST", "/payments/collections/checkouts/initiate", access, json=body)
+    assert started.status_code in (200, 201), started.text
+    assert (await call(h, theirs, "GET", "/merchant/collections")).json()["count"] == 1
+    for path in ("/merchant/collections", f"/merchant/collections?app_code={creds.app.app_code}"):
+        assert (await call(h, mine, "GET", path)).json()["count"] == 0
+    exported = await call(h, mine, "GET", "/merchant/collections.csv")
+    assert "THEIRS" not in exported.text
+    assert len(exported.text.splitlines()) == 1  # the header alone

@@ -253,3 +253,18 @@ async def test_payments_across_apps_and_csv_exports(harness: Harness) -> None:
     assert balance["total_balance"] == "0.00"
     ledger = await call(h, s, "GET", "/merchant/ledger.csv")
     assert ledger.text.splitlines()[0].startswith("id,created_at,wallet")
+
+
+async def test_a_suspended_merchant_reads_but_cannot_change(harness: Harness) -> None:
+    from jpay_server.services import merchants
+
+    h = harness
+    s = await seat(h, Role.OWNER)
+    await h.do(lambda c, ses: merchants.suspend_merchant(c, ses, s.login.merchant_id))
+    await h.sync()
+    info = await call(h, s, "GET", "/merchant")
+    assert info.status_code == 200
+    assert (info.json()["status"], info.json()["missing"]) == ("suspended", ["reinstatement"])
+    assert (await call(h, s, "GET", "/merchant/apps/{app_code}")).status_code == 200
+    refused = await call(h, s, "POST", "/merchant/apps/{app_code}/deactivate")
+    assert (refused.status_code, refused.json()["code"]) == (403, "account_suspended")

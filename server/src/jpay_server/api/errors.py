@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -137,6 +137,26 @@ async def _on_database_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(e.ServiceUnavailable())
 
 
+# SQLSTATE classes of a database that dropped or refused us: 08 connection exception,
+# 57 operator intervention (57P01 admin shutdown, 57P03 "the database system is starting up").
+_UNREACHABLE_SQLSTATE_CLASSES = ("08", "57")
+
+
+def database_unreachable(exc: DBAPIError) -> bool:
+    """True if the driver error means the database went away (a restart), not a bug."""
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate[:2] in _UNREACHABLE_SQLSTATE_CLASSES
+
+
+async def _on_driver_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if database_unreachable(exc):
+        return await _on_database_error(request, exc)
+    raise exc  # a bug: RequestContext answers the 500
+
+
 def internal_error_response() -> JSONResponse:
     """The 500 for an unexpected exception: no internals (it is logged, redacted, instead).
 
@@ -155,3 +175,5 @@ def install(app: FastAPI) -> None:
     # Only a database that cannot be reached is a 503; an integrity error is a bug (500).
     for unreachable in (OperationalError, InterfaceError, PoolTimeout, ConnectionError):
         app.add_exception_handler(unreachable, _on_database_error)
+    # PostgreSQL restarting: asyncpg's errors arrive as plain DBAPIErrors; judge each one.
+    app.add_exception_handler(DBAPIError, _on_driver_error)

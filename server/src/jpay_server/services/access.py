@@ -43,6 +43,7 @@ from jpay_server.store.users import user_access
 log = logging.getLogger(__name__)
 APP_STATE_TTL = 60.0  # seconds an app's cached state is trusted without a change-log entry
 SECRET_TOUCH_INTERVAL = 60.0  # secrets' last_used_at is kept to the minute, not per login
+INLINE_SYNC_TIMEOUT = 1.0  # a request waits this long at most for a sync of its own
 
 
 class AccessState:
@@ -59,6 +60,7 @@ class AccessState:
         self._seq = 0
         self._version = 0  # bumped on every applied change: guards lazy loads
         self._synced_at = 0.0
+        self._syncing = False  # the background sync is waiting on the database
         self._touched: dict[tuple[int, int], float] = {}
 
     @property
@@ -167,8 +169,13 @@ class AccessState:
     async def ensure_fresh(self) -> TokenCodec:
         """The codec, after syncing inline if the background sync has fallen behind."""
         if time.monotonic() - self._synced_at > self.ctx.settings.access_state_max_staleness:
+            if self._syncing:
+                # The background sync is already stuck on the database (a partition drops
+                # packets rather than refusing them): queueing behind it would hang this
+                # request too, where a prompt 503 lets the load balancer send it elsewhere.
+                raise ServiceUnavailable()
             try:
-                await self.sync()
+                await asyncio.wait_for(self.sync(), INLINE_SYNC_TIMEOUT)
             except Exception as exc:
                 log.warning("access state is stale and cannot sync: %s", type(exc).__name__)
                 raise ServiceUnavailable() from exc
@@ -225,10 +232,15 @@ class AccessState:
                 await asyncio.wait_for(stop.wait(), timeout=interval)
             if stop.is_set():
                 return
+            self._syncing = True
             try:
-                await self.sync()
+                # Bounded, so a connection lost without a word is given up and a new one
+                # tried: the host comes back by itself once the database answers again.
+                await asyncio.wait_for(self.sync(), self.ctx.settings.access_state_max_staleness)
             except Exception as exc:  # keep polling; ensure_fresh fails closed meanwhile
                 log.warning("access state sync failed: %s", type(exc).__name__)
+            finally:
+                self._syncing = False
 
 
 async def authorize(

@@ -32,6 +32,7 @@ from jpay_server.errors import (
     AuthenticationFailed,
     PermissionDenied,
     invalid_credentials,
+    ip_not_allowed,
     token_expired,
     token_invalid,
     token_revoked,
@@ -182,6 +183,11 @@ async def authenticate_app(
     access = await state.app_by_key(app_key)
     now = ctx.clock()
     record = match_secret(access.secrets if access else (), app_secret, ctx.keys.pepper, now)
+    if access is not None and not access.allowlist.allows(client_ip):
+        # From outside the allowlist every secret, right or wrong, gets what a wrong one gets:
+        # a leaked secret is not confirmed to its holder. The refused-requests log keeps the
+        # reason (the cause) for the merchant's team. See docs/decisions.md.
+        raise invalid_credentials() from ip_not_allowed()
     if access is None or record is None:
         raise invalid_credentials()
     check_caller(access, client_ip)
