@@ -25,7 +25,8 @@ serve: env  ## Migrate, seed the demo merchant and app, print credentials, serve
 	$(UV) run jpay-server db upgrade
 	$(UV) run jpay-server demo seed --base-url http://$(HOST):$(PORT)
 	@echo "Dashboard: http://$(HOST):$(PORT)/dashboard/ (sign in with the demo owner above)"
-	$(UV) run jpay-server serve --host $(HOST) --port $(PORT)
+	JPAY_PUBLIC_URL=$${JPAY_PUBLIC_URL:-http://$(HOST):$(PORT)} \
+	  $(UV) run jpay-server serve --host $(HOST) --port $(PORT)
 
 test: env  ## Run the whole test suite (needs PostgreSQL and Redis on localhost)
 	$(UV) run pytest

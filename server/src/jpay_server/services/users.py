@@ -122,7 +122,7 @@ async def login(
     user = await _verified_user(database, email, password)
     if user.mfa_enabled:
         raise MfaRequired(_mfa_token(ctx, codec, user))
-    return await _finish_login(ctx, state, database, codec, user, password)
+    return await finish_login(ctx, state, database, codec, user, password)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +157,7 @@ def _mfa_token(ctx: Context, codec: TokenCodec, user: User) -> str:
     return codec.encode_mfa(claims)
 
 
-async def _finish_login(
+async def finish_login(
     ctx: Context,
     state: AccessState,
     database: Database,

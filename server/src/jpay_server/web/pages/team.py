@@ -11,6 +11,7 @@ from jpay_server.errors import Conflict, InvalidRequest, PermissionDenied
 from jpay_server.services import team
 from jpay_server.web.pages.base import (
     Flash,
+    client_ip,
     posted_form,
     put_flash,
     redirect,
@@ -50,7 +51,7 @@ async def change_role(request: Request) -> Response:
     if role not in set(Role):
         raise InvalidRequest("Choose a role")
     try:
-        await team.change_role(rt.ctx, rt.database, member, user_id, Role(role))
+        await team.change_role(rt.ctx, rt.database, member, user_id, Role(role), client_ip(request))
     except (Conflict, PermissionDenied) as exc:
         await put_flash(request, me, Flash(None, exc.detail, "error"))
         return redirect("/team")
@@ -65,7 +66,9 @@ async def remove(request: Request) -> Response:
     member = me.member(Permission.MANAGE_TEAM)
     rt = runtime(request)
     try:
-        await team.remove_member(rt.ctx, rt.database, member, request.path_params["user_id"])
+        await team.remove_member(
+            rt.ctx, rt.database, member, request.path_params["user_id"], client_ip(request)
+        )
     except (Conflict, PermissionDenied) as exc:
         await put_flash(request, me, Flash(None, exc.detail, "error"))
         return redirect("/team")
