@@ -24,7 +24,8 @@ env: $(UV)  ## Create or update the virtual environment from uv.lock
 serve: env  ## Migrate, seed the demo merchant and app, print credentials, serve on SQLite
 	$(UV) run jpay-server db upgrade
 	$(UV) run jpay-server demo seed --base-url http://$(HOST):$(PORT)
-	$(UV) run jpay-server serve --host $(HOST) --port $(PORT)
+	JPAY_PUBLIC_URL=$${JPAY_PUBLIC_URL:-http://$(HOST):$(PORT)} \
+	  $(UV) run jpay-server serve --host $(HOST) --port $(PORT)
 
 test: env  ## Run the whole test suite (needs PostgreSQL and Redis on localhost)
 	$(UV) run pytest

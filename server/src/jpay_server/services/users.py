@@ -116,7 +116,7 @@ async def login(
         raise email_not_verified()  # only someone who knows the password learns this
     if user.mfa_enabled:
         raise MfaRequired(_mfa_token(ctx, codec, user))
-    return await _finish_login(ctx, state, database, codec, user, password)
+    return await finish_login(ctx, state, database, codec, user, password)
 
 
 def _mfa_token(ctx: Context, codec: TokenCodec, user: User) -> str:
@@ -125,7 +125,7 @@ def _mfa_token(ctx: Context, codec: TokenCodec, user: User) -> str:
     return codec.encode_mfa(claims)
 
 
-async def _finish_login(
+async def finish_login(
     ctx: Context,
     state: AccessState,
     database: Database,
