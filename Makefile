@@ -24,6 +24,7 @@ env: $(UV)  ## Create or update the virtual environment from uv.lock
 serve: env  ## Migrate, seed the demo merchant and app, print credentials, serve on SQLite
 	$(UV) run jpay-server db upgrade
 	$(UV) run jpay-server demo seed --base-url http://$(HOST):$(PORT)
+	@echo "Dashboard: http://$(HOST):$(PORT)/dashboard/ (sign in with the demo owner above)"
 	JPAY_PUBLIC_URL=$${JPAY_PUBLIC_URL:-http://$(HOST):$(PORT)} \
 	  $(UV) run jpay-server serve --host $(HOST) --port $(PORT)
 

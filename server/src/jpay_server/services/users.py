@@ -107,19 +107,51 @@ async def _check_password(
     return found, matches and found is not None
 
 
-async def login(
-    ctx: Context, state: AccessState, database: Database, email: str, password: str
-) -> UserGrant:
-    """Check an email and password; tokens, or MfaRequired with a token for the second step."""
-    codec = await state.ensure_fresh()
+async def _verified_user(database: Database, email: str, password: str) -> User:
+    """The user an email and password name, or the 401 a wrong pair gets (after equal work)."""
     user, matches = await _check_password(database, email, password)
     if user is None or not matches or user.status is UserStatus.DISABLED:
         raise invalid_credentials()
     if user.status is UserStatus.UNVERIFIED:
         raise email_not_verified()  # only someone who knows the password learns this
+    return user
+
+
+async def login(
+    ctx: Context, state: AccessState, database: Database, email: str, password: str
+) -> UserGrant:
+    """Check an email and password; tokens, or MfaRequired with a token for the second step."""
+    codec = await state.ensure_fresh()
+    user = await _verified_user(database, email, password)
     if user.mfa_enabled:
         raise MfaRequired(_mfa_token(ctx, codec, user))
     return await finish_login(ctx, state, database, codec, user, password)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedLogin:
+    """A checked email and password: the user, and a second-factor ticket if one is owed."""
+
+    user: UserAccess
+    mfa_token: str | None
+
+
+async def verify_login(
+    ctx: Context, state: AccessState, database: Database, email: str, password: str
+) -> VerifiedLogin:
+    """Check an email and password as `login` does, issuing no tokens (the dashboard's sign-in).
+
+    The dashboard keeps its own server-side session instead of a token pair, so it starts no
+    refresh family a merchant would then see among the app's live logins.
+    """
+    codec = await state.ensure_fresh()
+    user = await _verified_user(database, email, password)
+    if user.mfa_enabled:
+        access = await state.user(user.id)
+        if access is None:
+            raise invalid_credentials()
+        return VerifiedLogin(access, _mfa_token(ctx, codec, user))
+    return VerifiedLogin(await _record_login(ctx, state, database, user, password), None)
 
 
 def _mfa_token(ctx: Context, codec: TokenCodec, user: User) -> str:
@@ -137,6 +169,14 @@ async def finish_login(
     password: str | None,
 ) -> UserGrant:
     """Record the login (rehashing an outdated hash) and issue the user's first pair."""
+    access = await _record_login(ctx, state, database, user, password)
+    return UserGrant(issue_user_tokens(ctx, codec, access), access)
+
+
+async def _record_login(
+    ctx: Context, state: AccessState, database: Database, user: User, password: str | None
+) -> UserAccess:
+    """Note the login time (rehashing an outdated hash); the user's live state."""
     now = ctx.clock()
     values: dict[str, object] = {"last_login_at": now}
     if password is not None and needs_rehash(user.password_hash):
@@ -145,7 +185,7 @@ async def finish_login(
     access = await state.user(user.id)
     if access is None:  # removed in the instant since the password check
         raise invalid_credentials()
-    return UserGrant(issue_user_tokens(ctx, codec, access), access)
+    return access
 
 
 def end_user_tokens(conn: Connection, user_id: int, ctx: Context) -> None:
