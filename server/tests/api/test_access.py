@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import socket
 import time
 
 import pytest
 
 from jpay_server.services import apps, merchants
+from jpay_server.store.db import open_database
 from tests.harness import running, stop_polling, unreachable_database
 
 pytestmark = pytest.mark.anyio
@@ -73,7 +76,8 @@ async def test_token_and_refresh_endpoints_check_allowlist_and_state(harness):
     creds = await harness.app_credentials(allowed_ips=["192.0.2.0/24"])
     inside = harness.client_from("192.0.2.10")
     outside = harness.client_from("198.51.100.7")
-    assert (await harness.token(creds, outside)).json()["code"] == "ip_not_allowed"
+    # The token endpoint does not confirm a right secret from outside (docs/decisions.md).
+    assert (await harness.token(creds, outside)).json()["code"] == "invalid_credentials"
     tokens = (await harness.token(creds, inside)).json()
     assert (await harness.refresh(tokens["refresh"], outside)).json()["code"] == "ip_not_allowed"
     assert (await harness.checkouts(tokens["access"], outside)).json()["detail"] == (
@@ -99,10 +103,10 @@ async def test_forwarded_for_counts_only_from_trusted_proxies(make_settings, dat
         ok = await via_proxy.post("/api/v1/auth/app/token", json=body, headers=spoof)
         assert ok.status_code == 200
         refused = await direct.post("/api/v1/auth/app/token", json=body, headers=spoof)
-        assert refused.json()["code"] == "ip_not_allowed"
+        assert refused.json()["code"] == "invalid_credentials"  # not confirmed from outside
         left_spoof = {"X-Forwarded-For": "192.0.2.10, 198.51.100.7"}
         refused = await via_proxy.post("/api/v1/auth/app/token", json=body, headers=left_spoof)
-        assert refused.json()["code"] == "ip_not_allowed"
+        assert refused.json()["code"] == "invalid_credentials"
 
 
 async def test_changes_reach_the_process_through_the_background_sync(harness):
@@ -166,6 +170,28 @@ async def test_stale_access_state_fails_closed(make_settings, database_url, cloc
         response = await h.checkouts(tokens["access"])
         assert response.status_code == 503
         assert response.json()["code"] == "service_unavailable"
+
+
+async def test_a_database_that_stops_answering_gives_a_503_not_a_hung_request(
+    make_settings, database_url, clock
+):
+    """A partition drops packets: the sync must give up, or every request hangs with it."""
+    settings = make_settings(database_url=database_url, rate_limit_enabled=False)
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        port = silent.getsockname()[1]
+        async with running(settings, clock) as h:
+            tokens = await h.tokens(await h.app_credentials())
+            await stop_polling(h)
+            h.runtime.access._synced_at -= settings.access_state_max_staleness + 1
+            h.runtime.access.database = open_database(
+                f"postgresql+asyncpg://postgres@127.0.0.1:{port}/x"
+            )
+            # asyncpg alone would wait 60 s for the server's greeting.
+            response = await asyncio.wait_for(h.checkouts(tokens["access"]), 10)
+            assert response.status_code == 503
+            h.runtime.access._syncing = True  # a background sync stuck the same way
+            response = await asyncio.wait_for(h.checkouts(tokens["access"]), 10)
+            assert response.status_code == 503
 
 
 async def test_a_process_behind_a_pruned_log_reloads_even_with_no_newer_change(harness, clock):

@@ -86,6 +86,8 @@ async def test_redis_limiter_is_shared_between_processes():
         ]
         assert [d.allowed for d in results] == [True, True, False]
         assert 1 <= results[2].retry_after <= 30
+        assert not (await second.peek("k", rate)).allowed
+        assert [(await first.peek("fresh", rate)).allowed for _ in range(5)] == [True] * 5
     finally:
         await first.close()
         await second.close()

@@ -176,6 +176,41 @@ async def test_policy_can_be_changed_for_an_existing_app(harness):
     assert (await harness.refresh(tokens["refresh"])).status_code == 200
 
 
+async def test_switching_to_reusable_revives_no_rotated_out_token(any_harness, clock):
+    """The policy applies from the switch on: a token spent under rotation stays spent."""
+    harness = any_harness
+    creds = await harness.app_credentials()
+    tokens = await harness.tokens(creds)
+    rotated = (await harness.refresh(tokens["refresh"])).json()
+    untouched = await harness.tokens(creds)  # a login that never refreshed
+    await harness.do(lambda c, s: apps.set_refresh_policy(c, s, creds.app.app_code, "reusable"))
+    await harness.sync()
+    clock.advance(harness.settings.refresh_reuse_grace + 1)
+    spent = await harness.refresh(tokens["refresh"])
+    assert spent.json()["code"] == "refresh_token_reused"  # as under rotation: it was stolen
+    await harness.sync()
+    assert (await harness.checkouts(rotated["access"])).json()["code"] == "token_revoked"
+    # Tokens never used before the switch are reusable from now on.
+    for _ in range(3):
+        assert (await harness.refresh(untouched["refresh"])).status_code == 200
+    fresh = await harness.tokens(creds)
+    for _ in range(3):
+        assert (await harness.refresh(fresh["refresh"])).status_code == 200
+
+
+async def test_a_rotated_out_token_inside_the_grace_window_still_replays(any_harness):
+    """A lost response retried across the switch gets the same pair, as under rotation."""
+    harness = any_harness
+    creds = await harness.app_credentials()
+    tokens = await harness.tokens(creds)
+    first = (await harness.refresh(tokens["refresh"])).json()
+    await harness.do(lambda c, s: apps.set_refresh_policy(c, s, creds.app.app_code, "reusable"))
+    await harness.sync()
+    again = await harness.refresh(tokens["refresh"])
+    assert again.status_code == 200
+    assert again.json()["refresh"] == first["refresh"]
+
+
 async def test_rotating_the_secret_without_overlap_revokes_old_tokens(harness):
     creds = await harness.app_credentials()
     tokens = await harness.tokens(creds)

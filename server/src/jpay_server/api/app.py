@@ -18,7 +18,12 @@ from jpay_server.api.routes import (
     channels,
     collections,
     health,
+    merchant,
+    merchant_apps,
+    merchant_payments,
+    merchant_webhooks,
     payouts,
+    team,
     wallets,
 )
 from jpay_server.clock import Clock, system_clock
@@ -63,6 +68,12 @@ def create_app(
                 "name": "merchant users",
                 "description": "Email and password login for merchant users, and their tokens.",
             },
+            {
+                "name": "merchant",
+                "description": "The merchant API: a merchant's users manage their apps, "
+                "credentials, allowlists, webhooks and read their payments (user tokens only).",
+            },
+            {"name": "team", "description": "A merchant's users: invite, roles, remove, MFA."},
             {"name": "collections", "description": "Incoming payments (product `collections`)."},
             {"name": "payouts", "description": "Outgoing payments (product `payouts`)."},
             {"name": "wallets", "description": "Balances, the ledger, transfers."},
@@ -76,10 +87,15 @@ def create_app(
         auth.router,
         accounts.router,
         account.router,
+        team.router,
         collections.router,
         payouts.router,
         wallets.router,
         channels.router,
+        merchant.router,
+        merchant_apps.router,
+        merchant_webhooks.router,
+        merchant_payments.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)

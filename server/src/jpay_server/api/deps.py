@@ -13,7 +13,7 @@ from jpay_server.domain.allowlists import IPAddress
 from jpay_server.domain.members import Member, Permission
 from jpay_server.domain.ratelimits import Rate
 from jpay_server.domain.users import UserAccess
-from jpay_server.errors import AuthenticationFailed, PermissionDenied, RateLimited
+from jpay_server.errors import AuthenticationFailed, JPayError, PermissionDenied, RateLimited
 from jpay_server.services.access import authorize, authorize_member, authorize_user
 from jpay_server.services.runtime import Runtime
 
@@ -48,8 +48,12 @@ async def authorized(request: Request, product: str | None) -> Principal:
     rt = runtime(request)
     token = bearer_token(request.headers.getlist("authorization"))
     ip = client_ip(request, rt)
-    with refusals_noted(request, rt, ip, lambda: _codec_app(rt, token, refresh=False)):
+    try:  # a plain try costs the success path nothing (a context manager would)
         return await authorize(rt.access, token, ip, product, rt.ctx.clock())
+    except (AuthenticationFailed, PermissionDenied) as exc:
+        app_code = _codec_app(rt, token, refresh=False)
+        rt.refusals.note_error(app_code, exc, ip, request.url.path, rt.ctx.clock())
+        raise
 
 
 def _codec_app(rt: Runtime, token: str, refresh: bool) -> int | None:
@@ -69,7 +73,9 @@ def refusals_noted(
     try:
         yield
     except (AuthenticationFailed, PermissionDenied) as exc:
-        rt.refusals.note_error(app_code(), exc, ip, request.url.path, rt.ctx.clock())
+        # An error that hides its reason from the caller carries it as its cause.
+        noted = exc.__cause__ if isinstance(exc.__cause__, JPayError) else exc
+        rt.refusals.note_error(app_code(), noted, ip, request.url.path, rt.ctx.clock())
         raise
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -126,15 +126,53 @@ async def _on_validation_error(_request: Request, exc: Exception) -> JSONRespons
     return error_response(from_validation(exc))
 
 
-async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail, code = _HTTP_CODES.get(exc.status_code, (str(exc.detail), "http_error"))
-    return JSONResponse({"detail": detail, "code": code}, exc.status_code, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return JSONResponse({"detail": detail, "code": code}, exc.status_code, headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method any route serves on this path (RFC 9110 §15.5.6).
+
+    Starlette's own Allow names only the first route whose path matches, which is wrong when
+    one path has a route per method (GET and POST /merchant/users).
+    """
+    path = request.scope.get("path", "")
+    methods: set[str] = set()
+    for route in request.app.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path) and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return ", ".join(sorted(methods))
 
 
 async def _on_database_error(_request: Request, exc: Exception) -> JSONResponse:
     log.error("database error: %s", type(exc).__name__)
     return error_response(e.ServiceUnavailable())
+
+
+# SQLSTATE classes of a database that dropped or refused us: 08 connection exception,
+# 57 operator intervention (57P01 admin shutdown, 57P03 "the database system is starting up").
+_UNREACHABLE_SQLSTATE_CLASSES = ("08", "57")
+
+
+def database_unreachable(exc: DBAPIError) -> bool:
+    """True if the driver error means the database went away (a restart), not a bug."""
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate[:2] in _UNREACHABLE_SQLSTATE_CLASSES
+
+
+async def _on_driver_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if database_unreachable(exc):
+        return await _on_database_error(request, exc)
+    raise exc  # a bug: RequestContext answers the 500
 
 
 def internal_error_response() -> JSONResponse:
@@ -155,3 +193,5 @@ def install(app: FastAPI) -> None:
     # Only a database that cannot be reached is a 503; an integrity error is a bug (500).
     for unreachable in (OperationalError, InterfaceError, PoolTimeout, ConnectionError):
         app.add_exception_handler(unreachable, _on_database_error)
+    # PostgreSQL restarting: asyncpg's errors arrive as plain DBAPIErrors; judge each one.
+    app.add_exception_handler(DBAPIError, _on_driver_error)

@@ -1,4 +1,4 @@
-"""`jpay-server merchants`: create, approve, suspend, reinstate, list, set-products."""
+"""`jpay-server merchants`: create, approve, suspend, reinstate, list, set-products, invite."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from typing import Annotated, Any
 
 import typer
 
-from jpay_server.cli.common import JsonFlag, emit, emit_rows, transact
+from jpay_server.cli.common import JsonFlag, emit, emit_rows, run, transact
+from jpay_server.domain.audit import BY_OPERATOR
+from jpay_server.domain.members import Role
 from jpay_server.domain.merchants import Merchant
 from jpay_server.services import merchants as service
+from jpay_server.services.accounts import invite as invite_member
 
 app = typer.Typer(help="Manage merchants.", no_args_is_help=True)
 MerchantId = Annotated[int, typer.Argument(help="The merchant's id.")]
@@ -75,3 +78,15 @@ def set_products(
         "effective": sorted(effective),
     }
     emit(record, as_json)
+
+
+@app.command()
+def invite(
+    merchant_id: MerchantId,
+    email: Annotated[str, typer.Option("--email", help="Who to invite.")],
+    role: Annotated[Role, typer.Option("--role", help="Their role on the team.")] = Role.OWNER,
+    as_json: JsonFlag = False,
+) -> None:
+    """Invite someone to a merchant's team: emails a single-use link (7 days) and prints it."""
+    invitation = run(lambda ctx, db: invite_member(ctx, db, merchant_id, email, role, BY_OPERATOR))
+    emit({"invite_url": invitation.invite_url, "expires_at": invitation.expires_at}, as_json)

@@ -51,4 +51,8 @@ def serve(
         loop="uvloop",
         http="httptools",
         timeout_graceful_shutdown=10,
+        # uvicorn kills a worker that does not answer its supervisor's ping within this
+        # time, starting ones included: at its default of 5 s, a CPU-starved host killed
+        # every worker while it was still importing, for minutes (the failure drills).
+        timeout_worker_healthcheck=30,
     )

@@ -58,3 +58,20 @@ def reinstate(merchant: Merchant) -> Merchant:
         raise Conflict(f"merchant {merchant.id} is not suspended")
     status = MerchantStatus.APPROVED if merchant.approved_at else MerchantStatus.PENDING
     return replace(merchant, status=status)
+
+
+def blockers(status: MerchantStatus) -> tuple[str | None, tuple[str, ...]]:
+    """Why a merchant's users cannot make changes, and what is missing, in words."""
+    if status is MerchantStatus.PENDING:
+        return (
+            "This merchant is waiting for approval by the operator. Until then its users can "
+            "sign in and read, changes are refused and its apps get no tokens.",
+            ("approval",),
+        )
+    if status is MerchantStatus.SUSPENDED:
+        return (
+            "This merchant is suspended by the operator: its apps' tokens are refused (403 "
+            "account_suspended) and changes are refused until it is reinstated.",
+            ("reinstatement",),
+        )
+    return None, ()

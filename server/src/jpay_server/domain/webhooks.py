@@ -36,6 +36,7 @@ class EventType(StrEnum):
     PAYOUT_COMPLETED = "payout.completed"
     PAYOUT_FAILED = "payout.failed"
     REFRESH_TOKEN_REUSED = "security.refresh_token_reused"  # noqa: S105
+    TEST = "webhook.test"  # sent on request from the merchant API, to check a receiver
 
 
 class EventStatus(StrEnum):
@@ -73,6 +74,7 @@ class Delivery:
     error: str | None
     retry_after: float | None
     duration_ms: int
+    excerpt: str | None = None  # the first bytes of the answer, for the merchant to read
 
 
 def payment_event(payment: Payment) -> EventType:

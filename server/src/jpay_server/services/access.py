@@ -35,7 +35,13 @@ from jpay_server.errors import ServiceUnavailable, token_invalid
 from jpay_server.services.context import Context
 from jpay_server.services.keys import load_keyring
 from jpay_server.store.apps import app_access
-from jpay_server.store.changes import Change, ChangeKind, change_head, changes_since
+from jpay_server.store.changes import (
+    Change,
+    ChangeKind,
+    change_head,
+    change_mark,
+    changes_since,
+)
 from jpay_server.store.db import Database
 from jpay_server.store.tokens import revoked_since
 from jpay_server.store.users import user_access
@@ -43,6 +49,7 @@ from jpay_server.store.users import user_access
 log = logging.getLogger(__name__)
 APP_STATE_TTL = 60.0  # seconds an app's cached state is trusted without a change-log entry
 SECRET_TOUCH_INTERVAL = 60.0  # secrets' last_used_at is kept to the minute, not per login
+INLINE_SYNC_TIMEOUT = 1.0  # a request waits this long at most for a sync of its own
 
 
 class AccessState:
@@ -57,8 +64,10 @@ class AccessState:
         self._users: dict[int, tuple[UserAccess, float]] = {}
         self._revoked: dict[str, datetime] = {}
         self._seq = 0
+        self._mark: tuple[str, str, datetime] | None = None  # the change at _seq, as read
         self._version = 0  # bumped on every applied change: guards lazy loads
         self._synced_at = 0.0
+        self._syncing = False  # the background sync is waiting on the database
         self._touched: dict[tuple[int, int], float] = {}
 
     @property
@@ -75,8 +84,12 @@ class AccessState:
     async def _reload(self) -> None:
         since = self.ctx.clock() - self._revocation_horizon
         # The position first: a change logged after it is applied by the next sync.
-        seq, revoked = await self.database.read(
-            lambda conn: (change_head(conn), revoked_since(conn, since))
+        seq, mark, revoked = await self.database.read(
+            lambda conn: (
+                change_head(conn),
+                change_mark(conn, change_head(conn)),
+                revoked_since(conn, since),
+            )
         )
         async with self.database.transaction(write=False) as session:
             keyring = await load_keyring(self.ctx, session)
@@ -84,17 +97,31 @@ class AccessState:
         self._apps.clear()
         self._codes_by_key.clear()
         self._users.clear()
-        self._revoked = {fam: at + self._revocation_horizon for fam, at in revoked}
-        self._seq = seq
+        # Families this process saw revoked stay revoked even if the database has lost them
+        # (a restored backup): revocation is never undone, and these expire by themselves.
+        self._revoked |= {fam: at + self._revocation_horizon for fam, at in revoked}
+        self._seq, self._mark = seq, mark
         self._version += 1
         self._synced_at = time.monotonic()
 
     async def sync(self) -> None:
         """Apply every change logged since the last sync."""
         seq = self._seq
-        head, found = await self.database.read(
-            lambda conn: (change_head(conn), changes_since(conn, seq))
+        head, mark, found = await self.database.read(
+            lambda conn: (change_head(conn), change_mark(conn, seq), changes_since(conn, seq))
         )
+        # A log that went backwards (a restored backup, a failover that lost its tail) numbers
+        # new changes at or below our position: a lower head, or a different change where our
+        # last one was, means the history we applied is not the database's any more.
+        if head < seq or (self._mark is not None and mark != self._mark):
+            log.warning(
+                "access change log went backwards (head %d, this process at %d); "
+                "reloading all access state",
+                head,
+                seq,
+            )
+            await self._reload()
+            return
         # The log is dense: anything but seq+1, seq+2, ... means rows were pruned past us.
         if head > self._seq and (
             not found or [c.seq for c in found] != list(range(self._seq + 1, found[-1].seq + 1))
@@ -105,6 +132,8 @@ class AccessState:
         for change in found:
             await self._apply(change)
             self._seq = change.seq
+        if found:
+            self._mark = await self.database.read(lambda conn: change_mark(conn, self._seq))
         self._synced_at = time.monotonic()
         self._forget_old_revocations()
 
@@ -167,8 +196,13 @@ class AccessState:
     async def ensure_fresh(self) -> TokenCodec:
         """The codec, after syncing inline if the background sync has fallen behind."""
         if time.monotonic() - self._synced_at > self.ctx.settings.access_state_max_staleness:
+            if self._syncing:
+                # The background sync is already stuck on the database (a partition drops
+                # packets rather than refusing them): queueing behind it would hang this
+                # request too, where a prompt 503 lets the load balancer send it elsewhere.
+                raise ServiceUnavailable()
             try:
-                await self.sync()
+                await asyncio.wait_for(self.sync(), INLINE_SYNC_TIMEOUT)
             except Exception as exc:
                 log.warning("access state is stale and cannot sync: %s", type(exc).__name__)
                 raise ServiceUnavailable() from exc
@@ -195,6 +229,10 @@ class AccessState:
         if cached is not None:
             return cached
         return await self._load(lambda conn: app_access(conn, app_key=app_key))
+
+    def forget_user(self, user_id: int) -> None:
+        """Drop a user's cached state now (the change log would within a poll interval)."""
+        self._users.pop(user_id, None)
 
     async def user(self, user_id: int) -> UserAccess | None:
         """A merchant user's live state: from memory, or loaded from the database."""
@@ -225,10 +263,15 @@ class AccessState:
                 await asyncio.wait_for(stop.wait(), timeout=interval)
             if stop.is_set():
                 return
+            self._syncing = True
             try:
-                await self.sync()
+                # Bounded, so a connection lost without a word is given up and a new one
+                # tried: the host comes back by itself once the database answers again.
+                await asyncio.wait_for(self.sync(), self.ctx.settings.access_state_max_staleness)
             except Exception as exc:  # keep polling; ensure_fresh fails closed meanwhile
                 log.warning("access state sync failed: %s", type(exc).__name__)
+            finally:
+                self._syncing = False
 
 
 async def authorize(

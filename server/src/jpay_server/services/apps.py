@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +39,8 @@ class AppCredentials:
     app: App
     app_secret: str
     webhook_secret: str | None = None
+    generation: int = 1  # of the app secret
+    previous_expires_at: datetime | None = None  # when a rotation's replaced secrets stop
 
     def __repr__(self) -> str:
         return f"AppCredentials(app={self.app!r}, app_secret=<redacted>, webhook_secret=<redacted>)"
@@ -141,7 +144,7 @@ async def rotate_secret(
     await ChangeRepository(session).record(ChangeKind.APP, str(app_code), now)
     details = {"generation": record.generation, "overlap_seconds": overlap}
     await record_by(session, now, by, app.merchant_id, "app.rotate_secret", _target(app), details)
-    return AppCredentials(app, secret)
+    return AppCredentials(app, secret, None, record.generation, old_ends)
 
 
 async def _update(

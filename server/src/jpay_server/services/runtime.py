@@ -14,6 +14,7 @@ from jpay_server.domain.randomness import TokenBytes
 from jpay_server.services.access import AccessState
 from jpay_server.services.context import Context
 from jpay_server.services.keys import ensure_signing_key
+from jpay_server.services.logins import LoginLog
 from jpay_server.services.refusals import RefusalLog
 from jpay_server.services.schema import check_schema
 from jpay_server.settings import Settings
@@ -38,6 +39,7 @@ class Runtime:
     access: AccessState
     limiter: RateLimiter
     refusals: RefusalLog
+    logins: LoginLog
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -76,9 +78,12 @@ async def start_runtime(
     except BaseException:
         await database.dispose()
         raise
-    runtime = Runtime(ctx, database, access, _limiter(settings), RefusalLog(database))
+    runtime = Runtime(
+        ctx, database, access, _limiter(settings), RefusalLog(database), LoginLog(database, clock)
+    )
     runtime._tasks.append(asyncio.create_task(access.run(runtime._stop)))
     runtime._tasks.append(asyncio.create_task(runtime.refusals.run(runtime._stop)))
+    runtime._tasks.append(asyncio.create_task(runtime.logins.run(runtime._stop)))
     for loop in background:
         runtime._tasks.append(asyncio.create_task(loop(ctx, database, runtime._stop)))
     return runtime

@@ -8,7 +8,7 @@ So a login is CPU only, and a refresh is one conditional INSERT.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection
@@ -19,6 +19,7 @@ from jpay_server.domain.apps import RefreshPolicy
 from jpay_server.domain.credentials import match_secret
 from jpay_server.domain.events import SecurityEvent, SecurityEventKind
 from jpay_server.domain.refresh import (
+    SPENT,
     RefreshUse,
     SecondUse,
     Successor,
@@ -32,6 +33,7 @@ from jpay_server.errors import (
     AuthenticationFailed,
     PermissionDenied,
     invalid_credentials,
+    ip_not_allowed,
     token_expired,
     token_invalid,
     token_revoked,
@@ -65,6 +67,9 @@ class TokenGrant:
     merchant_id: int
     app_code: int
     products: tuple[str, ...]
+    family_id: str = ""  # the login this pair starts (for the merchant's live-logins list)
+    started_at: datetime | None = None
+    ends_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +184,11 @@ async def authenticate_app(
     access = await state.app_by_key(app_key)
     now = ctx.clock()
     record = match_secret(access.secrets if access else (), app_secret, ctx.keys.pepper, now)
+    if access is not None and not access.allowlist.allows(client_ip):
+        # From outside the allowlist every secret, right or wrong, gets what a wrong one gets:
+        # a leaked secret is not confirmed to its holder. The refused-requests log keeps the
+        # reason (the cause) for the merchant's team. See docs/decisions.md.
+        raise invalid_credentials() from ip_not_allowed()
     if access is None or record is None:
         raise invalid_credentials()
     check_caller(access, client_ip)
@@ -194,7 +204,10 @@ def issue_tokens(ctx: Context, login: Login) -> TokenGrant:
     )
     pair = _encode(ctx, login.codec, login.access, family, _successor(ctx, login.codec, now))
     access = login.access
-    return TokenGrant(pair, access.merchant_id, access.app_code, tuple(sorted(access.products)))
+    products = tuple(sorted(access.products))
+    return TokenGrant(
+        pair, access.merchant_id, access.app_code, products, family.id, started, family.ends_at
+    )
 
 
 def issue_user_tokens(ctx: Context, codec: TokenCodec, user: UserAccess) -> TokenPair:
@@ -248,7 +261,7 @@ def rotate_refresh(
     use = RefreshUse(claims.jti, family.id, claims.app_code, now, 1, successor)
     if isinstance(access, AppAccess) and access.refresh_policy is RefreshPolicy.REUSABLE:
         return _reuse_allowed(ctx, conn, request, family, use, client_ip)
-    if store.record_first_use(conn, use):
+    if store.record_first_use(conn, replace(use, use_count=SPENT)):
         return Rotated(family, successor)
     if store.is_revoked(conn, family.id):
         raise token_revoked()
@@ -315,13 +328,16 @@ def _reuse_allowed(
     family: Family,
     use: RefreshUse,
     client_ip: IPAddress | None,
-) -> Rotated:
+) -> Rotated | Reused:
     """Under the `reusable` policy a token stays valid; each repeated use is recorded."""
     access = request.access
     assert isinstance(access, AppAccess)
     count = store.count_use(conn, use)
     if count is None:
-        raise token_revoked()
+        if store.is_revoked(conn, family.id):
+            raise token_revoked()
+        # Spent under `rotate` before the switch: the policy applies from the switch on.
+        return _used_before(ctx, conn, request, family, client_ip)
     if count > 1:
         add_security_event(
             conn,

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jpay_server.domain.audit import BY_OPERATOR
 from jpay_server.domain.money import format_cents, parse_amount
 from jpay_server.domain.payments import random_code
 from jpay_server.domain.wallets import Balances, EntryType, LedgerEntry, WalletKind, insufficient
+from jpay_server.services.audit import record_by
 from jpay_server.services.context import Context
 from jpay_server.services.merchants import get_merchant
 from jpay_server.store.wallets import LedgerFilter, WalletRepository, ledger_page
@@ -83,5 +85,9 @@ async def fund(ctx: Context, session: AsyncSession, merchant_id: int, amount: st
         reference,
         f"Funding of {format_cents(cents)} by the operator",
         now,
+    )
+    details = {"amount": format_cents(cents), "reference": reference}
+    await record_by(
+        session, now, BY_OPERATOR, merchant_id, "wallet.fund", f"merchant:{merchant_id}", details
     )
     return await wallets.balances(merchant_id)

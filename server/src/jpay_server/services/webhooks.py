@@ -164,7 +164,13 @@ async def finish_delivery(
     schedule = ctx.settings.webhook_retry_schedule
     status, next_at = rules.after_attempt(outgoing.attempt, delivery, schedule, now, jitter)
     result = Attempt(
-        outgoing.attempt, now, now, delivery.status_code, delivery.error, delivery.duration_ms
+        outgoing.attempt,
+        now,
+        now,
+        delivery.status_code,
+        delivery.error,
+        delivery.duration_ms,
+        delivery.excerpt,
     )
     await WebhookRepository(session).finish_attempt(
         outgoing.event.id, outgoing.attempt, status, next_at, result

@@ -64,6 +64,16 @@ def change_head(conn: Connection) -> int:
     return int(seq or 0)
 
 
+def change_mark(conn: Connection, seq: int) -> tuple[str, str, datetime] | None:
+    """What identifies change `seq` (kind, ref, time), to tell if the log was rewritten."""
+    row = conn.execute(
+        select(AccessChangeRow.kind, AccessChangeRow.ref, AccessChangeRow.created_at).where(
+            AccessChangeRow.seq == seq
+        )
+    ).first()
+    return (row[0], row[1], row[2]) if row is not None else None
+
+
 def changes_since(conn: Connection, seq: int, limit: int = 1000) -> list[Change]:
     """Changes after `seq`, in order."""
     rows = conn.execute(

@@ -268,3 +268,43 @@ class PaymentRepository:
         row.next_step_at = payment.next_step_at
         row.updated_at = payment.updated_at
         await self.session.flush()  # autoflush is off: later reads must see this
+
+
+def merchant_payment_page(
+    conn: Connection,
+    merchant_id: int,
+    kind: PaymentKind,
+    where: PaymentFilter,
+    offset: int,
+    limit: int,
+    app_code: int | None = None,
+) -> tuple[int, list[Payment]]:
+    """A page of a merchant's payments across its apps (or of one), newest first, and a total."""
+    match = [PaymentRow.merchant_id == merchant_id, PaymentRow.kind == kind.value]
+    if app_code is not None:
+        match.append(PaymentRow.app_code == app_code)
+    if where.status is not None:
+        match.append(PaymentRow.status == where.status.value)
+    if where.created_from is not None:
+        match.append(PaymentRow.created_at >= where.created_from)
+    if where.created_before is not None:
+        match.append(PaymentRow.created_at < where.created_before)
+    if where.party is not None:
+        match.append(PaymentRow.party == where.party)
+    if where.ref_no is not None:
+        match.append(PaymentRow.ref_no == where.ref_no)
+    rows = conn.execute(
+        select(*_COLUMNS)
+        .join(ChannelRow, ChannelRow.code == PaymentRow.channel)
+        .where(*match)
+        .order_by(PaymentRow.created_at.desc(), PaymentRow.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+
+    def count() -> int:
+        return int(conn.execute(select(func.count(PaymentRow.id)).where(*match)).scalar_one())
+
+    return page_total(len(rows), offset, limit, count), [
+        _from_columns(row._mapping) for row in rows
+    ]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import redis.asyncio as aioredis
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from jpay_server.domain.ratelimits import Decision, Rate, gcra
@@ -22,6 +23,10 @@ class RateLimiter(Protocol):
     """Admits or refuses one hit on a key at a rate."""
 
     async def hit(self, key: str, rate: Rate) -> Decision: ...
+
+    async def peek(self, key: str, rate: Rate) -> Decision:
+        """Would a hit be admitted now? Counts nothing."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -46,6 +51,10 @@ class MemoryRateLimiter:
             self._tat.popitem(last=False)
         return decision
 
+    async def peek(self, key: str, rate: Rate) -> Decision:
+        """Would a hit on `key` be admitted now? Counts nothing."""
+        return gcra(self._tat.get(key), self._clock(), rate)
+
     async def close(self) -> None:
         """Nothing to release."""
 
@@ -65,6 +74,18 @@ local new_tat = tat + interval
 redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil((new_tat - now) * 1000) + 1000)
 return {1, '0'}
 """
+# The same decision, counting nothing.
+_PEEK_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local burst = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+if tat - now > burst then
+  return {0, tostring(tat - now - burst)}
+end
+return {1, '0'}
+"""
 
 
 class RedisRateLimiter:
@@ -80,6 +101,7 @@ class RedisRateLimiter:
     ) -> None:
         self._redis = aioredis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._script = self._redis.register_script(_GCRA_LUA)
+        self._peek = self._redis.register_script(_PEEK_LUA)
         self._prefix = prefix
         self._clock = clock
         self._fallback = MemoryRateLimiter(clock)
@@ -88,18 +110,31 @@ class RedisRateLimiter:
 
     async def hit(self, key: str, rate: Rate) -> Decision:
         """Admit or refuse one request on `key`."""
+        return await self._decide(self._script, self._fallback.hit, key, rate)
+
+    async def peek(self, key: str, rate: Rate) -> Decision:
+        """Would a hit on `key` be admitted now? Counts nothing."""
+        return await self._decide(self._peek, self._fallback.peek, key, rate)
+
+    async def _decide(
+        self,
+        script: AsyncScript,
+        fallback: Callable[[str, Rate], Awaitable[Decision]],
+        key: str,
+        rate: Rate,
+    ) -> Decision:
         if self._down_since is not None:
             now = self._clock()
             if now < self._next_probe:
-                return await self._fallback.hit(key, rate)
+                return await fallback(key, rate)
             self._next_probe = now + PROBE_INTERVAL  # one probe per interval, not one per hit
         try:
-            allowed, wait = await self._script(
+            allowed, wait = await script(
                 keys=[self._prefix + key], args=[rate.interval, rate.period - rate.interval]
             )
         except (RedisError, OSError) as exc:
             self._outage(exc)
-            return await self._fallback.hit(key, rate)
+            return await fallback(key, rate)
         if self._down_since is not None:
             log.info(
                 "rate limiter: Redis answers again after %.1f s; limits are shared again",
@@ -128,6 +163,10 @@ class DisabledRateLimiter:
     """Admits everything (JPAY_RATE_LIMIT_ENABLED=false, for load tests)."""
 
     async def hit(self, key: str, rate: Rate) -> Decision:
+        """Always admit."""
+        return Decision(True, 0.0, 0)
+
+    async def peek(self, key: str, rate: Rate) -> Decision:
         """Always admit."""
         return Decision(True, 0.0, 0)
 

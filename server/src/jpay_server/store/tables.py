@@ -296,6 +296,7 @@ class WebhookDeliveryRow(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(200))
     duration_ms: Mapped[int | None] = mapped_column(Integer)
+    response_excerpt: Mapped[str | None] = mapped_column(String(200))
 
 
 class AuditEntryRow(Base):
@@ -341,6 +342,18 @@ class RefusedRequestRow(Base):
     hint: Mapped[str] = mapped_column(String(300))
 
 
+class LoginFamilyRow(Base):
+    """A login of an app (a refresh family) as its merchant sees it; written within a second."""
+
+    __tablename__ = "login_family"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app_code: Mapped[int] = mapped_column(Integer, index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+
+
 class DashboardSessionRow(Base):
     """A signed-in dashboard browser; `id` is a keyed hash of its cookie, never the cookie."""
 
@@ -349,6 +362,7 @@ class DashboardSessionRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(Integer, index=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id"))
+    user_epoch: Mapped[int] = mapped_column(Integer, server_default="0")
     stage: Mapped[str] = mapped_column(String(8))
     csrf_token: Mapped[str] = mapped_column(String(64))
     client_ip: Mapped[str] = mapped_column(String(45))

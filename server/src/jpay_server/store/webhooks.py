@@ -32,6 +32,7 @@ class Attempt:
     status_code: int | None
     error: str | None
     duration_ms: int | None
+    response_excerpt: str | None = None
 
 
 def _event(row: WebhookEventRow) -> WebhookEvent:
@@ -184,6 +185,7 @@ class WebhookRepository:
                 status_code=result.status_code,
                 error=result.error,
                 duration_ms=result.duration_ms,
+                response_excerpt=result.response_excerpt,
             )
         )
         values: dict[str, object] = {
@@ -209,7 +211,15 @@ class WebhookRepository:
             .order_by(WebhookDeliveryRow.attempt)
         )
         return [
-            Attempt(r.attempt, r.started_at, r.finished_at, r.status_code, r.error, r.duration_ms)
+            Attempt(
+                r.attempt,
+                r.started_at,
+                r.finished_at,
+                r.status_code,
+                r.error,
+                r.duration_ms,
+                r.response_excerpt,
+            )
             for r in rows
         ]
 

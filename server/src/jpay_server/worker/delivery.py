@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import httpx
@@ -43,12 +44,37 @@ async def deliver(
                 timeout=timeout_seconds,
                 follow_redirects=False,
             ) as response:
-                # The body is not read: a receiver cannot make us buffer anything.
+                # Only the first bytes of the body are read, briefly: a receiver cannot make
+                # us buffer anything or wait long for it.
                 retry_after = parse_retry_after(response.headers.get("retry-after"), clock())
-                return Delivery(response.status_code, None, retry_after, took())
+                status, duration = response.status_code, took()
+                excerpt = await _first_bytes(response)
+                return Delivery(status, None, retry_after, duration, excerpt)
     except (TimeoutError, httpx.TimeoutException):
         return Delivery(None, f"timeout after {timeout_seconds:g} s", None, took())
     except Blocked:
         return Delivery(None, "blocked: the destination is not a public address", None, took())
     except httpx.HTTPError as exc:
         return Delivery(None, f"connection failed: {type(exc).__name__}", None, took())
+
+
+EXCERPT_BYTES = 200
+EXCERPT_WAIT = 1.0  # seconds
+
+
+async def _first_bytes(response: httpx.Response) -> str | None:
+    """Up to EXCERPT_BYTES of the answer as text, or None if none came within EXCERPT_WAIT."""
+    received = bytearray()
+
+    async def read() -> None:
+        async for chunk in response.aiter_raw():
+            received.extend(chunk)
+            if len(received) >= EXCERPT_BYTES:
+                return
+
+    with contextlib.suppress(TimeoutError, httpx.HTTPError):
+        await asyncio.wait_for(read(), EXCERPT_WAIT)
+    if not received:
+        return None
+    text = bytes(received[:EXCERPT_BYTES]).decode("utf-8", errors="replace")
+    return "".join(c if c.isprintable() or c in "\n\t" else "\ufffd" for c in text)

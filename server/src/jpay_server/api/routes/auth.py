@@ -16,7 +16,12 @@ from jpay_server.api.schemas.auth import (
     TokenResponse,
 )
 from jpay_server.domain.ratelimits import client_bucket
-from jpay_server.errors import AuthenticationFailed, refresh_token_reused
+from jpay_server.errors import (
+    AuthenticationFailed,
+    PermissionDenied,
+    RateLimited,
+    refresh_token_reused,
+)
 from jpay_server.services.tokens import (
     Reused,
     authenticate_app,
@@ -48,15 +53,23 @@ async def app_token(body: AppTokenRequest, request: Request) -> JSONResponse:
     ip = client_ip(request, rt)
     s = rt.settings
     await rate_limit(rt, (f"token:ip:{client_bucket(ip)}", s.rate_limit_token_per_ip))
+    # The per-key limit is checked before the secret, so a key under attack confirms no
+    # guess, right ones included; only failures count, so an app's own logins never use it up.
+    key_limit = (f"token:key:{body.app_key}", s.rate_limit_token_per_key)
+    ahead = await rt.limiter.peek(*key_limit)
+    if not ahead.allowed:
+        raise RateLimited(ahead.retry_after)
     try:
         with refusals_noted(request, rt, ip, lambda: rt.access.cached_code(body.app_key)):
             login = await authenticate_app(rt.ctx, rt.access, body.app_key, body.app_secret, ip)
-    except AuthenticationFailed:
-        # Only failures count against an app_key: app_keys are public, and a correct secret
-        # must never be locked out by someone else's wrong guesses.
-        await rate_limit(rt, (f"token:key:{body.app_key}", s.rate_limit_token_per_key))
+    except AuthenticationFailed as exc:
+        # A caller outside the app's allowlist can confirm no secret, so its failures do not
+        # use up the key's limit: a flood from outside cannot lock the app's own logins out.
+        if not isinstance(exc.__cause__, PermissionDenied):
+            await rate_limit(rt, key_limit)
         raise
     grant = issue_tokens(rt.ctx, login)  # nothing to store: the family lives in its tokens
+    rt.logins.note_grant(grant, str(ip) if ip is not None else None)  # written within 1 s
     app_code, generation = login.access.app_code, login.generation
     if rt.access.touch_due(app_code, generation):
         now = rt.ctx.clock()

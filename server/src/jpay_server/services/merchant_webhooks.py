@@ -1,0 +1,146 @@
+"""The merchant API's webhook use cases: the security-events URL, the secret, the events.
+
+Payment events go to each payment's `callback_url`; security events and test events go to
+the app's `webhook_url`. Every event of an app is listed with each delivery attempt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jpay_server.domain.apps import App
+from jpay_server.domain.members import Member
+from jpay_server.domain.webhooks import EventType, WebhookEvent
+from jpay_server.errors import Conflict, NotFound
+from jpay_server.services import apps as app_service
+from jpay_server.services import webhooks as service
+from jpay_server.services.apps import AppCredentials
+from jpay_server.services.audit import record_by
+from jpay_server.services.context import Context
+from jpay_server.services.merchant_apps import origin
+from jpay_server.store.db import Database
+from jpay_server.store.webhooks import Attempt
+
+MAX_EVENTS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class EventWithAttempts:
+    """An event and every attempt to deliver it, oldest attempt first."""
+
+    event: WebhookEvent
+    attempts: tuple[Attempt, ...]
+
+
+def _not_found(event_id: str) -> NotFound:
+    return NotFound(f"webhook event {event_id} not found", code="event_not_found")
+
+
+async def set_webhook_url(
+    ctx: Context,
+    database: Database,
+    member: Member,
+    client_ip: str | None,
+    app_code: int,
+    url: str | None,
+) -> App:
+    """Where the app's security events (and test events) go; None: nowhere."""
+    by = origin(member, client_ip)
+    async with database.transaction() as session:
+        return await app_service.set_webhook_url(ctx, session, app_code, url, by)
+
+
+async def rotate_webhook_secret(
+    ctx: Context,
+    database: Database,
+    member: Member,
+    client_ip: str | None,
+    app_code: int,
+    overlap_seconds: int,
+) -> AppCredentials:
+    """A new webhook secret, shown once; both sign every webhook during the overlap."""
+    by = origin(member, client_ip)
+    async with database.transaction() as session:
+        return await app_service.rotate_app_webhook_secret(
+            ctx, session, app_code, overlap_seconds, by
+        )
+
+
+async def events(
+    ctx: Context,
+    database: Database,
+    member: Member,
+    app_code: int,
+    status: str | None,
+    limit: int,
+) -> list[EventWithAttempts]:
+    """The app's newest events, each with its delivery attempts."""
+    async with database.transaction(write=False) as session:
+        await app_service.get_app(session, app_code, by=origin(member, None))
+        found = await service.list_events(session, app_code, status, min(limit, MAX_EVENTS))
+        result = []
+        for event in found:
+            _, attempts = await service.event_attempts(session, event.id)
+            result.append(EventWithAttempts(event, tuple(attempts)))
+    return result
+
+
+async def redeliver(
+    ctx: Context,
+    database: Database,
+    member: Member,
+    client_ip: str | None,
+    app_code: int,
+    event_id: str,
+) -> WebhookEvent:
+    """Deliver one of the app's events again now (one more attempt)."""
+    by = origin(member, client_ip)
+    async with database.transaction() as session:
+        app = await app_service.get_app(session, app_code, by=by)
+        event, _ = await _own_event(session, app, event_id)
+        redone = await service.redeliver(ctx, session, event.id)
+        details = {"event_id": event.id, "type": event.type}
+        await record_by(
+            session,
+            ctx.clock(),
+            by,
+            app.merchant_id,
+            "webhook.redeliver",
+            f"app:{app_code}",
+            details,
+        )
+        return redone
+
+
+async def _own_event(
+    session: AsyncSession, app: App, event_id: str
+) -> tuple[WebhookEvent, list[Attempt]]:
+    try:
+        event, attempts = await service.event_attempts(session, event_id)
+    except NotFound:
+        raise _not_found(event_id) from None
+    if event.app_code != app.app_code:
+        raise _not_found(event_id)
+    return event, attempts
+
+
+async def send_test_event(
+    ctx: Context, database: Database, member: Member, client_ip: str | None, app_code: int
+) -> WebhookEvent:
+    """Queue a signed `webhook.test` event to the app's webhook_url, to check the receiver."""
+    by = origin(member, client_ip)
+    async with database.transaction() as session:
+        app = await app_service.get_app(session, app_code, by=by)
+        if app.webhook_url is None:
+            raise Conflict("The app has no webhook_url: set one first", code="webhook_url_not_set")
+        data = {"app_code": app.app_code, "message": "A test event from the merchant API."}
+        event = await service.emit(
+            ctx, session, app.app_code, app.webhook_url, EventType.TEST, data
+        )
+        details = {"event_id": event.id}
+        await record_by(
+            session, ctx.clock(), by, app.merchant_id, "webhook.test", f"app:{app_code}", details
+        )
+        return event

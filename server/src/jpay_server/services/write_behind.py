@@ -1,0 +1,70 @@
+"""Write-behind queues: records noted in memory, written in batches once a second.
+
+For records that must not cost a request a database round trip (refused requests, logins):
+noting one is an append to a bounded queue; a background task writes what has queued up in
+one transaction every `interval` seconds. When the queue is full the oldest records are
+dropped and counted in a log line. A process that dies loses at most its last second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from typing import Generic, TypeVar
+
+from sqlalchemy import Connection
+
+from jpay_server.store.db import Database
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+FLUSH_INTERVAL = 1.0
+
+
+class WriteBehind(Generic[T]):
+    """A bounded queue of records and the batched writes that empty it."""
+
+    name = "records"
+
+    def __init__(self, database: Database, max_pending: int) -> None:
+        self.database = database
+        self._pending: deque[T] = deque(maxlen=max_pending)
+        self.dropped = 0
+
+    def note(self, record: T) -> None:
+        """Queue a record to be written within a second (never blocks, never fails)."""
+        if len(self._pending) == self._pending.maxlen:
+            self.dropped += 1
+        self._pending.append(record)
+
+    def prepare(self, batch: list[T]) -> list[T]:
+        """What of a batch to write (all of it unless a subclass knows better)."""
+        return batch
+
+    def write(self, conn: Connection, batch: list[T]) -> None:
+        """Write a batch in the open transaction."""
+        raise NotImplementedError
+
+    async def flush(self) -> int:
+        """Write every queued record now; returns how many were written."""
+        if self.dropped:
+            log.warning("%s: %d dropped (queue full)", self.name, self.dropped)
+            self.dropped = 0
+        batch = self.prepare(list(self._pending))
+        self._pending.clear()
+        if not batch:
+            return 0
+        await self.database.write(lambda conn: self.write(conn, batch))
+        return len(batch)
+
+    async def run(self, stop: asyncio.Event, interval: float = FLUSH_INTERVAL) -> None:
+        """Flush every `interval` seconds until `stop`, then once more."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+            try:
+                await self.flush()
+            except Exception as exc:  # best effort: requests must never notice
+                log.warning("%s: write failed: %s", self.name, type(exc).__name__)
