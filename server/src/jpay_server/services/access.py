@@ -241,6 +241,10 @@ class AccessState:
             return cached
         return await self._load(lambda conn: app_access(conn, app_key=app_key))
 
+    def forget_user(self, user_id: int) -> None:
+        """Drop a user's cached state now (the change log would within a poll interval)."""
+        self._users.pop(user_id, None)
+
     async def user(self, user_id: int) -> UserAccess | None:
         """A merchant user's live state: from memory, or loaded from the database."""
         entry = self._users.get(user_id)
