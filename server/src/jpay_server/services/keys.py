@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidTag
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jpay_server.domain.keys import Keyring, SigningKey, key_status, new_signing_key
+from jpay_server.domain.keys import (
+    Keyring,
+    SigningKey,
+    key_expiry,
+    key_status,
+    new_signing_key,
+)
 from jpay_server.domain.secrets import seal, unseal
-from jpay_server.errors import InvalidRequest
+from jpay_server.errors import InvalidRequest, NotFound
 from jpay_server.services.context import Context
 from jpay_server.store.changes import ChangeKind, ChangeRepository
 from jpay_server.store.keys import KeyRepository, SealedKey
@@ -46,7 +52,17 @@ async def _unseal_all(ctx: Context, session: AsyncSession) -> list[SigningKey]:
     return keys
 
 
-async def _add_key(ctx: Context, session: AsyncSession) -> SigningKey:
+@dataclass(frozen=True, slots=True)
+class RetiredKey:
+    """A retired key, and the key made to sign in its place (None if another already signs)."""
+
+    kid: str
+    replaced_by: str | None
+
+
+async def _add_key(
+    ctx: Context, session: AsyncSession, created_at: datetime | None = None
+) -> SigningKey:
     stored = await KeyRepository(session).all()
     if stored and len(await _unseal_all(ctx, session)) != len(stored):
         # A key sealed under another master secret would be unreadable by every server.
@@ -55,7 +71,7 @@ async def _add_key(ctx: Context, session: AsyncSession) -> SigningKey:
             "run this with the servers' JPAY_SECRET_KEY",
             code="secret_key_mismatch",
         )
-    key = new_signing_key(ctx.rand, ctx.clock())
+    key = new_signing_key(ctx.rand, created_at or ctx.clock())
     sealed = seal(ctx.keys.kek, key.secret, _context(key.kid), ctx.rand(12))
     await KeyRepository(session).add(SealedKey(key.kid, key.algorithm, sealed, key.created_at))
     return key
@@ -72,6 +88,29 @@ async def rotate_key(ctx: Context, session: AsyncSession) -> KeyInfo:
     key = await _add_key(ctx, session)
     await ChangeRepository(session).record(ChangeKind.KEYS, key.kid, key.created_at)
     return KeyInfo(key.kid, key.algorithm, key.created_at, "pending")
+
+
+async def retire_key(ctx: Context, session: AsyncSession, kid: str) -> RetiredKey:
+    """Delete a (compromised) key: every token it signed stops verifying on every process
+    within a second. If it was the signing key, a new key signs at once in its place."""
+    stored = await KeyRepository(session).all()
+    keys = [SigningKey(k.kid, b"", k.created_at, k.algorithm) for k in stored]
+    if kid not in {k.kid for k in keys}:
+        raise NotFound(f"signing key {kid} not found", code="key_not_found")
+    now, delay = ctx.clock(), ctx.settings.key_activation_delay
+    retired = next(k for k in keys if k.kid == kid)
+    was_signing = key_status(retired, keys, now, _horizon(ctx), delay) == "signing"
+    await KeyRepository(session).remove(kid)
+    replaced_by = None
+    if was_signing:
+        # No waiting for the activation delay: a process that has not loaded the new key
+        # within the second refuses its tokens (401, the client logs in again), which beats
+        # signing one more token with a compromised key.
+        replacement = await _add_key(ctx, session, now - timedelta(seconds=delay))
+        replaced_by = replacement.kid
+    await ChangeRepository(session).record(ChangeKind.KEYS, kid, now)
+    log.warning("signing key %s retired; its tokens no longer verify", kid)
+    return RetiredKey(kid, replaced_by)
 
 
 def _horizon(ctx: Context) -> int:
@@ -98,4 +137,5 @@ async def load_keyring(ctx: Context, session: AsyncSession) -> Keyring:
         )
     delay, now = ctx.settings.key_activation_delay, ctx.clock()
     live = [k for k in keys if key_status(k, keys, now, _horizon(ctx), delay) != "expired"]
-    return Keyring(live, delay)
+    ends = [e for k in live if (e := key_expiry(k, keys, _horizon(ctx), delay)) is not None]
+    return Keyring(live, delay, min(ends, default=None))

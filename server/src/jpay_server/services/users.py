@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
+from jpay_server.domain.audit import Actor
 from jpay_server.domain.members import Role
 from jpay_server.domain.passwords import (
     check_new_password,
@@ -30,10 +31,12 @@ from jpay_server.errors import (
     invalid_credentials,
 )
 from jpay_server.services.access import AccessState
+from jpay_server.services.audit import record
 from jpay_server.services.context import Context, new_id
 from jpay_server.services.tokens import TokenPair, issue_user_tokens
 from jpay_server.store import users as store
 from jpay_server.store.changes import ChangeKind, record_change
+from jpay_server.store.dashboard_sessions import end_user_sessions
 from jpay_server.store.db import Database
 from jpay_server.store.tables import MerchantRow
 
@@ -206,3 +209,46 @@ async def account_of(database: Database, user: UserAccess) -> dict[str, object]:
         "mfa_required": user.mfa_required,
         "merchant_status": user.merchant_status.value,
     }
+
+
+async def change_password(
+    ctx: Context,
+    state: AccessState,
+    database: Database,
+    user: UserAccess,
+    current: str,
+    new: str,
+    client_ip: str | None,
+) -> UserGrant:
+    """A new password for the signed-in user: every other session ends; a fresh pair here."""
+    account = await database.read(lambda conn: store.user_by_id(conn, user.user_id))
+    if account is None:
+        raise invalid_credentials()
+    if not await asyncio.to_thread(verify_password, account.password_hash, current):
+        raise invalid_credentials()
+    check_new_password(new, account.email)
+    hashed = await asyncio.to_thread(hash_password, new)
+    now = ctx.clock()
+
+    def command(conn: Connection) -> None:
+        store.update_user(conn, user.user_id, now, password_hash=hashed)
+        store.end_tokens(conn, user.user_id, now)  # every token family, this one included
+        end_user_sessions(conn, user.user_id, now)
+        record_change(conn, ChangeKind.USER, str(user.user_id), now)
+        record(
+            conn,
+            now,
+            Actor.user(user.user_id),
+            user.merchant_id,
+            "user.change_password",
+            f"user:{user.user_id}",
+            client_ip=client_ip,
+        )
+
+    await database.write(command)
+    state.forget_user(user.user_id)  # this process issues the new pair under the new epoch
+    codec = await state.ensure_fresh()
+    fresh = await state.user(user.user_id)
+    if fresh is None:
+        raise invalid_credentials()
+    return UserGrant(issue_user_tokens(ctx, codec, fresh), fresh)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.store.tables import SigningKeyRow
@@ -35,6 +35,11 @@ class KeyRepository:
             )
         )
         await self.session.flush()
+
+    async def remove(self, kid: str) -> bool:
+        """Delete a key; False if there was none with that id."""
+        result = await self.session.execute(delete(SigningKeyRow).where(SigningKeyRow.kid == kid))
+        return bool(getattr(result, "rowcount", 0))
 
     async def all(self) -> list[SealedKey]:
         """Every key, oldest first."""
