@@ -133,6 +133,7 @@ class AccessState:
             self._seq = change.seq
         if found:
             self._mark = await self.database.read(lambda conn: change_mark(conn, self._seq))
+        await self._expire_keys()
         self._synced_at = time.monotonic()
         self._forget_old_revocations()
 
@@ -152,6 +153,14 @@ class AccessState:
         elif change.kind == ChangeKind.KEYS:
             keyring = await load_keyring(self.ctx, self.database)
             self.codec = self._codec(keyring)
+
+    async def _expire_keys(self) -> None:
+        """Load the keyring again once one of its keys has expired: expiry is judged on every
+        sync, not only when the process starts or a key is rotated."""
+        assert self.codec is not None
+        ends = self.codec.keyring.valid_until
+        if ends is not None and self.ctx.clock() >= ends:
+            self.codec = self._codec(await load_keyring(self.ctx, self.database))
 
     def _codec(self, keyring: Keyring) -> TokenCodec:
         s = self.ctx.settings
@@ -227,6 +236,10 @@ class AccessState:
         if cached is not None:
             return cached
         return await self._load(lambda conn: app_access(conn, app_key=app_key))
+
+    def forget_user(self, user_id: int) -> None:
+        """Drop a user's cached state now (the change log would within a poll interval)."""
+        self._users.pop(user_id, None)
 
     async def user(self, user_id: int) -> UserAccess | None:
         """A merchant user's live state: from memory, or loaded from the database."""

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import Connection
 
-from jpay_server.domain.keys import Keyring, SigningKey, key_status, new_signing_key
+from jpay_server.domain.keys import (
+    Keyring,
+    SigningKey,
+    key_expiry,
+    key_status,
+    new_signing_key,
+)
 from jpay_server.domain.secrets import seal, unseal
-from jpay_server.errors import InvalidRequest
+from jpay_server.errors import InvalidRequest, NotFound
 from jpay_server.services.context import Context
 from jpay_server.store.changes import ChangeKind, record_change
 from jpay_server.store.db import Database
-from jpay_server.store.keys import SealedKey, add_key, all_keys
+from jpay_server.store.keys import SealedKey, add_key, all_keys, remove_key
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +53,15 @@ def _unseal_all(ctx: Context, stored: list[SealedKey]) -> list[SigningKey]:
     return keys
 
 
-def _add_key(ctx: Context, conn: Connection) -> SigningKey:
+@dataclass(frozen=True, slots=True)
+class RetiredKey:
+    """A retired key, and the key made to sign in its place (None if another already signs)."""
+
+    kid: str
+    replaced_by: str | None
+
+
+def _add_key(ctx: Context, conn: Connection, created_at: datetime | None = None) -> SigningKey:
     stored = all_keys(conn)
     if stored and len(_unseal_all(ctx, stored)) != len(stored):
         # A key sealed under another master secret would be unreadable by every server.
@@ -56,7 +70,7 @@ def _add_key(ctx: Context, conn: Connection) -> SigningKey:
             "run this with the servers' JPAY_SECRET_KEY",
             code="secret_key_mismatch",
         )
-    key = new_signing_key(ctx.rand, ctx.clock())
+    key = new_signing_key(ctx.rand, created_at or ctx.clock())
     sealed = seal(ctx.keys.kek, key.secret, _context(key.kid), ctx.rand(12))
     add_key(conn, SealedKey(key.kid, key.algorithm, sealed, key.created_at))
     return key
@@ -84,6 +98,32 @@ async def rotate_key(ctx: Context, database: Database) -> KeyInfo:
     return KeyInfo(key.kid, key.algorithm, key.created_at, "pending")
 
 
+async def retire_key(ctx: Context, database: Database, kid: str) -> RetiredKey:
+    """Delete a (compromised) key: every token it signed stops verifying on every process
+    within a second. If it was the signing key, a new key signs at once in its place."""
+
+    def command(conn: Connection) -> RetiredKey:
+        keys = [SigningKey(k.kid, b"", k.created_at, k.algorithm) for k in all_keys(conn)]
+        if kid not in {k.kid for k in keys}:
+            raise NotFound(f"signing key {kid} not found", code="key_not_found")
+        now, delay = ctx.clock(), ctx.settings.key_activation_delay
+        retired = next(k for k in keys if k.kid == kid)
+        was_signing = key_status(retired, keys, now, _horizon(ctx), delay) == "signing"
+        remove_key(conn, kid)
+        replaced_by = None
+        if was_signing:
+            # No waiting for the activation delay: a process that has not loaded the new key
+            # within the second refuses its tokens (401, the client logs in again), which
+            # beats signing one more token with a compromised key.
+            replaced_by = _add_key(ctx, conn, now - timedelta(seconds=delay)).kid
+        record_change(conn, ChangeKind.KEYS, kid, now)
+        return RetiredKey(kid, replaced_by)
+
+    retired = await database.write(command)
+    log.warning("signing key %s retired; its tokens no longer verify", kid)
+    return retired
+
+
 def _horizon(ctx: Context) -> int:
     return ctx.settings.refresh_token_lifetime + ctx.settings.token_leeway
 
@@ -108,4 +148,5 @@ async def load_keyring(ctx: Context, database: Database) -> Keyring:
         )
     delay, now = ctx.settings.key_activation_delay, ctx.clock()
     live = [k for k in keys if key_status(k, keys, now, _horizon(ctx), delay) != "expired"]
-    return Keyring(live, delay)
+    ends = [e for k in live if (e := key_expiry(k, keys, _horizon(ctx), delay)) is not None]
+    return Keyring(live, delay, min(ends, default=None))

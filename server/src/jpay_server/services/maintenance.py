@@ -15,6 +15,8 @@ from jpay_server.store.changes import prune_changes
 from jpay_server.store.db import Database
 from jpay_server.store.idempotency import TTL as IDEMPOTENCY_TTL
 from jpay_server.store.idempotency import IdempotencyRepository
+from jpay_server.store.links import prune_links
+from jpay_server.store.mail import prune_emails
 from jpay_server.store.tokens import prune as prune_tokens
 from jpay_server.store.webhooks import WebhookRepository
 
@@ -36,7 +38,8 @@ class Pruned:
 
 
 async def housekeep(ctx: Context, session: AsyncSession) -> Pruned:
-    """Forget spent refresh state, old change-log rows, idempotency keys, settled webhooks."""
+    """Forget spent refresh state, old change-log rows, idempotency keys, settled webhooks,
+    link tokens expired 30 days ago and settled emails older than that."""
     now = ctx.clock()
     # A use or a revocation matters while any token of its family may be alive.
     horizon = now - timedelta(seconds=ctx.settings.refresh_token_lifetime) - FAMILY_RETENTION
@@ -44,6 +47,8 @@ async def housekeep(ctx: Context, session: AsyncSession) -> Pruned:
     await session.run_sync(lambda s: prune_changes(s.connection(), now - CHANGE_LOG_RETENTION))
     await IdempotencyRepository(session).prune(now - IDEMPOTENCY_TTL)
     await WebhookRepository(session).prune(now - EVENT_RETENTION)
+    await session.run_sync(lambda s: prune_links(s.connection(), now - EVENT_RETENTION))
+    await session.run_sync(lambda s: prune_emails(s.connection(), now - EVENT_RETENTION))
     return Pruned(uses)
 
 

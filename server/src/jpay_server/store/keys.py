@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from jpay_server.store.tables import SigningKeyRow
 
@@ -40,3 +40,9 @@ def all_keys(conn: Connection) -> list[SealedKey]:
         ).order_by(SigningKeyRow.created_at)
     )
     return [SealedKey(r.kid, r.algorithm, r.sealed, r.created_at) for r in rows]
+
+
+def remove_key(conn: Connection, kid: str) -> bool:
+    """Delete a key; False if there was none with that id."""
+    result = conn.execute(delete(SigningKeyRow).where(SigningKeyRow.kid == kid))
+    return bool(result.rowcount)

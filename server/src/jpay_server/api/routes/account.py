@@ -11,15 +11,17 @@ from jpay_server.api.openapi import BEARER, errors
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.schemas.accounts import (
     AccountResponse,
+    ChangePasswordRequest,
     CodeRequest,
     DisableMfaRequest,
     MfaEnrolment,
     OkResponse,
     RecoveryCodes,
+    UserTokenResponse,
 )
 from jpay_server.domain.users import UserAccess
 from jpay_server.services import mfa
-from jpay_server.services.users import account_of
+from jpay_server.services.users import account_of, change_password
 
 router = APIRouter(prefix="/account", tags=["merchant users"])
 User = Annotated[UserAccess, Depends(current_user)]
@@ -116,3 +118,37 @@ async def disable(body: DisableMfaRequest, user: User, request: Request) -> JSON
     rt = runtime(request)
     await mfa.disable(rt.ctx, rt.database, user, body.password, body.code, _ip(request))
     return JSONResponse({"detail": "Two-factor authentication is off"})
+
+
+@router.post(
+    "/password",
+    response_model=UserTokenResponse,
+    responses=errors(400, 401, 403, 413, 415, 429, 503),
+    openapi_extra={"security": BEARER},
+    summary="Change the password",
+    description="The current password and a new one (the password rules apply). Every token "
+    "family and dashboard session of the user ends, this one included; the answer carries a "
+    "fresh token pair, like a login.",
+)
+async def password(body: ChangePasswordRequest, user: User, request: Request) -> JSONResponse:
+    await _limit(request, user)
+    rt = runtime(request)
+    grant = await change_password(
+        rt.ctx,
+        rt.access,
+        rt.database,
+        user,
+        body.current_password,
+        body.new_password,
+        _ip(request),
+    )
+    content = {
+        "access": grant.pair.access,
+        "refresh": grant.pair.refresh,
+        "merchant_id": grant.user.merchant_id,
+        "user_id": grant.user.user_id,
+        "role": grant.user.role.value,
+        "expires_in": grant.pair.expires_in,
+        "token_type": "Bearer",
+    }
+    return JSONResponse(content, headers={"Pragma": "no-cache"})

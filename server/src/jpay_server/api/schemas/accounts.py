@@ -197,3 +197,10 @@ class RecoveryCodes(BaseModel):
     """Ten single-use recovery codes, shown once."""
 
     recovery_codes: list[str]
+
+
+class ChangePasswordRequest(WireModel):
+    """POST /account/password."""
+
+    current_password: str = PasswordField
+    new_password: str = PasswordField
