@@ -139,6 +139,18 @@ def develop_an_app(page: Page, dashboard: Dashboard) -> None:
     wait_for(token_status(dashboard, key, secret, 401), 10)
     assert app_token(dashboard, key, new_secret).status_code == 200
 
+    # The logins those calls started are listed (within a second), and can be ended.
+    end_all = page.get_by_role("button", name="End every login")
+
+    def logins_listed() -> bool:
+        page.reload()
+        return end_all.count() > 0
+
+    wait_for(logins_listed, 10)
+    assert_accessible(page)
+    end_all.click()
+    expect(page.get_by_text("ended.", exact=False)).to_be_visible()
+
 
 def test_every_signed_in_page_passes_axe(dashboard: Dashboard, page: Page) -> None:
     login = member(dashboard, Role.OWNER)
