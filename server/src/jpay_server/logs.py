@@ -19,19 +19,27 @@ _SECRET_SHAPES = re.compile(
     r"|whsec_[A-Za-z0-9+/=]+"  # webhook secrets
     r"|(?i:bearer)\s+[A-Za-z0-9._~+/=-]+"  # Authorization header values
 )
+# Emailed single-use link tokens (e.g. in an access-log line of a dashboard link).
+_LINK_TOKENS = re.compile(r"jpay_lt_[A-Za-z0-9_-]+")
 REDACTED = "[REDACTED]"
 
 
-def redact(text: str) -> str:
-    """Replace every token- or secret-shaped substring."""
-    return _SECRET_SHAPES.sub(REDACTED, text)
+def redact(text: str, *, links: bool = True) -> str:
+    """Replace every token- or secret-shaped substring (`links=False` keeps link tokens)."""
+    text = _SECRET_SHAPES.sub(REDACTED, text)
+    return _LINK_TOKENS.sub(REDACTED, text) if links else text
+
+
+def _keeps_links(record: logging.LogRecord) -> bool:
+    """A development outbox message: the log is its mailbox, so its link must show."""
+    return bool(getattr(record, "_dev_mail", False))
 
 
 class RedactingFormatter(logging.Formatter):
     """A formatter whose output (message, args, traceback) is always redacted."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        return redact(super().format(record), links=not _keeps_links(record))
 
 
 class JsonFormatter(RedactingFormatter):
@@ -51,7 +59,7 @@ class JsonFormatter(RedactingFormatter):
         )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return redact(json.dumps(entry, default=str))
+        return redact(json.dumps(entry, default=str), links=not _keeps_links(record))
 
 
 def logging_config(level: str, fmt: str) -> dict[str, Any]:

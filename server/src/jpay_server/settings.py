@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     access_state_poll_interval: float = Field(0.25, gt=0, le=1.0)
     access_state_max_staleness: float = Field(5.0, ge=1.0, le=300.0)
 
+    public_url: str = Field("http://127.0.0.1:8000", min_length=1, max_length=200)
+    signup: Literal["open", "invite"] | None = None
+    smtp_url: SecretStr | None = None
+    mail_from: str = Field("JPay <no-reply@jpay.localhost>", min_length=3, max_length=200)
+    smtp_timeout: float = Field(10.0, gt=0, le=120)
+
     sandbox_step_delay: float = Field(2.0, ge=0, le=3600)
     worker_in_process: bool = True
     worker_poll_interval: float = Field(0.5, gt=0, le=60)
@@ -119,6 +125,13 @@ class Settings(BaseSettings):
         return self.env == "production"
 
     @property
+    def signup_mode(self) -> Literal["open", "invite"]:
+        """Who may create a merchant: anyone (`open`), or only the invited (production)."""
+        if self.signup is not None:
+            return self.signup
+        return "invite" if self.is_production else "open"
+
+    @property
     def key_activation_delay(self) -> float:
         """Seconds before a new signing key signs: by then every process verifies it."""
         return 2 * self.access_state_max_staleness
@@ -157,7 +170,7 @@ def load_settings(**overrides: object) -> Settings:
 
 
 # Values an error message must not echo: they may hold passwords or the master secret.
-_HIDDEN_VALUES = frozenset({"secret_key", "redis_url", "database_url"})
+_HIDDEN_VALUES = frozenset({"secret_key", "redis_url", "database_url", "smtp_url"})
 _BOUNDS = (("ge", "at least"), ("gt", "more than"), ("le", "at most"), ("lt", "less than"))
 
 

@@ -211,3 +211,31 @@ async def test_the_member_helper_works_on_a_bare_database_url(harness, database_
     member = await create_member(database_url, "viewer", status="pending")
     tokens = await login_tokens(harness.client, member)
     assert (tokens["role"], tokens["merchant_id"]) == ("viewer", member.merchant_id)
+
+
+async def test_changing_the_password_ends_other_tokens_and_answers_a_fresh_pair(harness):
+    member = await create_member(harness)
+    other = await login_tokens(harness.client, member)
+    mine = await login_tokens(harness.client, member)
+    headers = {"Authorization": f"Bearer {mine['access']}"}
+    wrong = await harness.client.post(
+        f"{API}/account/password",
+        json={"current_password": "not-my-password", "new_password": "a-brand-new-password"},
+        headers=headers,
+    )
+    assert wrong.json()["code"] == "invalid_credentials"
+    changed = await harness.client.post(
+        f"{API}/account/password",
+        json={"current_password": member.password, "new_password": "a-brand-new-password"},
+        headers=headers,
+    )
+    assert changed.status_code == 200
+    await harness.sync()
+    assert await account(harness, other["access"]) == (401, "token_revoked")
+    assert await account(harness, mine["access"]) == (401, "token_revoked")
+    assert await account(harness, changed.json()["access"]) == (200, None)
+    assert (await harness.refresh(other["refresh"])).json()["code"] == "token_revoked"
+    old = await harness.client.post(
+        LOGIN, json={"email": member.email, "password": member.password}
+    )
+    assert old.json()["code"] == "invalid_credentials"

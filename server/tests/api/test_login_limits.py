@@ -47,3 +47,29 @@ async def test_login_limits_per_ip(make_settings, database_url, clock):
         other = h.client_from("192.0.2.200")
         response = await other.post(LOGIN, json={"email": "u9@example.com", "password": "x"})
         assert response.status_code == 401
+
+
+async def test_reset_requests_are_limited_per_address_and_per_ip(
+    make_settings, database_url, clock
+):
+    settings = make_settings(
+        database_url=database_url,
+        rate_limit_email_per_address="2/hour",
+        rate_limit_login_per_ip="4/minute",
+    )
+    async with running(settings, clock) as h:
+        forgot = f"{API}/auth/password/forgot"
+        per_address = [
+            (
+                await h.client_from(f"192.0.2.{n}").post(forgot, json={"email": "a@example.com"})
+            ).status_code
+            for n in range(1, 4)
+        ]
+        assert per_address == [202, 202, 429]
+        per_ip = [
+            (await h.client.post(forgot, json={"email": f"u{n}@example.com"})).status_code
+            for n in range(5)
+        ]
+        assert per_ip == [202, 202, 202, 202, 429]
+        limited = await h.client.post(forgot, json={"email": "z@example.com"})
+        assert int(limited.headers["retry-after"]) > 0

@@ -21,11 +21,13 @@ def test_operator_changes_write_audit_entries(jpay):
     as_json(jpay("apps", "allow-ip", code, "203.0.113.7", "--json"))
     rotated = as_json(jpay("apps", "rotate-secret", code, "--overlap", "30", "--json"))
     as_json(jpay("apps", "deactivate", code, "--json"))
+    assert jpay("wallets", "fund", mid, "25.00")[0] == 0
 
     status, out, err = jpay("audit", "list", "--merchant", mid, "--json")
     assert status == 0, err
     entries = json.loads(out)["entries"]
     assert [e["action"] for e in entries] == [
+        "wallet.fund",
         "app.deactivate",
         "app.rotate_secret",
         "app.allow_ip",
@@ -35,11 +37,12 @@ def test_operator_changes_write_audit_entries(jpay):
     ]
     assert {e["actor"] for e in entries} == {"operator"}
     assert {e["merchant_id"] for e in entries} == {int(mid)}
-    allow = entries[2]
+    assert entries[0]["details"]["amount"] == "25.00"
+    allow = entries[3]
     assert allow["target"] == f"app:{code}"
     assert allow["details"]["allowed_ips"] == ["203.0.113.7/32"]
     assert allow["details"]["previous"] == {"allowed_ips": []}
-    assert entries[1]["details"] == {"generation": 2, "overlap_seconds": 30}
+    assert entries[2]["details"] == {"generation": 2, "overlap_seconds": 30}
     # The secrets shown once are not in the log.
     assert app["app_secret"] not in out
     assert rotated["app_secret"] not in out

@@ -318,3 +318,20 @@ def test_the_walkthrough_collection_gets_a_new_ref_no_each_time_it_is_pasted():
     assert runs[0]["app_code"] == 12345678
     assert runs[0]["ref_no"].startswith("ORDER-")
     assert runs[0]["ref_no"] != runs[1]["ref_no"]
+
+
+def test_merchants_invite_prints_the_link_and_queues_the_email(jpay):
+    mid = str(as_json(jpay("merchants", "create", "--name", "Acme", "--json"))["merchant_id"])
+    invited = as_json(
+        jpay(
+            "merchants", "invite", mid, "--email", "boss@acme.example", "--role", "admin", "--json"
+        )
+    )
+    assert set(invited) == {"invite_url", "expires_at"}
+    assert "/dashboard/accept-invite?token=jpay_lt_" in invited["invite_url"]
+    emails = as_json(jpay("mail", "list", "--json"))["emails"]
+    assert [(e["to"], e["kind"], e["status"]) for e in emails] == [
+        ("boss@acme.example", "invite", "pending")
+    ]
+    assert invited["invite_url"] in emails[0]["body"]
+    assert jpay("merchants", "invite", "999", "--email", "x@acme.example")[0] == 1

@@ -68,3 +68,20 @@ def test_no_token_or_secret_in_any_log_line(tmp_path, sqlite_factory):
         for value in issued + secrets:
             assert value not in line
             assert value.split(".")[-1] not in line
+
+
+def test_emailed_link_tokens_are_redacted_except_in_developments_mailbox_lines():
+    import logging
+
+    from jpay_server.logs import RedactingFormatter, redact
+
+    line = "GET /dashboard/reset-password?token=jpay_lt_Q2xhc3NpZmllZA HTTP/1.1"
+    assert "jpay_lt_" not in redact(line)
+    formatter = RedactingFormatter("%(message)s")
+    plain = logging.makeLogRecord({"msg": line})
+    mailbox = logging.makeLogRecord({"msg": line, "_dev_mail": True})
+    assert "jpay_lt_" not in formatter.format(plain)
+    assert "token=jpay_lt_Q2xhc3NpZmllZA" in formatter.format(mailbox)
+    # Other secrets stay redacted even in the mailbox line.
+    secret = logging.makeLogRecord({"msg": "jpay_sk_abcdef", "_dev_mail": True})
+    assert "jpay_sk_" not in formatter.format(secret)

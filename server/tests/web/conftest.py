@@ -16,12 +16,16 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from jpay_server.services import dashboard_sessions, merchants
+from jpay_server.domain.members import Role
+from jpay_server.services import dashboard_sessions
 from jpay_server.services.context import Context
+from jpay_server.services.dashboard_sessions import SignedIn
 from jpay_server.settings import load_settings
+from jpay_server.store import users
 from jpay_server.store.db import Database, open_database
 from tests.conftest import SECRET_KEY
 from tests.e2e.servers import Server, serve, server_env
+from tests.members import MemberLogin, create_member
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -47,6 +51,11 @@ class Dashboard:
     def url(self) -> str:
         return f"{self.server.base_url}/dashboard"
 
+    def run(self, coro: Any) -> Any:
+        """Run a coroutine to completion on a thread of its own."""
+        with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's loop
+            return pool.submit(asyncio.run, coro).result()
+
     def operate(self, use: Any) -> Any:
         """Run `use(ctx, database)` in this process against the server's database."""
 
@@ -62,17 +71,19 @@ class Dashboard:
             finally:
                 await database.dispose()
 
-        with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's loop
-            return pool.submit(asyncio.run, work()).result()
+        return self.run(work())
 
-    def session_cookie(self, user_id: int = 1) -> str:
-        """A signed-in session for `user_id` of a new merchant, opened through the service."""
+    def session_cookie(self, login: MemberLogin | None = None) -> str:
+        """A signed-in session for a (new) merchant owner, opened through the service."""
+        url = self.env["JPAY_DATABASE_URL"]
+        who = login or self.run(create_member(url, Role.OWNER))
 
         async def open_one(ctx: Context, database: Database) -> str:
-            async with database.transaction() as session:
-                merchant = await merchants.create_merchant(ctx, session, "Browser", True)
+            user = await database.read(lambda conn: users.user_by_id(conn, who.user_id))
+            assert user is not None
+            signed = SignedIn(user.id, user.merchant_id, user.token_epoch)
             opened = await dashboard_sessions.open_session(
-                ctx, database, user_id, merchant.id, "127.0.0.1", "pytest"
+                ctx, database, signed, "127.0.0.1", "pytest"
             )
             return opened.token
 

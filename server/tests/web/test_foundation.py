@@ -10,6 +10,8 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from jpay_server.domain.members import Role
+from tests.members import create_member
 from tests.web.conftest import Dashboard, assert_accessible, sign_in_with_cookie, start_dashboard
 
 NAV_LINKS = ["Overview", "Apps", "Payments", "Webhooks", "Team", "Account"]
@@ -89,7 +91,7 @@ def test_sign_out_ends_the_session_on_the_server(
     token = dashboard.session_cookie()
     sign_in_with_cookie(context, dashboard, token)
     page.goto(f"{dashboard.url}/")
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_text("You have been signed out.")).to_be_visible()
     # The old cookie, replayed, no longer opens anything.
     with httpx.Client(base_url=dashboard.server.base_url) as client:
@@ -100,11 +102,11 @@ def test_sign_out_ends_the_session_on_the_server(
 def test_sign_out_everywhere_ends_every_browser(
     dashboard: Dashboard, context: BrowserContext, page: Page
 ) -> None:
-    first = dashboard.session_cookie(user_id=77)
-    sign_in_with_cookie(context, dashboard, first)
+    login = dashboard.run(create_member(dashboard.env["JPAY_DATABASE_URL"], Role.VIEWER))
+    sign_in_with_cookie(context, dashboard, dashboard.session_cookie(login))
     page.goto(f"{dashboard.url}/")
     with httpx.Client(base_url=dashboard.server.base_url) as other:
-        other.cookies.set("jpay_session", dashboard.session_cookie(user_id=77))
+        other.cookies.set("jpay_session", dashboard.session_cookie(login))
         page_html = other.get("/dashboard/").text
         csrf = page_html.split('name="csrf" value="', 1)[1].split('"', 1)[0]
         done = other.post(
@@ -166,7 +168,7 @@ def test_a_forged_cross_origin_form_post_is_refused(
 ) -> None:
     # Same host, other port: same-site, so SameSite=Lax still sends the cookie; the
     # Origin check and the synchronizer token are what must refuse it.
-    sign_in_with_cookie(context, dashboard, dashboard.session_cookie(user_id=91))
+    sign_in_with_cookie(context, dashboard, dashboard.session_cookie())
     with page.expect_response(f"{dashboard.url}/logout-everywhere") as posted:
         page.goto(attacker)
     assert posted.value.status == 403

@@ -23,6 +23,7 @@ from jpay_server.api.routes import (
     merchant_payments,
     merchant_webhooks,
     payouts,
+    team,
     wallets,
 )
 from jpay_server.clock import Clock, system_clock
@@ -72,6 +73,7 @@ def create_app(
                 "description": "The merchant API: a merchant's users manage their apps, "
                 "credentials, allowlists, webhooks and read their payments (user tokens only).",
             },
+            {"name": "team", "description": "A merchant's users: invite, roles, remove, MFA."},
             {"name": "collections", "description": "Incoming payments (product `collections`)."},
             {"name": "payouts", "description": "Outgoing payments (product `payouts`)."},
             {"name": "wallets", "description": "Balances, the ledger, transfers."},
@@ -85,6 +87,7 @@ def create_app(
         auth.router,
         accounts.router,
         account.router,
+        team.router,
         collections.router,
         payouts.router,
         wallets.router,

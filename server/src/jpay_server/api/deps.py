@@ -48,8 +48,12 @@ async def authorized(request: Request, product: str | None) -> Principal:
     rt = runtime(request)
     token = bearer_token(request.headers.getlist("authorization"))
     ip = client_ip(request, rt)
-    with refusals_noted(request, rt, ip, lambda: _codec_app(rt, token, refresh=False)):
+    try:  # a plain try costs the success path nothing (a context manager would)
         return await authorize(rt.access, token, ip, product, rt.ctx.clock())
+    except (AuthenticationFailed, PermissionDenied) as exc:
+        app_code = _codec_app(rt, token, refresh=False)
+        rt.refusals.note_error(app_code, exc, ip, request.url.path, rt.ctx.clock())
+        raise
 
 
 def _codec_app(rt: Runtime, token: str, refresh: bool) -> int | None:

@@ -126,10 +126,28 @@ async def _on_validation_error(_request: Request, exc: Exception) -> JSONRespons
     return error_response(from_validation(exc))
 
 
-async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail, code = _HTTP_CODES.get(exc.status_code, (str(exc.detail), "http_error"))
-    return JSONResponse({"detail": detail, "code": code}, exc.status_code, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return JSONResponse({"detail": detail, "code": code}, exc.status_code, headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method any route serves on this path (RFC 9110 §15.5.6).
+
+    Starlette's own Allow names only the first route whose path matches, which is wrong when
+    one path has a route per method (GET and POST /merchant/users).
+    """
+    path = request.scope.get("path", "")
+    methods: set[str] = set()
+    for route in request.app.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path) and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return ", ".join(sorted(methods))
 
 
 async def _on_database_error(_request: Request, exc: Exception) -> JSONResponse:

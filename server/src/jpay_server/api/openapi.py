@@ -31,6 +31,25 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorBody, "description": _CODES[status]} for status in statuses}
 
 
+_MERCHANT_CODES = {
+    403: "Not allowed. Codes: user_token_required (an app token was sent), permission_denied "
+    "(the role may not), merchant_not_approved, account_suspended (changes while blocked), "
+    "product_not_granted.",
+    404: "Not found, or another merchant's. Codes: app_not_found, login_not_found, "
+    "event_not_found.",
+    409: "Conflict with the current state. Codes: webhook_url_not_set.",
+}
+
+
+def merchant_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`errors` for the merchant API's routes, whose 403s, 404s and 409s are their own."""
+    declared = errors(*statuses)
+    for status, description in _MERCHANT_CODES.items():
+        if status in declared:
+            declared[status] = {"model": ErrorBody, "description": description}
+    return declared
+
+
 def install(app: FastAPI) -> None:
     """Replace app.openapi with one that adds the bearer scheme and drops 422 responses."""
 

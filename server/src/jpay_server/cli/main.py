@@ -15,6 +15,7 @@ from jpay_server.cli import (
     demo,
     events,
     keys,
+    mail,
     merchants,
     serve,
     wallets,
@@ -38,6 +39,7 @@ app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(channels.app, name="channels")
 app.add_typer(demo.app, name="demo")
 app.add_typer(audit.app, name="audit")
+app.add_typer(mail.app, name="mail")
 
 
 def main() -> None:

@@ -33,6 +33,7 @@ class DashboardSession:
     id: str
     user_id: int
     merchant_id: int
+    user_epoch: int  # the user's token epoch at sign-in: a new epoch ends the session
     stage: Stage
     csrf_token: str
     client_ip: str

@@ -45,6 +45,11 @@ class Successor:
     kid: str
 
 
+# The use count recorded for a token used under the `rotate` policy: spent for good, whatever
+# the policy later becomes (a switch to `reusable` applies from the switch on).
+SPENT = 0
+
+
 @dataclass(frozen=True, slots=True)
 class RefreshUse:
     """A refresh token that has been presented: by id, never by its text.

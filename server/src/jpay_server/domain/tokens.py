@@ -312,8 +312,10 @@ class TokenCodec:
                 return None
         else:
             payload = self._verified.get(token)
-        code = payload.get("app_code") if payload else None
-        return code if type(code) is int else None
+        if not payload or "kind" in payload:  # a merchant user's token names no app
+            return None
+        code = payload.get("app_code")
+        return code if type(code) is int and code > 0 else None
 
     def _verify_once(self, token: str) -> dict[str, Any]:
         """Verify an access token's signature and header, remembering the answer."""

@@ -35,7 +35,13 @@ from jpay_server.errors import ServiceUnavailable, token_invalid
 from jpay_server.services.context import Context
 from jpay_server.services.keys import load_keyring
 from jpay_server.store.apps import app_access
-from jpay_server.store.changes import Change, ChangeKind, change_head, changes_since
+from jpay_server.store.changes import (
+    Change,
+    ChangeKind,
+    change_head,
+    change_mark,
+    changes_since,
+)
 from jpay_server.store.db import Database
 from jpay_server.store.tokens import revoked_since
 from jpay_server.store.users import user_access
@@ -58,6 +64,7 @@ class AccessState:
         self._users: dict[int, tuple[UserAccess, float]] = {}
         self._revoked: dict[str, datetime] = {}
         self._seq = 0
+        self._mark: tuple[str, str, datetime] | None = None  # the change at _seq, as read
         self._version = 0  # bumped on every applied change: guards lazy loads
         self._synced_at = 0.0
         self._syncing = False  # the background sync is waiting on the database
@@ -77,26 +84,43 @@ class AccessState:
     async def _reload(self) -> None:
         since = self.ctx.clock() - self._revocation_horizon
         # The position first: a change logged after it is applied by the next sync.
-        seq, revoked = await self.database.read(
-            lambda conn: (change_head(conn), revoked_since(conn, since))
+        seq, mark, revoked = await self.database.read(
+            lambda conn: (
+                change_head(conn),
+                change_mark(conn, change_head(conn)),
+                revoked_since(conn, since),
+            )
         )
-        async with self.database.transaction(write=False) as session:
-            keyring = await load_keyring(self.ctx, session)
+        keyring = await load_keyring(self.ctx, self.database)
         self.codec = self._codec(keyring)
         self._apps.clear()
         self._codes_by_key.clear()
         self._users.clear()
-        self._revoked = {fam: at + self._revocation_horizon for fam, at in revoked}
-        self._seq = seq
+        # Families this process saw revoked stay revoked even if the database has lost them
+        # (a restored backup): revocation is never undone, and these expire by themselves.
+        self._revoked |= {fam: at + self._revocation_horizon for fam, at in revoked}
+        self._seq, self._mark = seq, mark
         self._version += 1
         self._synced_at = time.monotonic()
 
     async def sync(self) -> None:
         """Apply every change logged since the last sync."""
         seq = self._seq
-        head, found = await self.database.read(
-            lambda conn: (change_head(conn), changes_since(conn, seq))
+        head, mark, found = await self.database.read(
+            lambda conn: (change_head(conn), change_mark(conn, seq), changes_since(conn, seq))
         )
+        # A log that went backwards (a restored backup, a failover that lost its tail) numbers
+        # new changes at or below our position: a lower head, or a different change where our
+        # last one was, means the history we applied is not the database's any more.
+        if head < seq or (self._mark is not None and mark != self._mark):
+            log.warning(
+                "access change log went backwards (head %d, this process at %d); "
+                "reloading all access state",
+                head,
+                seq,
+            )
+            await self._reload()
+            return
         # The log is dense: anything but seq+1, seq+2, ... means rows were pruned past us.
         if head > self._seq and (
             not found or [c.seq for c in found] != list(range(self._seq + 1, found[-1].seq + 1))
@@ -107,6 +131,9 @@ class AccessState:
         for change in found:
             await self._apply(change)
             self._seq = change.seq
+        if found:
+            self._mark = await self.database.read(lambda conn: change_mark(conn, self._seq))
+        await self._expire_keys()
         self._synced_at = time.monotonic()
         self._forget_old_revocations()
 
@@ -124,9 +151,16 @@ class AccessState:
         elif change.kind == ChangeKind.FAMILY:
             self._revoked[change.ref] = self.ctx.clock() + self._revocation_horizon
         elif change.kind == ChangeKind.KEYS:
-            async with self.database.transaction(write=False) as session:
-                keyring = await load_keyring(self.ctx, session)
+            keyring = await load_keyring(self.ctx, self.database)
             self.codec = self._codec(keyring)
+
+    async def _expire_keys(self) -> None:
+        """Load the keyring again once one of its keys has expired: expiry is judged on every
+        sync, not only when the process starts or a key is rotated."""
+        assert self.codec is not None
+        ends = self.codec.keyring.valid_until
+        if ends is not None and self.ctx.clock() >= ends:
+            self.codec = self._codec(await load_keyring(self.ctx, self.database))
 
     def _codec(self, keyring: Keyring) -> TokenCodec:
         s = self.ctx.settings
@@ -202,6 +236,10 @@ class AccessState:
         if cached is not None:
             return cached
         return await self._load(lambda conn: app_access(conn, app_key=app_key))
+
+    def forget_user(self, user_id: int) -> None:
+        """Drop a user's cached state now (the change log would within a poll interval)."""
+        self._users.pop(user_id, None)
 
     async def user(self, user_id: int) -> UserAccess | None:
         """A merchant user's live state: from memory, or loaded from the database."""

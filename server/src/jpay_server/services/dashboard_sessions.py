@@ -24,6 +24,15 @@ from jpay_server.store.db import Database
 
 
 @dataclass(frozen=True, slots=True)
+class SignedIn:
+    """Who a session is for: the user, their merchant, their token epoch at sign-in."""
+
+    user_id: int
+    merchant_id: int
+    token_epoch: int
+
+
+@dataclass(frozen=True, slots=True)
 class Opened:
     """A new session and the token for its cookie (the only place the token goes)."""
 
@@ -39,15 +48,14 @@ def policy(ctx: Context) -> SessionPolicy:
     )
 
 
-def _new(
-    ctx: Context, user_id: int, merchant_id: int, stage: Stage, client_ip: str, user_agent: str
-) -> Opened:
+def _new(ctx: Context, who: SignedIn, stage: Stage, client_ip: str, user_agent: str) -> Opened:
     token = base64.urlsafe_b64encode(ctx.rand(TOKEN_BYTES)).decode().rstrip("=")
     now = ctx.clock()
     session = DashboardSession(
         id=session_id(ctx.keys.pepper, token),
-        user_id=user_id,
-        merchant_id=merchant_id,
+        user_id=who.user_id,
+        merchant_id=who.merchant_id,
+        user_epoch=who.token_epoch,
         stage=stage,
         csrf_token=ctx.rand(24).hex(),
         client_ip=client_ip[:45],
@@ -76,8 +84,7 @@ def _unseal(token: str, sid: str, sealed: bytes | None) -> str | None:
 async def open_session(
     ctx: Context,
     database: Database,
-    user_id: int,
-    merchant_id: int,
+    who: SignedIn,
     client_ip: str,
     user_agent: str,
     *,
@@ -85,7 +92,7 @@ async def open_session(
 ) -> Opened:
     """Start a session; with `mfa_ticket` it is half signed in until the second factor."""
     stage = Stage.FULL if mfa_ticket is None else Stage.MFA
-    opened = _new(ctx, user_id, merchant_id, stage, client_ip, user_agent)
+    opened = _new(ctx, who, stage, client_ip, user_agent)
     sid = opened.session.id
     pending = None if mfa_ticket is None else _seal(ctx, opened.token, sid, mfa_ticket)
     await database.write(lambda conn: store.add_session(conn, opened.session, pending))
@@ -108,12 +115,12 @@ async def current_session(
     return found
 
 
-async def take_mfa_ticket(ctx: Context, database: Database, token: str) -> str | None:
-    """The second-factor ticket of a half-signed-in session, read once."""
+async def mfa_ticket(ctx: Context, database: Database, token: str) -> str | None:
+    """The second-factor ticket of a half-signed-in session (it ends with the session)."""
     session = await current_session(ctx, database, token, stage=Stage.MFA)
     if session is None:
         return None
-    sealed = await database.write(lambda conn: store.take_pending(conn, session.id))
+    sealed = await database.read(lambda conn: store.pending_of(conn, session.id))
     return _unseal(token, session.id, sealed)
 
 
@@ -124,7 +131,8 @@ async def complete_sign_in(
     old = await current_session(ctx, database, token, stage=Stage.MFA)
     if old is None:
         return None
-    opened = _new(ctx, old.user_id, old.merchant_id, Stage.FULL, client_ip, user_agent)
+    who = SignedIn(old.user_id, old.merchant_id, old.user_epoch)
+    opened = _new(ctx, who, Stage.FULL, client_ip, user_agent)
     done = await database.write(lambda conn: store.complete_session(conn, old.id, opened.session))
     return opened if done else None
 

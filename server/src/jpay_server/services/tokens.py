@@ -8,7 +8,7 @@ So a login is CPU only, and a refresh is one conditional INSERT.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection
@@ -19,6 +19,7 @@ from jpay_server.domain.apps import RefreshPolicy
 from jpay_server.domain.credentials import match_secret
 from jpay_server.domain.events import SecurityEvent, SecurityEventKind
 from jpay_server.domain.refresh import (
+    SPENT,
     RefreshUse,
     SecondUse,
     Successor,
@@ -260,7 +261,7 @@ def rotate_refresh(
     use = RefreshUse(claims.jti, family.id, claims.app_code, now, 1, successor)
     if isinstance(access, AppAccess) and access.refresh_policy is RefreshPolicy.REUSABLE:
         return _reuse_allowed(ctx, conn, request, family, use, client_ip)
-    if store.record_first_use(conn, use):
+    if store.record_first_use(conn, replace(use, use_count=SPENT)):
         return Rotated(family, successor)
     if store.is_revoked(conn, family.id):
         raise token_revoked()
@@ -327,13 +328,16 @@ def _reuse_allowed(
     family: Family,
     use: RefreshUse,
     client_ip: IPAddress | None,
-) -> Rotated:
+) -> Rotated | Reused:
     """Under the `reusable` policy a token stays valid; each repeated use is recorded."""
     access = request.access
     assert isinstance(access, AppAccess)
     count = store.count_use(conn, use)
     if count is None:
-        raise token_revoked()
+        if store.is_revoked(conn, family.id):
+            raise token_revoked()
+        # Spent under `rotate` before the switch: the policy applies from the switch on.
+        return _used_before(ctx, conn, request, family, client_ip)
     if count > 1:
         add_security_event(
             conn,

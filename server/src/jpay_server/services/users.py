@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
+from jpay_server.domain.audit import Actor
 from jpay_server.domain.members import Role
 from jpay_server.domain.passwords import (
     check_new_password,
@@ -30,10 +31,12 @@ from jpay_server.errors import (
     invalid_credentials,
 )
 from jpay_server.services.access import AccessState
+from jpay_server.services.audit import record
 from jpay_server.services.context import Context, new_id
 from jpay_server.services.tokens import TokenPair, issue_user_tokens
 from jpay_server.store import users as store
 from jpay_server.store.changes import ChangeKind, record_change
+from jpay_server.store.dashboard_sessions import end_user_sessions
 from jpay_server.store.db import Database
 from jpay_server.store.tables import MerchantRow
 
@@ -104,19 +107,51 @@ async def _check_password(
     return found, matches and found is not None
 
 
-async def login(
-    ctx: Context, state: AccessState, database: Database, email: str, password: str
-) -> UserGrant:
-    """Check an email and password; tokens, or MfaRequired with a token for the second step."""
-    codec = await state.ensure_fresh()
+async def _verified_user(database: Database, email: str, password: str) -> User:
+    """The user an email and password name, or the 401 a wrong pair gets (after equal work)."""
     user, matches = await _check_password(database, email, password)
     if user is None or not matches or user.status is UserStatus.DISABLED:
         raise invalid_credentials()
     if user.status is UserStatus.UNVERIFIED:
         raise email_not_verified()  # only someone who knows the password learns this
+    return user
+
+
+async def login(
+    ctx: Context, state: AccessState, database: Database, email: str, password: str
+) -> UserGrant:
+    """Check an email and password; tokens, or MfaRequired with a token for the second step."""
+    codec = await state.ensure_fresh()
+    user = await _verified_user(database, email, password)
     if user.mfa_enabled:
         raise MfaRequired(_mfa_token(ctx, codec, user))
-    return await _finish_login(ctx, state, database, codec, user, password)
+    return await finish_login(ctx, state, database, codec, user, password)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedLogin:
+    """A checked email and password: the user, and a second-factor ticket if one is owed."""
+
+    user: UserAccess
+    mfa_token: str | None
+
+
+async def verify_login(
+    ctx: Context, state: AccessState, database: Database, email: str, password: str
+) -> VerifiedLogin:
+    """Check an email and password as `login` does, issuing no tokens (the dashboard's sign-in).
+
+    The dashboard keeps its own server-side session instead of a token pair, so it starts no
+    refresh family a merchant would then see among the app's live logins.
+    """
+    codec = await state.ensure_fresh()
+    user = await _verified_user(database, email, password)
+    if user.mfa_enabled:
+        access = await state.user(user.id)
+        if access is None:
+            raise invalid_credentials()
+        return VerifiedLogin(access, _mfa_token(ctx, codec, user))
+    return VerifiedLogin(await record_login(ctx, state, database, user, password), None)
 
 
 def _mfa_token(ctx: Context, codec: TokenCodec, user: User) -> str:
@@ -125,7 +160,7 @@ def _mfa_token(ctx: Context, codec: TokenCodec, user: User) -> str:
     return codec.encode_mfa(claims)
 
 
-async def _finish_login(
+async def finish_login(
     ctx: Context,
     state: AccessState,
     database: Database,
@@ -134,6 +169,14 @@ async def _finish_login(
     password: str | None,
 ) -> UserGrant:
     """Record the login (rehashing an outdated hash) and issue the user's first pair."""
+    access = await record_login(ctx, state, database, user, password)
+    return UserGrant(issue_user_tokens(ctx, codec, access), access)
+
+
+async def record_login(
+    ctx: Context, state: AccessState, database: Database, user: User, password: str | None
+) -> UserAccess:
+    """Note the login time (rehashing an outdated hash); the user's live state."""
     now = ctx.clock()
     values: dict[str, object] = {"last_login_at": now}
     if password is not None and needs_rehash(user.password_hash):
@@ -142,7 +185,7 @@ async def _finish_login(
     access = await state.user(user.id)
     if access is None:  # removed in the instant since the password check
         raise invalid_credentials()
-    return UserGrant(issue_user_tokens(ctx, codec, access), access)
+    return access
 
 
 def end_user_tokens(conn: Connection, user_id: int, ctx: Context) -> None:
@@ -166,3 +209,46 @@ async def account_of(database: Database, user: UserAccess) -> dict[str, object]:
         "mfa_required": user.mfa_required,
         "merchant_status": user.merchant_status.value,
     }
+
+
+async def change_password(
+    ctx: Context,
+    state: AccessState,
+    database: Database,
+    user: UserAccess,
+    current: str,
+    new: str,
+    client_ip: str | None,
+) -> UserGrant:
+    """A new password for the signed-in user: every other session ends; a fresh pair here."""
+    account = await database.read(lambda conn: store.user_by_id(conn, user.user_id))
+    if account is None:
+        raise invalid_credentials()
+    if not await asyncio.to_thread(verify_password, account.password_hash, current):
+        raise invalid_credentials()
+    check_new_password(new, account.email)
+    hashed = await asyncio.to_thread(hash_password, new)
+    now = ctx.clock()
+
+    def command(conn: Connection) -> None:
+        store.update_user(conn, user.user_id, now, password_hash=hashed)
+        store.end_tokens(conn, user.user_id, now)  # every token family, this one included
+        end_user_sessions(conn, user.user_id, now)
+        record_change(conn, ChangeKind.USER, str(user.user_id), now)
+        record(
+            conn,
+            now,
+            Actor.user(user.user_id),
+            user.merchant_id,
+            "user.change_password",
+            f"user:{user.user_id}",
+            client_ip=client_ip,
+        )
+
+    await database.write(command)
+    state.forget_user(user.user_id)  # this process issues the new pair under the new epoch
+    codec = await state.ensure_fresh()
+    fresh = await state.user(user.user_id)
+    if fresh is None:
+        raise invalid_credentials()
+    return UserGrant(issue_user_tokens(ctx, codec, fresh), fresh)

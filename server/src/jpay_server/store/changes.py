@@ -13,7 +13,6 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Connection, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.store.tables import AccessChangeRow, AccessCounterRow
 
@@ -64,6 +63,16 @@ def change_head(conn: Connection) -> int:
     return int(seq or 0)
 
 
+def change_mark(conn: Connection, seq: int) -> tuple[str, str, datetime] | None:
+    """What identifies change `seq` (kind, ref, time), to tell if the log was rewritten."""
+    row = conn.execute(
+        select(AccessChangeRow.kind, AccessChangeRow.ref, AccessChangeRow.created_at).where(
+            AccessChangeRow.seq == seq
+        )
+    ).first()
+    return (row[0], row[1], row[2]) if row is not None else None
+
+
 def changes_since(conn: Connection, seq: int, limit: int = 1000) -> list[Change]:
     """Changes after `seq`, in order."""
     rows = conn.execute(
@@ -78,26 +87,3 @@ def changes_since(conn: Connection, seq: int, limit: int = 1000) -> list[Change]
 def prune_changes(conn: Connection, before: datetime) -> None:
     """Forget changes older than `before` (a process that far behind reloads everything)."""
     conn.execute(delete(AccessChangeRow).where(AccessChangeRow.created_at < before))
-
-
-class ChangeRepository:
-    """The change log inside an ORM session's transaction (operator use cases)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def record(self, kind: ChangeKind, ref: str, now: datetime) -> int:
-        """Log one change and return its sequence number."""
-        return await self.session.run_sync(lambda s: record_change(s.connection(), kind, ref, now))
-
-    async def head(self) -> int:
-        """The last sequence number handed out."""
-        return await self.session.run_sync(lambda s: change_head(s.connection()))
-
-    async def since(self, seq: int, limit: int = 1000) -> list[Change]:
-        """Changes after `seq`, in order."""
-        return await self.session.run_sync(lambda s: changes_since(s.connection(), seq, limit))
-
-    async def prune(self, before: datetime) -> None:
-        """Forget changes older than `before`."""
-        await self.session.run_sync(lambda s: prune_changes(s.connection(), before))

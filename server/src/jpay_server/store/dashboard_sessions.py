@@ -15,6 +15,7 @@ _COLUMNS = (
     _T.c.id,
     _T.c.user_id,
     _T.c.merchant_id,
+    _T.c.user_epoch,
     _T.c.stage,
     _T.c.csrf_token,
     _T.c.client_ip,
@@ -31,6 +32,7 @@ def _session(row: Row[Any, *tuple[Any, ...]]) -> DashboardSession:
         id=row.id,
         user_id=row.user_id,
         merchant_id=row.merchant_id,
+        user_epoch=row.user_epoch,
         stage=Stage(row.stage),
         csrf_token=row.csrf_token,
         client_ip=row.client_ip,
@@ -49,6 +51,7 @@ def add_session(conn: Connection, session: DashboardSession, pending: bytes | No
             id=session.id,
             user_id=session.user_id,
             merchant_id=session.merchant_id,
+            user_epoch=session.user_epoch,
             stage=session.stage,
             csrf_token=session.csrf_token,
             client_ip=session.client_ip,
@@ -82,10 +85,9 @@ def touch_session(conn: Connection, sid: str, now: datetime) -> None:
     conn.execute(update(_T).where(_T.c.id == sid).values(last_seen_at=now))
 
 
-def take_pending(conn: Connection, sid: str) -> bytes | None:
-    """The sealed second-factor ticket, read once."""
-    found = conn.execute(select(_T.c.pending).where(_T.c.id == sid)).scalar()
-    conn.execute(update(_T).where(_T.c.id == sid).values(pending=None))
+def pending_of(conn: Connection, sid: str) -> bytes | None:
+    """The sealed second-factor ticket of a half-signed-in session."""
+    found: bytes | None = conn.execute(select(_T.c.pending).where(_T.c.id == sid)).scalar()
     return found
 
 

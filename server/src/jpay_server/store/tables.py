@@ -362,6 +362,7 @@ class DashboardSessionRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(Integer, index=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id"))
+    user_epoch: Mapped[int] = mapped_column(Integer, server_default="0")
     stage: Mapped[str] = mapped_column(String(8))
     csrf_token: Mapped[str] = mapped_column(String(64))
     client_ip: Mapped[str] = mapped_column(String(45))

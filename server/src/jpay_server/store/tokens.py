@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, CursorResult, bindparam, delete, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from jpay_server.domain.refresh import RefreshUse, Successor
+from jpay_server.domain.refresh import SPENT, RefreshUse, Successor
 from jpay_server.store.tables import RefreshUseRow, RevokedFamilyRow, UTCDateTime
 
 _USE = RefreshUseRow.__table__
@@ -49,6 +49,7 @@ def _statement(conn: Connection, kind: str) -> Any:
             _STATEMENTS[key] = insert.on_conflict_do_update(
                 index_elements=["jti"],
                 set_={"use_count": RefreshUseRow.use_count + 1, "used_at": insert.excluded.used_at},
+                where=RefreshUseRow.use_count != SPENT,  # spent under rotation: stays spent
             ).returning(RefreshUseRow.use_count)
     return _STATEMENTS[key]
 
@@ -80,7 +81,8 @@ def record_first_use(conn: Connection, use: RefreshUse) -> bool:
 
 
 def count_use(conn: Connection, use: RefreshUse) -> int | None:
-    """Count a use of a reusable token: how many so far, or None if its family is revoked."""
+    """Count a use of a reusable token: how many so far; None if its family is revoked or the
+    token was spent under rotation."""
     count = conn.execute(_statement(conn, "count"), _values(use)).scalar()
     return int(count) if count is not None else None
 

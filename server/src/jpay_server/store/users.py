@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -10,7 +11,7 @@ from sqlalchemy import Connection, CursorResult, Table, delete, func, insert, se
 from jpay_server.domain.members import Role
 from jpay_server.domain.merchants import MerchantStatus
 from jpay_server.domain.users import User, UserAccess, UserStatus, email_key
-from jpay_server.store.tables import MerchantRow, MerchantUserRow
+from jpay_server.store.tables import MerchantRow, MerchantUserRow, RecoveryCodeRow
 
 _USER = cast(Table, MerchantUserRow.__table__)
 
@@ -135,3 +136,68 @@ def user_access(conn: Connection, user_id: int) -> UserAccess | None:
         mfa_enabled=row.mfa_enabled_at is not None,
         mfa_required=bool(row.require_mfa),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MfaState:
+    """A user's second factor: the sealed secret, whether confirmed, the last step used."""
+
+    sealed: bytes | None
+    enabled: bool
+    last_step: int | None
+
+    def __repr__(self) -> str:
+        return f"MfaState(enabled={self.enabled})"
+
+
+def mfa_state(conn: Connection, user_id: int) -> MfaState:
+    """The user's MFA columns."""
+    row = conn.execute(
+        select(_USER.c.mfa_secret, _USER.c.mfa_enabled_at, _USER.c.mfa_last_step).where(
+            _USER.c.id == user_id
+        )
+    ).first()
+    if row is None:
+        return MfaState(None, False, None)
+    return MfaState(row.mfa_secret, row.mfa_enabled_at is not None, row.mfa_last_step)
+
+
+def use_step(conn: Connection, user_id: int, step: int) -> bool:
+    """Record a used TOTP step; False if it (or a later one) was used already."""
+    result = conn.execute(
+        update(_USER)
+        .where(
+            _USER.c.id == user_id,
+            (_USER.c.mfa_last_step.is_(None)) | (_USER.c.mfa_last_step < step),
+        )
+        .values(mfa_last_step=step)
+    )
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
+_CODES = cast(Table, RecoveryCodeRow.__table__)
+
+
+def replace_recovery_codes(conn: Connection, user_id: int, digests: list[bytes]) -> None:
+    """Drop a user's recovery codes and store new ones (digests)."""
+    conn.execute(delete(_CODES).where(_CODES.c.user_id == user_id))
+    if digests:
+        conn.execute(insert(_CODES), [{"digest": d, "user_id": user_id} for d in digests])
+
+
+def use_recovery_code(conn: Connection, user_id: int, digest: bytes, now: datetime) -> bool:
+    """Spend one recovery code; False if it is not the user's or was used."""
+    result = conn.execute(
+        update(_CODES)
+        .where(_CODES.c.digest == digest, _CODES.c.user_id == user_id, _CODES.c.used_at.is_(None))
+        .values(used_at=now)
+    )
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
+def recovery_codes_left(conn: Connection, user_id: int) -> int:
+    """How many unused recovery codes the user has."""
+    query = select(func.count()).where(_CODES.c.user_id == user_id, _CODES.c.used_at.is_(None))
+    return int(conn.execute(query).scalar_one())

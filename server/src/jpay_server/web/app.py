@@ -19,7 +19,7 @@ from jpay_server.settings import Settings
 from jpay_server.web import pages
 from jpay_server.web.errors import status_of
 from jpay_server.web.forms import FormRejected
-from jpay_server.web.pages.base import WebState, render_error
+from jpay_server.web.pages.base import SignInRequired, WebState, render_error
 from jpay_server.web.security import SecurityHeaders
 
 PREFIX = "/dashboard"
@@ -44,12 +44,18 @@ async def _to_root(_request: Request) -> Response:
 
 async def _jpay_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, JPayError)
+    if exc.code == "mfa_enrolment_required":  # the team requires it: the account page sets it up
+        return RedirectResponse(f"{PREFIX}/account?mfa=required", status_code=303)
     return render_error(request, status_of(exc), exc.detail)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return render_error(request, exc.status_code, exc.detail)
+
+
+async def _sign_in(_request: Request, _exc: Exception) -> Response:
+    return RedirectResponse(f"{PREFIX}/login", status_code=303)
 
 
 async def _form_error(request: Request, _exc: Exception) -> Response:
@@ -73,6 +79,7 @@ def create_web(settings: Settings, runtime: Callable[[], Runtime]) -> Starlette:
             JPayError: _jpay_error,
             HTTPException: _http_error,
             FormRejected: _form_error,
+            SignInRequired: _sign_in,
         },
     )
     app.state.web = WebState(settings, runtime, _templates())

@@ -13,7 +13,7 @@ import logging
 
 import httpx
 
-from jpay_server.services import maintenance
+from jpay_server.services import mail, maintenance
 from jpay_server.services.context import Context
 from jpay_server.services.network import advance_due
 from jpay_server.services.webhooks import Outgoing, claim_due, finish_delivery
@@ -39,6 +39,18 @@ async def network_loop(ctx: Context, database: Database, stop: asyncio.Event) ->
         except Exception:
             log.exception("sandbox network step failed; retrying")
         if moved < BATCH:
+            await _pause(stop, ctx.settings.worker_poll_interval)
+
+
+async def mail_loop(ctx: Context, database: Database, stop: asyncio.Event) -> None:
+    """Send (or in development print) due emails from the outbox until `stop` is set."""
+    while not stop.is_set():
+        settled = 0
+        try:
+            settled = await mail.deliver_due(ctx, database)
+        except Exception:
+            log.exception("email outbox round failed; retrying")
+        if settled < mail.BATCH:
             await _pause(stop, ctx.settings.worker_poll_interval)
 
 
@@ -128,6 +140,7 @@ async def run(
         await asyncio.gather(
             network_loop(ctx, database, stop),
             delivery_loop(ctx, database, http, stop),
+            mail_loop(ctx, database, stop),
             maintenance.run(ctx, database, stop),
         )
     finally:

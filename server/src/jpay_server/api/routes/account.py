@@ -6,12 +6,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from jpay_server.api.deps import current_user, runtime
+from jpay_server.api.deps import client_ip, current_user, rate_limit, runtime
 from jpay_server.api.openapi import BEARER, errors
 from jpay_server.api.responses import JSONResponse
-from jpay_server.api.schemas.accounts import AccountResponse
+from jpay_server.api.schemas.accounts import (
+    AccountResponse,
+    ChangePasswordRequest,
+    CodeRequest,
+    DisableMfaRequest,
+    MfaEnrolment,
+    OkResponse,
+    RecoveryCodes,
+    UserTokenResponse,
+)
 from jpay_server.domain.users import UserAccess
-from jpay_server.services.users import account_of
+from jpay_server.services import mfa
+from jpay_server.services.users import account_of, change_password
 
 router = APIRouter(prefix="/account", tags=["merchant users"])
 User = Annotated[UserAccess, Depends(current_user)]
@@ -30,3 +40,115 @@ async def get_account(user: User, request: Request) -> JSONResponse:
     rt = runtime(request)
     account = await account_of(rt.database, user)
     return JSONResponse(account)
+
+
+def _ip(request: Request) -> str | None:
+    ip = client_ip(request, runtime(request))
+    return str(ip) if ip else None
+
+
+async def _limit(request: Request, user: UserAccess) -> None:
+    """Code guesses count against the user, like logins against an email."""
+    rt = runtime(request)
+    await rate_limit(rt, (f"mfa:user:{user.user_id}", rt.settings.rate_limit_login_per_account))
+
+
+@router.post(
+    "/mfa/enrol",
+    response_model=MfaEnrolment,
+    responses=errors(401, 403, 409, 503),
+    openapi_extra={"security": BEARER},
+    summary="Start two-factor enrolment",
+    description="A new TOTP secret (RFC 6238: 6 digits, 30 s) as text, `otpauth://` URI and "
+    "QR code (SVG and PNG). Nothing changes until POST /account/mfa/confirm with a code.",
+)
+async def enrol(user: User, request: Request) -> JSONResponse:
+    rt = runtime(request)
+    e = await mfa.enrol(rt.ctx, rt.database, user)
+    body = {
+        "secret": e.secret,
+        "otpauth_uri": e.otpauth_uri,
+        "qr_svg": e.qr_svg,
+        "qr_png": e.qr_png,
+    }
+    return JSONResponse(body, headers={"Pragma": "no-cache"})
+
+
+@router.post(
+    "/mfa/confirm",
+    response_model=RecoveryCodes,
+    responses=errors(400, 401, 403, 409, 413, 415, 429, 503),
+    openapi_extra={"security": BEARER},
+    summary="Turn two-factor authentication on",
+    description="A current code from the app turns it on and returns ten single-use "
+    "recovery codes, shown once (kept only as hashes). Login then asks for a code.",
+)
+async def confirm(body: CodeRequest, user: User, request: Request) -> JSONResponse:
+    await _limit(request, user)
+    rt = runtime(request)
+    codes = await mfa.confirm(rt.ctx, rt.database, user, body.code, _ip(request))
+    return JSONResponse({"recovery_codes": codes}, headers={"Pragma": "no-cache"})
+
+
+@router.post(
+    "/mfa/recovery-codes",
+    response_model=RecoveryCodes,
+    responses=errors(400, 401, 403, 413, 415, 429, 503),
+    openapi_extra={"security": BEARER},
+    summary="Replace the recovery codes",
+    description="With a current code: ten new recovery codes; the old ones stop working.",
+)
+async def recovery_codes(body: CodeRequest, user: User, request: Request) -> JSONResponse:
+    await _limit(request, user)
+    rt = runtime(request)
+    codes = await mfa.regenerate_codes(rt.ctx, rt.database, user, body.code, _ip(request))
+    return JSONResponse({"recovery_codes": codes}, headers={"Pragma": "no-cache"})
+
+
+@router.post(
+    "/mfa/disable",
+    response_model=OkResponse,
+    responses=errors(400, 401, 403, 413, 415, 429, 503),
+    openapi_extra={"security": BEARER},
+    summary="Turn two-factor authentication off",
+    description="Needs the password and a current code (or a recovery code).",
+)
+async def disable(body: DisableMfaRequest, user: User, request: Request) -> JSONResponse:
+    await _limit(request, user)
+    rt = runtime(request)
+    await mfa.disable(rt.ctx, rt.database, user, body.password, body.code, _ip(request))
+    return JSONResponse({"detail": "Two-factor authentication is off"})
+
+
+@router.post(
+    "/password",
+    response_model=UserTokenResponse,
+    responses=errors(400, 401, 403, 413, 415, 429, 503),
+    openapi_extra={"security": BEARER},
+    summary="Change the password",
+    description="The current password and a new one (the password rules apply). Every token "
+    "family and dashboard session of the user ends, this one included; the answer carries a "
+    "fresh token pair, like a login.",
+)
+async def password(body: ChangePasswordRequest, user: User, request: Request) -> JSONResponse:
+    await _limit(request, user)
+    rt = runtime(request)
+    grant = await change_password(
+        rt.ctx,
+        rt.access,
+        rt.database,
+        user,
+        body.current_password,
+        body.new_password,
+        _ip(request),
+    )
+    content = {
+        "access": grant.pair.access,
+        "refresh": grant.pair.refresh,
+        "merchant_id": grant.user.merchant_id,
+        "user_id": grant.user.user_id,
+        "role": grant.user.role.value,
+        "expires_in": grant.pair.expires_in,
+        "token_type": "Bearer",
+    }
+    return JSONResponse(content, headers={"Pragma": "no-cache"})

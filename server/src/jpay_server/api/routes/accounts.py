@@ -11,13 +11,27 @@ from fastapi import APIRouter, Request
 from jpay_server.api.deps import client_ip, rate_limit, runtime
 from jpay_server.api.openapi import errors
 from jpay_server.api.responses import JSONResponse
-from jpay_server.api.schemas.accounts import LoginRequest, MfaRequiredBody, UserTokenResponse
+from jpay_server.api.schemas.accounts import (
+    Accepted,
+    AcceptedInvite,
+    ForgotRequest,
+    LoginMfaRequest,
+    LoginRequest,
+    MfaRequiredBody,
+    OkResponse,
+    SignupRequest,
+    TokenPasswordRequest,
+    TokenRequest,
+    UserTokenResponse,
+)
 from jpay_server.domain.ratelimits import client_bucket
 from jpay_server.domain.users import email_key
+from jpay_server.services import accounts, mfa
 from jpay_server.services.users import UserGrant, login
 
 router = APIRouter(prefix="/auth", tags=["merchant users"])
 _NO_CACHE = {"Pragma": "no-cache"}
+_CHECK_EMAIL = "Check your email for a link to continue"
 
 
 def grant_body(grant: UserGrant) -> dict[str, object]:
@@ -62,3 +76,133 @@ async def login_route(body: LoginRequest, request: Request) -> JSONResponse:
     )
     grant = await login(rt.ctx, rt.access, rt.database, body.email, body.password)
     return JSONResponse(grant_body(grant), headers=_NO_CACHE)
+
+
+@router.post(
+    "/login/mfa",
+    response_model=UserTokenResponse,
+    responses=errors(400, 401, 413, 415, 429, 503),
+    summary="Finish a login with a second-factor code",
+    description="The `mfa_token` from the 401 `mfa_required` answer (5 minutes) and a 6-digit "
+    "TOTP code (each code once) or a recovery code (each once). 401 `invalid_mfa_code` for a "
+    "wrong code; rate limited per client IP and per user.",
+)
+async def login_mfa_route(body: LoginMfaRequest, request: Request) -> JSONResponse:
+    rt = runtime(request)
+    ip = client_ip(request, rt)
+    s = rt.settings
+    hits = [(f"login:ip:{client_bucket(ip)}", s.rate_limit_login_per_ip)]
+    user_id = await mfa.mfa_user_of(rt.ctx, rt.access, body.mfa_token)
+    if user_id is not None:
+        hits.append((f"mfa:user:{user_id}", s.rate_limit_login_per_account))
+    await rate_limit(rt, *hits)
+    grant = await mfa.finish_mfa_login(rt.ctx, rt.access, rt.database, body.mfa_token, body.code)
+    return JSONResponse(grant_body(grant), headers=_NO_CACHE)
+
+
+def _ip(request: Request) -> str | None:
+    rt = runtime(request)
+    ip = client_ip(request, rt)
+    return str(ip) if ip else None
+
+
+@router.post(
+    "/signup",
+    status_code=202,
+    response_model=Accepted,
+    responses=errors(400, 403, 413, 415, 429, 503),
+    summary="Sign up a merchant (JPAY_SIGNUP=open)",
+    description="Create a pending merchant and its owner, and email a verification link "
+    "(`token=`, 24 hours). The answer is the same 202 whether or not the email already has "
+    "an account (that address gets an email saying so instead). The merchant stays `pending` "
+    "until the operator approves it. 403 `signup_invite_only` when JPAY_SIGNUP=invite.",
+)
+async def signup_route(body: SignupRequest, request: Request) -> JSONResponse:
+    rt = runtime(request)
+    ip = client_ip(request, rt)
+    s = rt.settings
+    await rate_limit(
+        rt,
+        (f"login:ip:{client_bucket(ip)}", s.rate_limit_login_per_ip),
+        (f"email:{email_key(body.email)}", s.rate_limit_email_per_address),
+    )
+    await accounts.signup(
+        rt.ctx, rt.database, body.business_name, body.email, body.password, _ip(request)
+    )
+    return JSONResponse({"detail": _CHECK_EMAIL}, 202)
+
+
+@router.post(
+    "/verify-email",
+    response_model=OkResponse,
+    responses=errors(400, 413, 415, 429, 503),
+    summary="Confirm an email address",
+    description="Finish signup with the `token` from the verification link (single use). "
+    "400 `invalid_link` for an unknown, used or expired token.",
+)
+async def verify_email_route(body: TokenRequest, request: Request) -> JSONResponse:
+    rt = runtime(request)
+    ip = client_ip(request, rt)
+    await rate_limit(rt, (f"link:ip:{client_bucket(ip)}", rt.settings.rate_limit_login_per_ip))
+    await accounts.verify_email(rt.ctx, rt.database, body.token)
+    return JSONResponse({"detail": "Email address confirmed"})
+
+
+@router.post(
+    "/password/forgot",
+    status_code=202,
+    response_model=Accepted,
+    responses=errors(400, 413, 415, 429, 503),
+    summary="Ask for a password reset link",
+    description="Always 202, whether or not the address has an account; if it has, a "
+    "single-use reset link (`token=`, 30 minutes) is emailed. Rate limited per client IP "
+    "and per address.",
+)
+async def forgot_route(body: ForgotRequest, request: Request) -> JSONResponse:
+    rt = runtime(request)
+    ip = client_ip(request, rt)
+    s = rt.settings
+    await rate_limit(
+        rt,
+        (f"login:ip:{client_bucket(ip)}", s.rate_limit_login_per_ip),
+        (f"email:{email_key(body.email)}", s.rate_limit_email_per_address),
+    )
+    await accounts.forgot_password(rt.ctx, rt.database, body.email)
+    return JSONResponse({"detail": _CHECK_EMAIL}, 202)
+
+
+@router.post(
+    "/password/reset",
+    response_model=OkResponse,
+    responses=errors(400, 413, 415, 429, 503),
+    summary="Set a new password with a reset link",
+    description="The `token` from the reset link (single use, 30 minutes) and the new "
+    "password (the password rules apply: 400 `weak_password`). Ends every session and "
+    "token family of the user, on every process within a second.",
+)
+async def reset_route(body: TokenPasswordRequest, request: Request) -> JSONResponse:
+    rt = runtime(request)
+    ip = client_ip(request, rt)
+    await rate_limit(rt, (f"link:ip:{client_bucket(ip)}", rt.settings.rate_limit_login_per_ip))
+    await accounts.reset_password(rt.ctx, rt.database, body.token, body.password, _ip(request))
+    return JSONResponse({"detail": "Password changed; sign in again"})
+
+
+@router.post(
+    "/accept-invite",
+    status_code=201,
+    response_model=AcceptedInvite,
+    responses=errors(400, 409, 413, 415, 429, 503),
+    summary="Join a merchant's team with an invitation",
+    description="The `token` from the invitation link (single use, 7 days) and a password: "
+    "creates the user with the invited role. 409 `email_taken` if the address already has "
+    "an account. Log in next with POST /auth/login.",
+)
+async def accept_invite_route(body: TokenPasswordRequest, request: Request) -> JSONResponse:
+    rt = runtime(request)
+    ip = client_ip(request, rt)
+    await rate_limit(rt, (f"link:ip:{client_bucket(ip)}", rt.settings.rate_limit_login_per_ip))
+    user_id, merchant_id, role = await accounts.accept_invite(
+        rt.ctx, rt.database, body.token, body.password, _ip(request)
+    )
+    return JSONResponse({"user_id": user_id, "merchant_id": merchant_id, "role": role.value}, 201)

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from jpay_server.api.deps import client_ip, require_member, runtime
-from jpay_server.api.openapi import BEARER, errors
+from jpay_server.api.openapi import BEARER
+from jpay_server.api.openapi import merchant_errors as errors
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.schemas.merchant import (
     AllowedIps,

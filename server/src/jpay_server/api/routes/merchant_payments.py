@@ -12,7 +12,8 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from jpay_server.api.deps import require_member, runtime
-from jpay_server.api.openapi import BEARER, errors
+from jpay_server.api.openapi import BEARER
+from jpay_server.api.openapi import merchant_errors as errors
 from jpay_server.api.pagination import day_range, page_body
 from jpay_server.api.query import parameters, parse_query
 from jpay_server.api.responses import JSONResponse

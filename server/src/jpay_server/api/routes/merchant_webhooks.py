@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 
 from jpay_server.api.deps import client_ip, require_member, runtime
-from jpay_server.api.openapi import BEARER, errors
+from jpay_server.api.openapi import BEARER
+from jpay_server.api.openapi import merchant_errors as errors
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.routes.merchant_apps import app_body, iso
 from jpay_server.api.schemas.merchant import AppOut, Results, Rotation, WebhookUrl

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +15,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from jpay_server.domain import client_ip as client_ips
+from jpay_server.domain.allowlists import IPAddress
 from jpay_server.domain.dashboard_sessions import DashboardSession
+from jpay_server.domain.members import Member, Permission, allows
+from jpay_server.domain.ratelimits import Rate
+from jpay_server.domain.users import UserAccess, UserStatus, check_permission
+from jpay_server.errors import RateLimited
 from jpay_server.services import dashboard_sessions
 from jpay_server.services.runtime import Runtime
 from jpay_server.settings import Settings
@@ -34,17 +40,36 @@ class WebState:
     templates: Environment
 
 
+class SignInRequired(Exception):
+    """The page needs a signed-in viewer and the browser has no live session."""
+
+
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """The signed-in user of this request: their session and its cookie token."""
+    """The signed-in user of this request: their session, its cookie token, their live state."""
 
     session: DashboardSession
     token: str
+    user: UserAccess
 
     @property
     def csrf(self) -> str:
         """The synchronizer token every form of this session carries."""
         return self.session.csrf_token
+
+    @property
+    def develops(self) -> bool:
+        """True if the role may manage apps, credentials, allowlists and webhooks."""
+        return allows(self.user.role, Permission.MANAGE_APPS)
+
+    @property
+    def manages_team(self) -> bool:
+        """True if the role may invite, change roles and remove members."""
+        return allows(self.user.role, Permission.MANAGE_TEAM)
+
+    def member(self, permission: Permission) -> Member:
+        """The member acting, if the role (and the merchant's state) allow `permission`."""
+        return check_permission(self.user, permission)
 
 
 def state(request: Request) -> WebState:
@@ -58,11 +83,16 @@ def runtime(request: Request) -> Runtime:
     return state(request).runtime()
 
 
-def client_ip(request: Request) -> str:
+def client_address(request: Request) -> IPAddress | None:
     """The visitor's address, believing X-Forwarded-For only from trusted proxies."""
     peer = request.client.host if request.client else None
     forwarded = request.headers.getlist("x-forwarded-for")
-    found = client_ips.resolve(peer, forwarded, state(request).settings.trusted_proxies)
+    return client_ips.resolve(peer, forwarded, state(request).settings.trusted_proxies)
+
+
+def client_ip(request: Request) -> str:
+    """The visitor's address as text ("unknown" if it cannot be told)."""
+    found = client_address(request)
     return str(found) if found is not None else "unknown"
 
 
@@ -101,13 +131,36 @@ def redirect(path: str) -> RedirectResponse:
 
 
 async def viewer(request: Request) -> Viewer | None:
-    """The signed-in viewer, or None if the browser has no live session."""
+    """The signed-in viewer, or None if the browser has no live session.
+
+    The user's role and status come from the process's live user state (as a user token's
+    do), so a role change or a removal bites on the next page; a password reset or "end every
+    token" (a new token epoch) ends the session too.
+    """
     token = cookies.session_token(request, state(request).settings)
     if token is None:
         return None
     rt = runtime(request)
     session = await dashboard_sessions.current_session(rt.ctx, rt.database, token)
-    return None if session is None else Viewer(session, token)
+    if session is None:
+        return None
+    user = await rt.access.user(session.user_id)
+    if (
+        user is None
+        or user.merchant_id != session.merchant_id
+        or user.status is not UserStatus.ACTIVE
+        or user.token_epoch != session.user_epoch
+    ):
+        return None
+    return Viewer(session, token, user)
+
+
+async def signed_in(request: Request) -> Viewer:
+    """The signed-in viewer; anyone else is sent to the sign-in page."""
+    found = await viewer(request)
+    if found is None:
+        raise SignInRequired()
+    return found
 
 
 def to_sign_in() -> RedirectResponse:
@@ -150,3 +203,38 @@ def with_seed(request: Request, response: Response, new_seed: str | None) -> Res
     if new_seed is not None:
         cookies.set_seed(response, state(request).settings, new_seed)
     return response
+
+
+@dataclass(frozen=True, slots=True)
+class Flash:
+    """What the page after a change shows once: a notice, and maybe a new secret."""
+
+    notice: str | None = None
+    secret: str | None = None
+    about: str | None = None  # which object the secret belongs to, e.g. "app:1234"
+
+
+async def put_flash(request: Request, me: Viewer, flash: Flash) -> None:
+    """Keep `flash` (sealed, server-side) for this session's next page."""
+    rt = runtime(request)
+    text = json.dumps({"notice": flash.notice, "secret": flash.secret, "about": flash.about})
+    await dashboard_sessions.put_flash(rt.ctx, rt.database, me.token, text)
+
+
+async def take_flash(request: Request, me: Viewer) -> Flash:
+    """This session's one-time flash (empty if there is none): gone once read."""
+    rt = runtime(request)
+    text = await dashboard_sessions.take_flash(rt.ctx, rt.database, me.token)
+    if text is None:
+        return Flash()
+    values = json.loads(text)
+    return Flash(values.get("notice"), values.get("secret"), values.get("about"))
+
+
+async def limit(request: Request, *keys: tuple[str, Rate]) -> None:
+    """Count one hit on each key, as the API's login route does; 429 past a limit."""
+    rt = runtime(request)
+    for key, rate in keys:
+        decision = await rt.limiter.hit(key, rate)
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after)
