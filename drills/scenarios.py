@@ -359,7 +359,8 @@ async def sigkill_mid_refresh(stage: Stage) -> list[str]:
     retried = Counter(answer for k in kills for answer in k.retries)
     after = Counter(str(r.status_code) for r in onward)
     figures.append(
-        f"{lost} refreshes in flight at api1 lost their answer to SIGKILL in {len(kills)} kills, "
+        f"{lost} refreshes in flight at api1 got no usable answer (none, or a 502/503) "
+        f"around {len(kills)} SIGKILLs, "
         f"{committed} of them rotated before the process died; uvicorn replaced each killed "
         f"process within {fmt(max(k.replaced or 99.0 for k in kills))}"
     )
@@ -412,8 +413,8 @@ async def refresh_burst_and_kill(http: httpx.AsyncClient, refresh: list[str], de
     for n, answer in enumerate(answers):
         if isinstance(answer, httpx.Response) and answer.status_code == 200:
             refresh[n] = answer.json()["refresh"]
-        elif isinstance(answer, httpx.HTTPError):
-            lost.append(n)
+        elif isinstance(answer, httpx.HTTPError) or answer.status_code in RETRYABLE:
+            lost.append(n)  # no answer, or one that says to try again: the client retries
         else:
             raise DrillFailed(f"a refresh answered {answer!r}", [])
     kill.lost = len(lost)
@@ -450,11 +451,14 @@ async def freeze_after_a_commit(pid: int, unanswered: list[str]) -> None:
     Tried for at most about a second; the caller kills the process either way.
     """
     jtis = [claims(token)["jti"] for token in unanswered]
-    for _ in range(20):
+    frozen = 0.0  # kept well under the staleness limit, or the process would answer 503
+    while frozen < STALENESS / 2:
+        stopped = time.monotonic()
         os.kill(pid, signal.SIGSTOP)
         if await dep.sql("SELECT 1 FROM refresh_use WHERE jti = ANY($1::text[])", jtis):
             return
         os.kill(pid, signal.SIGCONT)
+        frozen += time.monotonic() - stopped
         await asyncio.sleep(0.03)
 
 
@@ -487,9 +491,14 @@ async def collect(
         "callback_url": f"{HOOKS}{path}",
         "app_code": app.app_code,
     }
-    response = await http.post(
-        f"{LB}{API}/payments/collections/checkouts/initiate", json=body, headers=auth
-    )
+    headers = {**auth, "Idempotency-Key": ref}
+    for _ in range(10):  # as a client does: retry what says "try again", under the same key
+        response = await http.post(
+            f"{LB}{API}/payments/collections/checkouts/initiate", json=body, headers=headers
+        )
+        if response.status_code not in RETRYABLE:
+            break
+        await asyncio.sleep(0.5)
     if response.status_code != 200:
         raise DrillFailed(f"collection refused: {response.status_code} {response.text}", [])
     return str(response.json()["id"])
