@@ -9,10 +9,10 @@ PORT ?= 8000
 export UV_COMPILE_BYTECODE := 1
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 
-.PHONY: help serve test check env bench drills clean
+.PHONY: help serve test check env bench bench-sdk drills clean
 
 help:  ## Show the commands
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -39,6 +39,9 @@ check: env  ## Lint, format check, type check and the layer contract
 
 bench: env  ## Load benchmarks against the bare baseline (see bench/README.md); DB=postgres for PG+Redis
 	$(UV) run python -m bench --db $(or $(DB),sqlite)
+
+bench-sdk: env  ## The SDK's own cost per request: JPay.collections.list() vs a bare httpx call
+	$(UV) run python -m bench.sdk
 
 drills: env  ## Failure drills on a namespaced multi-host deployment (root; see drills/drills.sh)
 	drills/drills.sh run

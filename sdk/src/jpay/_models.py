@@ -7,6 +7,7 @@ format is `DD/MM/YYYY HH:MM:SS`, in UTC.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,13 +16,27 @@ from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 WIRE_TIME = "%d/%m/%Y %H:%M:%S"
+# What strptime(WIRE_TIME) accepts, read with a regex: strptime took 30 µs a time, most of
+# the SDK's own time on a page of 50 (bench/sdk.py). The form the server writes is rearranged
+# into ISO 8601 for the C parser, faster still.
+_CANONICAL = re.compile(r"[0-9]{2}/[0-9]{2}/[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+_WIRE_TIME = re.compile(
+    r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})\s+([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})"
+)
 
 
 def parse_time(value: object) -> datetime:
     """A documented `DD/MM/YYYY HH:MM:SS` time (UTC) as an aware datetime."""
     if not isinstance(value, str):
         raise TypeError("time must be a string")
-    return datetime.strptime(value, WIRE_TIME).replace(tzinfo=UTC)
+    if _CANONICAL.fullmatch(value):
+        v = value
+        return datetime.fromisoformat(f"{v[6:10]}-{v[3:5]}-{v[0:2]}T{v[11:19]}+00:00")
+    match = _WIRE_TIME.fullmatch(value)
+    if match is None:
+        raise ValueError(f"time data {value!r} does not match format {WIRE_TIME!r}")
+    day, month, year, hour, minute, second = map(int, match.groups())
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def parse_iso_time(value: object) -> datetime:
