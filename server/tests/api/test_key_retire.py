@@ -23,7 +23,7 @@ async def test_retiring_the_signing_key_ends_its_tokens_and_a_new_key_signs(any_
     creds = await h.app_credentials()
     tokens = await h.tokens(creds)
     old = kid(tokens["access"])
-    retired = await h.do(lambda c, s: keys.retire_key(c, s, old))
+    retired = await h.run(lambda c, d: keys.retire_key(c, d, old))
     assert retired.kid == old
     assert retired.replaced_by is not None
     await h.sync()
@@ -32,7 +32,7 @@ async def test_retiring_the_signing_key_ends_its_tokens_and_a_new_key_signs(any_
     fresh = await h.tokens(creds)  # logging in again works at once, under the new key
     assert kid(fresh["access"]) == retired.replaced_by
     assert (await h.checkouts(fresh["access"])).status_code == 200
-    listed = await h.do(keys.list_keys)
+    listed = await h.run(keys.list_keys)
     assert [k.kid for k in listed] == [retired.replaced_by]
     assert listed[0].status == "signing"
 
@@ -42,12 +42,12 @@ async def test_retiring_a_verifying_key_keeps_the_signer(harness, clock):
     creds = await h.app_credentials()
     old_tokens = await h.tokens(creds)
     clock.advance(1)
-    rotated = await h.do(keys.rotate_key)
+    rotated = await h.run(keys.rotate_key)
     clock.advance(h.settings.key_activation_delay)
     await h.sync()
     new_tokens = await h.tokens(creds)
     assert kid(new_tokens["access"]) == rotated.kid
-    retired = await h.do(lambda c, s: keys.retire_key(c, s, kid(old_tokens["access"])))
+    retired = await h.run(lambda c, d: keys.retire_key(c, d, kid(old_tokens["access"])))
     assert retired.replaced_by is None
     await h.sync()
     assert (await h.checkouts(old_tokens["access"])).json()["code"] == "token_invalid"
@@ -56,7 +56,7 @@ async def test_retiring_a_verifying_key_keeps_the_signer(harness, clock):
 
 async def test_an_unknown_kid_is_refused(harness):
     with pytest.raises(NotFound):
-        await harness.do(lambda c, s: keys.retire_key(c, s, "0123456789abcdef"))
+        await harness.run(lambda c, d: keys.retire_key(c, d, "0123456789abcdef"))
 
 
 async def test_an_expired_key_stops_verifying_without_a_restart(harness, clock):
@@ -67,7 +67,7 @@ async def test_an_expired_key_stops_verifying_without_a_restart(harness, clock):
     old = kid(tokens["access"])
     old_secret = h.runtime.access.codec.keyring.key(old).secret
     clock.advance(1)
-    await h.do(keys.rotate_key)
+    await h.run(keys.rotate_key)
     await h.sync()
     s = h.settings
     clock.advance(s.key_activation_delay + s.refresh_token_lifetime + s.token_leeway + 1)

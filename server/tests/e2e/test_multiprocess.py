@@ -125,5 +125,5 @@ def test_refresh_reuse_on_one_process_revokes_access_on_the_other(deployment):
     detected = time.monotonic()
     wait_for(lambda: status(a.base_url, successor["access"]) == (401, "token_revoked"))
     assert time.monotonic() - detected < 1.0
-    events = deployment.operate(lambda _c, s: list_events(s, int(app["app_code"])))
+    events = deployment.operate(lambda _c, d: list_events(d, int(app["app_code"])))
     assert [e.kind for e in events] == ["refresh_token.reused"]

@@ -36,9 +36,9 @@ async def seat(h: Harness, role: Role | str, client: httpx.AsyncClient | None = 
     """A new approved merchant, a member of `role` on it, and an app with a login and an event."""
     login = await create_member(h, role)
     tokens = await login_tokens(h.client, login)
-    created = await h.do(lambda c, s: apps.create_app(c, s, login.merchant_id, name="App"))
+    created = await h.run(lambda c, d: apps.create_app(c, d, login.merchant_id, name="App"))
     code = created.app.app_code
-    await h.do(lambda c, s: apps.set_webhook_url(c, s, code, "https://example.com/jpay-hooks"))
+    await h.run(lambda c, d: apps.set_webhook_url(c, d, code, "https://example.com/jpay-hooks"))
     await h.sync()
     app_tokens = await h.tokens(created)
     await h.runtime.logins.flush()

@@ -53,8 +53,8 @@ async def test_payments_and_exports_hold_only_the_callers_merchant(harness: Harn
     h = harness
     mine = await seat(h, Role.VIEWER)
     theirs = await seat(h, Role.OWNER)
-    creds = await h.do(
-        lambda c, s: apps.create_app(c, s, theirs.login.merchant_id, products=("collections",))
+    creds = await h.run(
+        lambda c, d: apps.create_app(c, d, theirs.login.merchant_id, products=("collections",))
     )
     access = (await h.tokens(creds))["access"]
     body = {

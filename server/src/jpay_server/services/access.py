@@ -91,8 +91,7 @@ class AccessState:
                 revoked_since(conn, since),
             )
         )
-        async with self.database.transaction(write=False) as session:
-            keyring = await load_keyring(self.ctx, session)
+        keyring = await load_keyring(self.ctx, self.database)
         self.codec = self._codec(keyring)
         self._apps.clear()
         self._codes_by_key.clear()
@@ -152,8 +151,7 @@ class AccessState:
         elif change.kind == ChangeKind.FAMILY:
             self._revoked[change.ref] = self.ctx.clock() + self._revocation_horizon
         elif change.kind == ChangeKind.KEYS:
-            async with self.database.transaction(write=False) as session:
-                keyring = await load_keyring(self.ctx, session)
+            keyring = await load_keyring(self.ctx, self.database)
             self.codec = self._codec(keyring)
 
     async def _expire_keys(self) -> None:
@@ -162,9 +160,7 @@ class AccessState:
         assert self.codec is not None
         ends = self.codec.keyring.valid_until
         if ends is not None and self.ctx.clock() >= ends:
-            async with self.database.transaction(write=False) as session:
-                keyring = await load_keyring(self.ctx, session)
-            self.codec = self._codec(keyring)
+            self.codec = self._codec(await load_keyring(self.ctx, self.database))
 
     def _codec(self, keyring: Keyring) -> TokenCodec:
         s = self.ctx.settings

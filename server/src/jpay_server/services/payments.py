@@ -32,7 +32,7 @@ from jpay_server.store.payments import (
     payment_by_id,
     payment_page,
 )
-from jpay_server.store.wallets import WalletRepository
+from jpay_server.store.wallets import debit
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,14 +192,17 @@ async def initiate_payout(
         principal.app_code, PaymentKind.PAYOUT, ref_no
     ):
         raise rules.duplicate_ref_no(PaymentKind.PAYOUT)
-    debited = await WalletRepository(session).debit(
-        principal.merchant_id,
-        WalletKind.PAYOUT,
-        cents,
-        EntryType.PAYOUT,
-        payment.id,
-        f"Payout to {party}",
-        payment.created_at,
+    debited = await session.run_sync(
+        lambda s: debit(
+            s.connection(),
+            principal.merchant_id,
+            WalletKind.PAYOUT,
+            cents,
+            EntryType.PAYOUT,
+            payment.id,
+            f"Payout to {party}",
+            payment.created_at,
+        )
     )
     if debited is None:
         raise insufficient(WalletKind.PAYOUT)

@@ -100,7 +100,9 @@ async def transfer(
     rt = runtime(request)
 
     async def work(session: AsyncSession) -> dict[str, Any]:
-        done = await service.transfer(rt.ctx, session, principal.merchant_id, body.amount)
+        done = await session.run_sync(
+            lambda s: service.transfer(rt.ctx, s.connection(), principal.merchant_id, body.amount)
+        )
         return {
             "reference": done.reference,
             "amount": format_cents(done.amount_cents),
