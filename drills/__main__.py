@@ -50,7 +50,8 @@ async def seed() -> dict[str, App]:
 
     shop, slow_shop = await asyncio.gather(merchant("Load Ltd"), merchant("Slow Hooks Ltd"))
     both = ("--product", "collections", "--product", "payouts")
-    names = ("load", "ops", "hold", "rl_up", "rl_down", "rl_back", "kill1", "kill2", "kill3")
+    names = ("load", "ops", "hold", "rl_up", "rl_down", "rl_back", "rl_back2")
+    names += ("kill1", "kill2", "kill3")
     plan = {name: app(shop, *both) for name in (*names, "clock")}
     plan["allow"] = app(shop, *both, "--allow-ip", f"{CLIENT2}/32")
     plan["drip"] = app(slow_shop, "--product", "collections")

@@ -51,7 +51,7 @@ JPAY_LOG_FORMAT=json
 JPAY_ACCESS_STATE_MAX_STALENESS=3
 JPAY_RATE_LIMIT_TOKEN_PER_IP=6000/minute
 JPAY_RATE_LIMIT_REFRESH_PER_IP=6000/minute
-JPAY_RATE_LIMIT_TOKEN_PER_KEY=20/minute
+JPAY_RATE_LIMIT_TOKEN_PER_KEY=20/hour
 JPAY_SANDBOX_STEP_DELAY=0.5
 JPAY_WORKER_POLL_INTERVAL=0.2
 JPAY_WEBHOOK_TIMEOUT=2
@@ -224,7 +224,9 @@ run() {
   trap 'exit 130' INT TERM
   up
   local status=0
-  in_ns client1 env JPAY_DRILLS_DIR="$RUN" "$PY" -m drills "$@" || status=$?
+  # Bounded as a whole too: every drill is, but a run never outlives 15 minutes.
+  timeout 900 ip netns exec jpd-client1 env JPAY_DRILLS_DIR="$RUN" "$PY" -m drills "$@" \
+    || status=$?
   if [[ $status -ne 0 ]]; then
     log "drills failed; the last lines of each log:"
     for f in "$RUN"/logs/{api1,api2,worker,hooks,redis}.log "$RUN/pg/postgres.log"; do

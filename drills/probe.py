@@ -1,9 +1,11 @@
 """Requests from another client host (run there with `ip netns exec`): prints what came back.
 
-    python -m drills.probe BASE_URL APP_KEY APP_SECRET COUNT
-
-sends COUNT token requests (10 at a time) and prints {"<status> <code>": count, ...} as JSON.
-A secret of "-" sends a wrong one (failed logins are what the per-app_key limit counts).
+python -m drills.probe logins BASE_URL APP_KEY APP_SECRET COUNT
+    COUNT token requests (10 at a time); prints {"<status> <code>": count, ...} as JSON.
+    A secret of "-" sends a wrong one (failed logins are what the per-app_key limit counts).
+python -m drills.probe session BASE_URL APP_KEY APP_SECRET
+    one login, then GET /wallets/balance with its access token; prints both statuses and
+    the access token as JSON.
 """
 
 from __future__ import annotations
@@ -12,14 +14,24 @@ import asyncio
 import json
 import sys
 from collections import Counter
+from typing import Any
 
 import httpx
 
+CONCURRENCY = 4  # logins in flight at once: each may pass the limiter's check before any counts
+WRONG_SECRET = "jpay_sk_not-the-secret"  # noqa: S105 - deliberately wrong
 
-async def tokens(base: str, key: str, secret: str, count: int) -> Counter[str]:
-    """COUNT logins at BASE/api/v1/auth/app/token, tallied by status and error code."""
+
+def answer(response: httpx.Response) -> str:
+    """'200', or '403 ip_not_allowed': the status and, for an error, its code."""
+    code = response.json().get("code", "") if response.status_code >= 400 else ""
+    return f"{response.status_code} {code}".strip()
+
+
+async def logins(base: str, key: str, secret: str, count: int) -> Counter[str]:
+    """COUNT logins at BASE/api/v1/auth/app/token, tallied by answer."""
     seen: Counter[str] = Counter()
-    limit = asyncio.Semaphore(10)
+    limit = asyncio.Semaphore(CONCURRENCY)
     async with httpx.AsyncClient(base_url=base, timeout=20) as http:
 
         async def one() -> None:
@@ -31,14 +43,34 @@ async def tokens(base: str, key: str, secret: str, count: int) -> Counter[str]:
                 except httpx.HTTPError as exc:
                     seen[f"0 {type(exc).__name__}"] += 1
                     return
-                code = response.json().get("code", "") if response.status_code >= 400 else ""
-                seen[f"{response.status_code} {code}".strip()] += 1
+                seen[answer(response)] += 1
 
         await asyncio.gather(*(one() for _ in range(count)))
     return seen
 
 
+async def session(base: str, key: str, secret: str) -> dict[str, Any]:
+    """A login and one protected GET with its token."""
+    async with httpx.AsyncClient(base_url=base, timeout=20) as http:
+        login = await http.post(
+            "/api/v1/auth/app/token", json={"app_key": key, "app_secret": secret}
+        )
+        access = login.json().get("access", "") if login.status_code == 200 else ""
+        got = await http.get(
+            "/api/v1/wallets/balance", headers={"Authorization": f"Bearer {access}"}
+        )
+    return {"token": answer(login), "get": answer(got), "access": access}
+
+
+def main(argv: list[str]) -> None:
+    mode, base, key, secret = argv[:4]
+    secret = WRONG_SECRET if secret == "-" else secret  # noqa: S105 - "-" asks for a wrong one
+    if mode == "logins":
+        result: object = asyncio.run(logins(base, key, secret, int(argv[4])))
+    else:
+        result = asyncio.run(session(base, key, secret))
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
 if __name__ == "__main__":
-    base, key, secret, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    secret = "jpay_sk_not-the-secret" if secret == "-" else secret  # noqa: S105
-    sys.stdout.write(json.dumps(asyncio.run(tokens(base, key, secret, count))) + "\n")
+    main(sys.argv[1:])

@@ -30,8 +30,13 @@ WARM_UP = 4.0
 DRILL_SECONDS = 120.0
 DB_CUT_503_LIMIT = 5.0  # the issue's promise: an API host cut off from PostgreSQL answers 503
 STALENESS = 3.0  # JPAY_ACCESS_STATE_MAX_STALENESS in drills.sh
-TOKEN_PER_KEY = 20  # JPAY_RATE_LIMIT_TOKEN_PER_KEY in drills.sh (20/minute, burst 20)
+TOKEN_PER_KEY = 20  # JPAY_RATE_LIMIT_TOKEN_PER_KEY in drills.sh (20/hour: a burst of 20)
+# Logins the probe has in flight at once may each pass the limiter's check before the first
+# failure counts (the key's limit is checked before the secret, counted after it).
+OVERSHOOT = 4
 API_PROCESSES = 4  # two hosts, two workers each
+WEBHOOK_TIMEOUT = 2.0  # JPAY_WEBHOOK_TIMEOUT in drills.sh
+DRIP_SECONDS = 30.0  # how long the receiver takes to drip one answer (receiver.DRIP_BYTES)
 CLOCK_SKEW = 3.0  # api2 runs this far ahead (drills.sh), inside JPAY_TOKEN_LEEWAY (5 s)
 
 
@@ -93,49 +98,59 @@ def tally(counter: Counter[str]) -> str:
 
 
 async def allowlist_through_proxy(stage: Stage) -> list[str]:
-    """An app allowlisted for client2 gets tokens from client2 only, through HAProxy."""
-    app = stage.apps["allow"]
-    figures: list[str] = []
-    from_client2 = await probe_tokens(LB, app, 1)
-    async with httpx.AsyncClient(timeout=20) as http:
-        body = {"app_key": app.app_key, "app_secret": app.app_secret}
-        from_client1 = await http.post(f"{LB}{API}/auth/app/token", json=body)
-    figures.append(
-        f"through HAProxy (X-Forwarded-For ip): client2 {CLIENT2} → {tally(from_client2)}"
-    )
-    figures.append(f"client1 → {from_client1.status_code} {from_client1.json().get('code', '')}")
-    check(from_client2 == Counter({"200": 1}), "the allowlisted client was refused", figures)
-    check(from_client1.status_code == 403, "a client outside the allowlist got in", figures)
-    return figures
+    """An app allowlisted for client2 works from client2 only, through HAProxy."""
+    return await allowlist(stage, LB, "X-Forwarded-For: ip")
 
 
 async def allowlist_port_form(stage: Stage) -> list[str]:
-    """The same through a proxy that writes X-Forwarded-For as ip:port (defect 12)."""
+    """The same through a proxy that writes X-Forwarded-For as ip:port."""
+    return await allowlist(stage, LB_PORT_FORM, "X-Forwarded-For: ip:port")
+
+
+async def allowlist(stage: Stage, base: str, how: str) -> list[str]:
+    """Client2 logs in and calls; client1 tries to log in, and to call with client2's token."""
     app = stage.apps["allow"]
     figures: list[str] = []
-    from_client2 = await probe_tokens(LB_PORT_FORM, app, 1)
-    async with httpx.AsyncClient(timeout=20) as http:
+    from_client2 = json.loads(
+        await dep.in_namespace("client2", *PROBE, "session", base, app.app_key, app.app_secret)
+    )
+    async with httpx.AsyncClient(base_url=base + API, timeout=20) as http:
         body = {"app_key": app.app_key, "app_secret": app.app_secret}
-        from_client1 = await http.post(f"{LB_PORT_FORM}{API}/auth/app/token", json=body)
-    figures.append(f"X-Forwarded-For ip:port: client2 → {tally(from_client2)}")
-    figures.append(f"client1 → {from_client1.status_code} {from_client1.json().get('code', '')}")
-    check(from_client2 == Counter({"200": 1}), "the allowlisted client was refused", figures)
-    check(from_client1.status_code == 403, "a client outside the allowlist got in", figures)
+        token = await http.post("/auth/app/token", json=body)
+        auth = {"Authorization": f"Bearer {from_client2['access']}"}
+        get = await http.get("/wallets/balance", headers=auth)
+    client1 = (answer(token), answer(get))
+    figures.append(
+        f"through HAProxy ({how}): allowlisted client2 {CLIENT2}: login {from_client2['token']}, "
+        f"GET {from_client2['get']}; client1: login {client1[0]}, GET with client2's token "
+        f"{client1[1]}"
+    )
+    allowed = (from_client2["token"], from_client2["get"]) == ("200", "200")
+    check(allowed, "the allowlisted client was refused", figures)
+    # The token endpoint answers a caller outside the allowlist as it answers a wrong secret
+    # (issue 10 defect 8), so a leaked secret is not confirmed; a token is refused by name.
+    check(
+        client1[0] in ("401 invalid_credentials", "403 ip_not_allowed"),
+        "client1 got a token",
+        figures,
+    )
+    check(client1[1] == "403 ip_not_allowed", "client1 used client2's token", figures)
     return figures
+
+
+PROBE = (str(dep.ROOT / ".venv/bin/python"), "-m", "drills.probe")
+
+
+def answer(response: httpx.Response) -> str:
+    """'200', or '403 ip_not_allowed': the status and, for an error, its code."""
+    code = response.json().get("code", "") if response.status_code >= 400 else ""
+    return f"{response.status_code} {code}".strip()
 
 
 async def probe_tokens(base: str, app: App, count: int, *, wrong: bool = False) -> Counter[str]:
     """COUNT logins from the second client host (with a wrong secret), tallied by answer."""
-    out = await dep.in_namespace(
-        "client2",
-        str(dep.ROOT / ".venv/bin/python"),
-        "-m",
-        "drills.probe",
-        base,
-        app.app_key,
-        "-" if wrong else app.app_secret,
-        str(count),
-    )
+    secret = "-" if wrong else app.app_secret
+    out = await dep.in_namespace("client2", *PROBE, "logins", base, app.app_key, secret, str(count))
     return Counter(json.loads(out))
 
 
@@ -234,7 +249,10 @@ async def postgres_restart(stage: Stage) -> list[str]:
     await asyncio.sleep(1)
     window = stage.load.between(began, time.monotonic())
     failed = sum(n for k, n in window.items() if int(k.split()[0]) in RETRYABLE)
-    figures.append(f"load answers from the restart on: {tally(window)}")
+    which = Counter(
+        f"{x.op} {x.status}" for x in stage.load.samples if x.t >= began and x.status in RETRYABLE
+    )
+    figures.append(f"load answers from the restart on: {tally(window)}; failed: {tally(which)}")
     figures.append(
         f"{failed} requests failed cleanly (503/502/504/no answer); full service "
         f"{fmt(ok_at)} after PostgreSQL was back, with no process restarted"
@@ -268,21 +286,28 @@ async def redis_outage(stage: Stage) -> list[str]:
     clock = Stopwatch.start()
     recovered: Counter[str] = Counter()
     # The Redis buckets were lost with the restart: rl_up's is empty again, as rl_back's is.
-    for name in ("rl_back", "rl_up"):
-        await asyncio.sleep(2)
+    warnings_before = limiter_warnings()
+    for name in ("rl_back", "rl_up", "rl_back2"):
+        await asyncio.sleep(3)
         recovered = await probe_tokens(LB, stage.apps[name], burst, wrong=True)
-        if admitted(recovered) <= TOKEN_PER_KEY + 3:
+        figures.append(
+            f"Redis back, the same on a fresh app_key (probe done {clock():.0f} s after the "
+            f"restart): {tally(recovered)}"
+        )
+        if admitted(recovered) <= TOKEN_PER_KEY + OVERSHOOT:
             back_at = clock()
             break
-    figures.append(f"Redis back: {tally(recovered)} (shared limits again after {fmt(back_at)})")
+    figures.append(f"shared limits again {fmt(back_at)} after Redis restarted (probe included)")
+    after = limiter_warnings() - warnings_before
+    figures.append(f"rate-limiter warnings logged after the restart: {after}")
     check(
-        admitted(shared) <= TOKEN_PER_KEY + 3,
+        admitted(shared) <= TOKEN_PER_KEY + OVERSHOOT,
         "the shared limit did not hold with Redis up",
         figures,
     )
     check(degraded["429 rate_limited"] > 0, "with Redis down, rate limiting was off", figures)
     check(
-        admitted(degraded) <= API_PROCESSES * (TOKEN_PER_KEY + 3),
+        admitted(degraded) <= API_PROCESSES * (TOKEN_PER_KEY + OVERSHOOT),
         "with Redis down, more than one bucket per process was admitted",
         figures,
     )
@@ -319,50 +344,35 @@ async def sigkill_mid_refresh(stage: Stage) -> list[str]:
         logins = (login(LB, stage.apps[name]) for _ in range(TOKEN_PER_KEY - 4))
         pairs += await asyncio.gather(*logins)
     refresh = [p["refresh"] for p in pairs]
-    lost: list[tuple[int, str]] = []  # (family index, the refresh token whose answer was lost)
-    committed: set[str] = set()  # of those, the ones the server had rotated before it died
-    replaced: list[float | None] = []
+    kills: list[Kill] = []
     async with httpx.AsyncClient(timeout=20) as http:
         for delay in KILL_DELAYS:
-            waiting = {n for n, _ in lost}
-            burst = [(n, r) for n, r in enumerate(refresh) if n not in waiting]
-            lost += await refresh_burst_and_kill(http, refresh, burst, delay, replaced)
-            for _, token in lost:
-                if await dep.sql("SELECT 1 FROM refresh_use WHERE jti = $1", claims(token)["jti"]):
-                    committed.add(token)
-            if committed:
+            kills.append(await refresh_burst_and_kill(http, refresh, delay))
+            if any(k.committed for k in kills):
                 break
-        figures.append(
-            f"{len(lost)} refreshes in flight at api1 lost their answer to SIGKILL in "
-            f"{len(replaced)} kills ({len(committed)} of them rotated before the process died); "
-            f"uvicorn replaced each killed process within {fmt(max(r or 99.0 for r in replaced))}"
-        )
-        await asyncio.sleep(1)  # the client's retry, well inside JPAY_REFRESH_REUSE_GRACE (30 s)
-        same = 0
-        for n, token in lost:
-            first = await http.post(f"{LB}{API}/auth/refresh", json={"refresh": token})
-            again = await http.post(f"{LB}{API}/auth/refresh", json={"refresh": token})
-            check(first.status_code == 200, f"a retry answered {first.status_code}", figures)
-            check(first.content == again.content, "two retries got different pairs", figures)
-            if token in committed:
-                use = await dep.sql(
-                    "SELECT successor_jti FROM refresh_use WHERE jti = $1", claims(token)["jti"]
-                )
-                same += use[0]["successor_jti"] == claims(first.json()["refresh"])["jti"]
-            refresh[n] = first.json()["refresh"]
         onward = await asyncio.gather(
             *(http.post(f"{LB}{API}/auth/refresh", json={"refresh": r}) for r in refresh)
         )
+    lost = sum(k.lost for k in kills)
+    committed = sum(k.committed for k in kills)
+    same = sum(k.same for k in kills)
+    retried = Counter(answer for k in kills for answer in k.retries)
     after = Counter(str(r.status_code) for r in onward)
     figures.append(
-        f"every retry through HAProxy got 200; for the {len(committed)} rotated before the "
-        f"kill, {same} retries got exactly the pair the lost answer carried; a second retry "
-        "was byte-identical every time"
+        f"{lost} refreshes in flight at api1 lost their answer to SIGKILL in {len(kills)} kills, "
+        f"{committed} of them rotated before the process died; uvicorn replaced each killed "
+        f"process within {fmt(max(k.replaced or 99.0 for k in kills))}"
+    )
+    figures.append(
+        f"retries through HAProxy within {max(k.retried_after for k in kills):.1f} s of the "
+        f"kill: {tally(retried)}; of the {committed} rotated before the kill, {same} got exactly "
+        "the pair the lost answer carried; each retry repeated at once got the same bytes"
     )
     figures.append(f"all {len(refresh)} families refresh on afterwards: {tally(after)}")
-    check(lost != [], f"no refresh was in flight in {len(replaced)} kills", figures)
-    check(committed != set(), "no refresh had rotated when its process died", figures)
-    check(same == len(committed), "a retry got another pair than the one committed", figures)
+    check(lost > 0, f"no refresh was in flight in {len(kills)} kills", figures)
+    check(retried == Counter({"200, same again": lost}), "a retry did not get one pair", figures)
+    check(committed > 0, "no refresh had rotated when its process died", figures)
+    check(same == committed, "a retry got another pair than the one committed", figures)
     check(after == Counter({"200": len(refresh)}), "a family was revoked or lost", figures)
     no_500s(stage.load, figures, began)
     return figures
@@ -371,35 +381,65 @@ async def sigkill_mid_refresh(stage: Stage) -> list[str]:
 KILL_DELAYS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)  # after a burst is sent; one kill per burst
 
 
-async def refresh_burst_and_kill(
-    http: httpx.AsyncClient,
-    refresh: list[str],
-    burst: list[tuple[int, str]],
-    delay: float,
-    replaced: list[float | None],
-) -> list[tuple[int, str]]:
-    """Refresh every family at api1 at once, SIGKILL one of its processes; the lost answers."""
+@dataclass
+class Kill:
+    """One SIGKILL during a burst of refreshes, and what the clients' retries got."""
+
+    lost: int = 0  # refreshes whose answer never came
+    committed: int = 0  # of those, rotated in the database before the process died
+    same: int = 0  # of those, retries that got exactly the committed pair
+    retries: list[str] | None = None
+    retried_after: float = 0.0  # seconds from the kill to the last retry's answer
+    replaced: float | None = None  # seconds until uvicorn had two workers again
+
+
+async def refresh_burst_and_kill(http: httpx.AsyncClient, refresh: list[str], delay: float) -> Kill:
+    """Refresh every family at api1 at once, SIGKILL one of its processes, retry the lost."""
     victims = dep.uvicorn_workers("api1")
     if len(victims) != 2:
         raise DrillFailed(f"api1 has {len(victims)} worker processes, not 2", [])
     url = f"{API_HOSTS['api1']}{API}/auth/refresh"
-    calls = [asyncio.create_task(http.post(url, json={"refresh": r})) for _, r in burst]
+    calls = [asyncio.create_task(http.post(url, json={"refresh": r})) for r in refresh]
     await asyncio.sleep(delay)
-    waiting = [token for (_, token), call in zip(burst, calls, strict=True) if not call.done()]
-    await freeze_after_a_commit(victims[0], waiting)
+    await freeze_after_a_commit(
+        victims[0], [r for r, c in zip(refresh, calls, strict=True) if not c.done()]
+    )
     os.kill(victims[0], signal.SIGKILL)
     killed_at = time.monotonic()
     answers = await asyncio.gather(*calls, return_exceptions=True)
+    kill = Kill(retries=[])
     lost = []
-    for (n, token), answer in zip(burst, answers, strict=True):
+    for n, answer in enumerate(answers):
         if isinstance(answer, httpx.Response) and answer.status_code == 200:
             refresh[n] = answer.json()["refresh"]
         elif isinstance(answer, httpx.HTTPError):
-            lost.append((n, token))
+            lost.append(n)
         else:
             raise DrillFailed(f"a refresh answered {answer!r}", [])
-    replaced.append(await wait_replaced("api1", victims[0], killed_at))
-    return lost
+    kill.lost = len(lost)
+    rotated = await dep.sql(
+        "SELECT jti, successor_jti FROM refresh_use WHERE jti = ANY($1::text[])",
+        [claims(refresh[n])["jti"] for n in lost],
+    )
+    successors = {row["jti"]: row["successor_jti"] for row in rotated}
+    kill.committed = len(successors)
+
+    async def retry(n: int) -> None:  # what a client does when its refresh got no answer
+        first = await http.post(f"{LB}{API}/auth/refresh", json={"refresh": refresh[n]})
+        again = await http.post(f"{LB}{API}/auth/refresh", json={"refresh": refresh[n]})
+        same = first.content == again.content
+        assert kill.retries is not None
+        kill.retries.append(f"{first.status_code}, {'same' if same else 'different'} again")
+        if first.status_code == 200:
+            jti = claims(refresh[n])["jti"]
+            if jti in successors:
+                kill.same += successors[jti] == claims(first.json()["refresh"])["jti"]
+            refresh[n] = first.json()["refresh"]
+
+    await asyncio.gather(*(retry(n) for n in lost))
+    kill.retried_after = time.monotonic() - killed_at
+    kill.replaced = await wait_replaced("api1", victims[0], killed_at)
+    return kill
 
 
 async def freeze_after_a_commit(pid: int, unanswered: list[str]) -> None:
@@ -554,14 +594,17 @@ async def dripping_receiver(stage: Stage) -> list[str]:
             f"median {statistics.median(latencies):.1f} s, "
             f"max {latencies[-1]:.1f} s after the event"
         )
-    check(longest <= 2 + 1, "an attempt outlived the webhook deadline", figures)
+    # The receiver drips for 30 s: an attempt that outlives the 2 s deadline by more than
+    # scheduling noise on a busy machine was not cut off.
+    check(longest <= WEBHOOK_TIMEOUT + 2, "an attempt outlived the webhook deadline", figures)
     check(
         all(r["status"] == "delivered" for r in slow_rows) and len(slow_rows) == len(dripping),
         "a dripped event was not delivered",
         figures,
     )
     check(
-        len(latencies) == len(fast) and latencies[-1] <= 5,
+        # Blocked behind the drips, they would wait for a whole 30 s drip or more.
+        len(latencies) == len(fast) and latencies[-1] <= DRIP_SECONDS / 2,
         "the other merchant's webhooks waited on the slow one",
         figures,
     )
@@ -656,11 +699,8 @@ async def invariants(stage: Stage) -> list[str]:
         or (p["kind"] == "collection" and p["credits"] != (p["status"] == "completed"))
     ]
     unsettled = [p["id"] for p in payments if p["status"] in ("pending", "processing")]
-    statuses = Counter(s.status for s in load.samples)
-    figures.append(
-        f"the load: {len(load.samples)} requests, by status "
-        f"{tally(Counter(str(k) for k in statuses.elements()))}"
-    )
+    statuses = Counter(f"{s.status} {s.code}".strip() for s in load.samples)
+    figures.append(f"the load: {len(load.samples)} requests, by status {tally(statuses)}")
     figures.append(
         f"{len(load.collections)} collections and {len(load.payouts)} payouts acknowledged; "
         f"{len(payments)} payments of the load's app in the database, {len(unsettled)} unsettled"

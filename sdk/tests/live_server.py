@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import StarletteDeprecationWarning
 from starlette.types import Message, Receive, Scope, Send
 
@@ -34,7 +33,7 @@ from jpay_server.services.context import Context
 from jpay_server.services.runtime import Runtime
 from jpay_server.settings import Settings, load_settings
 from jpay_server.store import migrate
-from jpay_server.store.db import open_database
+from jpay_server.store.db import Database, open_database
 from jpay_server.worker import runner
 
 with warnings.catch_warnings():
@@ -51,7 +50,7 @@ T = TypeVar("T")
 
 SECRET_KEY = "sdk-test-secret-key-with-more-than-32-characters-0123456789"
 API = "/api/v1"
-Use = Callable[[Context, AsyncSession], Awaitable[T]]
+Use = Callable[[Context, Database], Awaitable[T]]
 
 
 def run_sync(coro: Awaitable[T]) -> T:
@@ -168,11 +167,11 @@ class AppCreds:
 
 
 async def new_app(
-    ctx: Context, session: AsyncSession, products: tuple[str, ...], **options: Any
+    ctx: Context, database: Database, products: tuple[str, ...], **options: Any
 ) -> AppCreds:
     """An approved merchant with one app."""
-    merchant = await merchants.create_merchant(ctx, session, "SDK tests", approved=True)
-    created = await apps.create_app(ctx, session, merchant.id, products=products, **options)
+    merchant = await merchants.create_merchant(ctx, database, "SDK tests", approved=True)
+    created = await apps.create_app(ctx, database, merchant.id, products=products, **options)
     assert created.webhook_secret is not None
     return AppCreds(
         merchant.id,
@@ -200,8 +199,7 @@ class InProcess:
 
     async def operate(self, use: Use[T]) -> T:
         """Run a service use case in one transaction, then apply access changes at once."""
-        async with self.runtime.database.transaction() as session:
-            result = await use(self.runtime.ctx, session)
+        result = await use(self.runtime.ctx, self.runtime.database)
         await self.runtime.access.sync()
         return result
 
@@ -209,7 +207,7 @@ class InProcess:
         self, products: tuple[str, ...] = ("collections",), **options: Any
     ) -> AppCreds:
         """An approved merchant with one app."""
-        return await self.operate(lambda c, s: new_app(c, s, products, **options))
+        return await self.operate(lambda c, d: new_app(c, d, products, **options))
 
     def http(self, **kwargs: Any) -> httpx.AsyncClient:
         """An httpx client whose requests go to the app in process."""
@@ -246,8 +244,7 @@ class SyncInProcess:
         runtime: Runtime = self.fastapi.state.runtime
 
         async def work() -> T:
-            async with runtime.database.transaction() as session:
-                result = await use(runtime.ctx, session)
+            result = await use(runtime.ctx, runtime.database)
             await runtime.access.sync()
             return result
 
@@ -256,7 +253,7 @@ class SyncInProcess:
 
     def new_app(self, products: tuple[str, ...] = ("collections",), **options: Any) -> AppCreds:
         """An approved merchant with one app."""
-        return self.operate(lambda c, s: new_app(c, s, products, **options))
+        return self.operate(lambda c, d: new_app(c, d, products, **options))
 
 
 @contextmanager
@@ -354,8 +351,7 @@ class ServerProcess(processes.Started):
             )
             database = open_database(settings.database_url)
             try:
-                async with database.transaction() as session:
-                    return await use(Context.from_settings(settings), session)
+                return await use(Context.from_settings(settings), database)
             finally:
                 await database.dispose()
 
@@ -363,7 +359,7 @@ class ServerProcess(processes.Started):
 
     def new_app(self, products: tuple[str, ...] = ("collections",), **options: Any) -> AppCreds:
         """An approved merchant with one app."""
-        return self.operate(lambda c, s: new_app(c, s, products, **options))
+        return self.operate(lambda c, d: new_app(c, d, products, **options))
 
 
 def start_server(env: Mapping[str, str], log: Path, port: int | None = None) -> ServerProcess:

@@ -107,7 +107,7 @@ def test_quick_start_verbatim_from_the_environment(
     http_server: ServerProcess, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     creds = http_server.new_app(products=("collections", "payouts"))
-    http_server.operate(lambda c, s: wallets.fund(c, s, creds.merchant_id, "500.00"))
+    http_server.operate(lambda c, d: wallets.fund(c, d, creds.merchant_id, "500.00"))
     monkeypatch.setenv("JPAY_APP_KEY", creds.app_key)
     monkeypatch.setenv("JPAY_APP_SECRET", creds.app_secret)
     monkeypatch.setenv("JPAY_BASE_URL", http_server.base_url)
@@ -277,7 +277,7 @@ def test_the_security_webhook_for_a_reused_refresh_token(
     http_server: ServerProcess, receiver: WebhookReceiver
 ) -> None:
     creds = http_server.new_app()
-    http_server.operate(lambda c, s: apps.set_webhook_url(c, s, creds.app_code, receiver.url))
+    http_server.operate(lambda c, d: apps.set_webhook_url(c, d, creds.app_code, receiver.url))
     issued = TokenLog()
     http = httpx.Client(event_hooks={"response": [issued.hook]})
     client = JPay(creds.app_key, creds.app_secret, base_url=http_server.base_url, http_client=http)

@@ -265,7 +265,7 @@ async def test_payouts_wallets_and_transfers(
             payto=PHONE, amount="10.00", ref_no="P-0", callback_url=receiver.url
         )
     assert caught.value.code == "insufficient_balance"
-    await server.operate(lambda c, s: wallets.fund(c, s, creds.merchant_id, "1000.00"))
+    await server.operate(lambda c, d: wallets.fund(c, d, creds.merchant_id, "1000.00"))
 
     payout = await client.payouts.initiate(
         payto=PHONE, amount="300.00", ref_no="P-1", callback_url=receiver.url, narration="Fees"

@@ -104,7 +104,7 @@ def test_quick_start_verbatim_in_sync(
         assert checkout.amount == Decimal("100.00")
         assert client.collections.list(status="pending").count == 1
         assert client.collections.get(checkout.id) == checkout
-        sync_server.operate(lambda c, s: wallets.fund(c, s, creds.merchant_id, "50.00"))
+        sync_server.operate(lambda c, d: wallets.fund(c, d, creds.merchant_id, "50.00"))
         payout = client.payouts.initiate(
             payto="+254712345678", amount="20.00", ref_no="P-1", callback_url="http://x.test/h"
         )
@@ -131,7 +131,7 @@ def test_sync_revocation_and_suspension(
     client.collections.list()
     assert [status for _, _, status in sync_server.recorder.calls] == [401, 401, 200, 200]
 
-    sync_server.operate(lambda c, s: merchants.suspend_merchant(c, s, creds.merchant_id))
+    sync_server.operate(lambda c, d: merchants.suspend_merchant(c, d, creds.merchant_id))
     with pytest.raises(PermissionDeniedError) as caught:
         client.wallets.balance()
     assert caught.value.code == "account_suspended"

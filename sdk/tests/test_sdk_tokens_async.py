@@ -219,7 +219,7 @@ async def test_suspended_merchant_gets_permission_denied_and_recovers_on_reinsta
     server: InProcess, creds: AppCreds, client: AsyncJPay
 ) -> None:
     await client.collections.list()
-    await server.operate(lambda c, s: merchants.suspend_merchant(c, s, creds.merchant_id))
+    await server.operate(lambda c, d: merchants.suspend_merchant(c, d, creds.merchant_id))
     server.recorder.clear()
 
     with pytest.raises(PermissionDeniedError) as caught:
@@ -230,13 +230,13 @@ async def test_suspended_merchant_gets_permission_denied_and_recovers_on_reinsta
     assert error.detail == "Merchant account is suspended"
     assert error.request_id
     assert server.recorder.calls == [("GET", API + CHECKOUTS, 403)]  # no retry, no renewal
-    await server.operate(lambda c, s: merchants.reinstate_merchant(c, s, creds.merchant_id))
+    await server.operate(lambda c, d: merchants.reinstate_merchant(c, d, creds.merchant_id))
     assert (await client.collections.list()).count == 0
     assert server.recorder.count("/auth/app/token") == 0  # the same tokens work again
 
 
 async def test_suspended_merchant_cannot_log_in(server: InProcess, creds: AppCreds) -> None:
-    await server.operate(lambda c, s: merchants.suspend_merchant(c, s, creds.merchant_id))
+    await server.operate(lambda c, d: merchants.suspend_merchant(c, d, creds.merchant_id))
     async with server.http() as http:
         client = AsyncJPay(
             creds.app_key, creds.app_secret, base_url=server.base_url, http_client=http

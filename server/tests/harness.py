@@ -49,8 +49,16 @@ class Harness:
     def ctx(self) -> Context:
         return self.runtime.ctx
 
+    @property
+    def database(self) -> Database:
+        return self.runtime.database
+
+    async def run(self, use: Callable[[Context, Database], Awaitable[T]]) -> T:
+        """Run an operator use case, as the CLI does."""
+        return await use(self.ctx, self.database)
+
     async def do(self, use: Callable[[Context, AsyncSession], Awaitable[T]]) -> T:
-        """Run an operator use case in its own transaction, as the CLI does."""
+        """Run a use case that still takes an ORM session, in its own transaction."""
         async with self.runtime.database.transaction() as session:
             return await use(self.ctx, session)
 
@@ -59,8 +67,8 @@ class Harness:
         await self.runtime.access.sync()
 
     async def merchant(self, approved: bool = True) -> Merchant:
-        return await self.do(
-            lambda c, s: merchants.create_merchant(c, s, "Test merchant", approved)
+        return await self.run(
+            lambda c, d: merchants.create_merchant(c, d, "Test merchant", approved)
         )
 
     async def app_credentials(
@@ -70,8 +78,8 @@ class Harness:
         **options: Any,
     ) -> AppCredentials:
         owner = merchant or await self.merchant()
-        return await self.do(
-            lambda c, s: apps.create_app(c, s, owner.id, products=products, **options)
+        return await self.run(
+            lambda c, d: apps.create_app(c, d, owner.id, products=products, **options)
         )
 
     async def token(
@@ -113,7 +121,7 @@ class Harness:
 
     async def fund(self, merchant_id: int, amount: str) -> None:
         """Top up a merchant's payout wallet, as the operator does."""
-        await self.do(lambda c, s: wallets.fund(c, s, merchant_id, amount))
+        await self.run(lambda c, d: wallets.fund(c, d, merchant_id, amount))
 
     async def call(self, method: str, path: str, access: str, **kwargs: Any) -> httpx.Response:
         """An authenticated API call."""

@@ -54,14 +54,12 @@ async def _on(
     password: str,
 ) -> MemberLogin:
     if merchant_id is None:
-        async with database.transaction() as session:
-            merchant = await merchants.create_merchant(
-                ctx, session, "Member test merchant", status is not MerchantStatus.PENDING
-            )
+        merchant = await merchants.create_merchant(
+            ctx, database, "Member test merchant", status is not MerchantStatus.PENDING
+        )
         merchant_id = merchant.id
         if status is MerchantStatus.SUSPENDED:
-            async with database.transaction() as session:
-                await merchants.suspend_merchant(ctx, session, merchant_id)
+            await merchants.suspend_merchant(ctx, database, merchant_id)
     email = email or f"{role.value}-{secrets.token_hex(4)}@example.com"
     user = await add_member(ctx, database, merchant_id, email, password, role)
     return MemberLogin(email, password, user.id, merchant_id, role)

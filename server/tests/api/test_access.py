@@ -27,19 +27,19 @@ async def test_every_step_has_its_code(harness):
         assert (response.status_code, response.json().get("code")) == (status, error_code)
 
     await expect(200, None)
-    await harness.do(lambda c, s: apps.set_products(c, s, code, ["payouts"]))
+    await harness.run(lambda c, d: apps.set_products(c, d, code, ["payouts"]))
     await expect(403, "product_not_enabled")
-    await harness.do(lambda c, s: apps.set_products(c, s, code, ["collections"]))
-    await harness.do(lambda c, s: apps.set_active(c, s, code, False))
+    await harness.run(lambda c, d: apps.set_products(c, d, code, ["collections"]))
+    await harness.run(lambda c, d: apps.set_active(c, d, code, False))
     await expect(403, "app_inactive")
-    await harness.do(lambda c, s: merchants.suspend_merchant(c, s, m))
+    await harness.run(lambda c, d: merchants.suspend_merchant(c, d, m))
     await expect(403, "account_suspended")
-    await harness.do(lambda c, s: apps.allow_ip(c, s, code, "203.0.113.0/24"))
+    await harness.run(lambda c, d: apps.allow_ip(c, d, code, "203.0.113.0/24"))
     await expect(403, "ip_not_allowed")
-    await harness.do(lambda c, s: apps.disallow_ip(c, s, code, "203.0.113.0/24"))
-    await harness.do(lambda c, s: merchants.reinstate_merchant(c, s, m))
+    await harness.run(lambda c, d: apps.disallow_ip(c, d, code, "203.0.113.0/24"))
+    await harness.run(lambda c, d: merchants.reinstate_merchant(c, d, m))
     await expect(403, "app_inactive")
-    await harness.do(lambda c, s: apps.set_active(c, s, code, True))
+    await harness.run(lambda c, d: apps.set_active(c, d, code, True))
     await expect(200, None)  # the same token works again: nothing was revoked
 
 
@@ -67,7 +67,7 @@ async def test_pending_merchant_cannot_get_tokens(harness):
         "detail": "Merchant not approved or app inactive",
         "code": "merchant_not_approved",
     }
-    await harness.do(lambda c, s: merchants.approve_merchant(c, s, pending.id))
+    await harness.run(lambda c, d: merchants.approve_merchant(c, d, pending.id))
     await harness.sync()
     assert (await harness.token(creds)).status_code == 200
 
@@ -84,7 +84,7 @@ async def test_token_and_refresh_endpoints_check_allowlist_and_state(harness):
         "Access denied: IP address not allowed"
     )
     assert (await harness.checkouts(tokens["access"], inside)).status_code == 200
-    await harness.do(lambda c, s: merchants.suspend_merchant(c, s, creds.app.merchant_id))
+    await harness.run(lambda c, d: merchants.suspend_merchant(c, d, creds.app.merchant_id))
     await harness.sync()
     assert (await harness.refresh(tokens["refresh"], inside)).json()["code"] == "account_suspended"
     assert (await harness.token(creds, inside)).json()["code"] == "account_suspended"
@@ -116,7 +116,7 @@ async def test_changes_reach_the_process_through_the_background_sync(harness):
 
     creds = await harness.app_credentials()
     tokens = await harness.tokens(creds)
-    await harness.do(lambda c, s: merchants.suspend_merchant(c, s, creds.app.merchant_id))
+    await harness.run(lambda c, d: merchants.suspend_merchant(c, d, creds.app.merchant_id))
     started = time.monotonic()
     while (response := await harness.checkouts(tokens["access"])).status_code == 200:
         assert time.monotonic() - started < 1.0, "suspension did not bite within 1 second"
@@ -202,7 +202,7 @@ async def test_a_process_behind_a_pruned_log_reloads_even_with_no_newer_change(h
     tokens = await harness.tokens(creds)
     assert (await harness.checkouts(tokens["access"])).status_code == 200
     await stop_polling(harness)
-    await harness.do(lambda c, s: merchants.suspend_merchant(c, s, creds.app.merchant_id))
+    await harness.run(lambda c, d: merchants.suspend_merchant(c, d, creds.app.merchant_id))
     clock.advance(61 * 60)
     await harness.do(housekeep)  # another process prunes the change before we read it
     await harness.sync()
@@ -216,19 +216,18 @@ async def test_cached_state_expires_even_if_a_change_was_never_logged(harness):
 
     from jpay_server.domain.merchants import MerchantStatus
     from jpay_server.services.access import APP_STATE_TTL
-    from jpay_server.store.merchants import MerchantRepository
+    from jpay_server.store.merchants import merchant_by_id, save_merchant
 
     creds = await harness.app_credentials()
     tokens = await harness.tokens(creds)
     assert (await harness.checkouts(tokens["access"])).status_code == 200
     await stop_polling(harness)
 
-    async def suspend_silently(ctx, session):
-        repo = MerchantRepository(session)
-        merchant = await repo.get(creds.app.merchant_id)
-        await repo.save(replace(merchant, status=MerchantStatus.SUSPENDED), ctx.clock())
+    def suspend_silently(conn):
+        merchant = merchant_by_id(conn, creds.app.merchant_id)
+        save_merchant(conn, replace(merchant, status=MerchantStatus.SUSPENDED), harness.clock())
 
-    await harness.do(suspend_silently)
+    await harness.database.write(suspend_silently)
     assert (await harness.checkouts(tokens["access"])).status_code == 200  # still cached
     access, _ = harness.runtime.access._apps[creds.app.app_code]
     harness.runtime.access._apps[creds.app.app_code] = (

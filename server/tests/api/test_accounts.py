@@ -67,7 +67,7 @@ async def test_signup_verify_approve_and_log_in(mailed):
         f"{API}/account", headers={"Authorization": f"Bearer {tokens['access']}"}
     )
     assert account.json()["merchant_status"] == "pending"
-    await h.do(lambda c, s: merchants.approve_merchant(c, s, tokens["merchant_id"]))
+    await h.run(lambda c, d: merchants.approve_merchant(c, d, tokens["merchant_id"]))
     actions = [e.action for e in await list_audit(h.runtime.database, tokens["merchant_id"])]
     assert {"merchant.create", "user.signup", "user.verify_email"} <= set(actions)
 
@@ -82,7 +82,7 @@ async def test_signup_with_a_taken_email_answers_alike_and_tells_the_owner(maile
     (notice,) = h.mailbox.to(member.email)
     assert notice["Subject"] == "You already have a JPay account"
     assert "token=" not in body(notice)
-    assert len(await h.do(lambda c, s: merchants.list_merchants(s))) == 2  # no third merchant
+    assert len(await h.run(lambda c, d: merchants.list_merchants(d))) == 2  # no third merchant
 
 
 async def test_signup_refuses_weak_passwords_and_is_closed_by_invite_mode(

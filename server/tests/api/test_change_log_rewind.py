@@ -32,15 +32,15 @@ async def test_changes_after_a_restore_are_applied(
     await harness.sync()
     copy_database(live, backup)  # the backup
     for cidr in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"):  # the tail to be lost
-        await harness.do(lambda c, s, n=cidr: apps.allow_ip(c, s, other.app.app_code, n))
+        await harness.run(lambda c, d, n=cidr: apps.allow_ip(c, d, other.app.app_code, n))
     await harness.sync()
     copy_database(backup, live)  # restored: the log's head is three changes back
     clock.advance(60)  # a restore takes a while; the frozen clock would stamp alike
     merchant_id = creds.app.merchant_id
-    await harness.do(lambda c, s: merchants.suspend_merchant(c, s, merchant_id))
+    await harness.run(lambda c, d: merchants.suspend_merchant(c, d, merchant_id))
     for n in range(changes_after_restore):  # enough to carry the head past where we were
-        await harness.do(
-            lambda c, s, n=n: apps.allow_ip(c, s, other.app.app_code, f"10.{n}.0.0/16")
+        await harness.run(
+            lambda c, d, n=n: apps.allow_ip(c, d, other.app.app_code, f"10.{n}.0.0/16")
         )
     await harness.sync()
     assert (await harness.checkouts(access)).json()["code"] == "account_suspended"
@@ -56,6 +56,6 @@ async def test_a_family_revoked_in_the_lost_tail_stays_revoked(harness, database
     assert revoked.status_code == 200
     await harness.sync()
     copy_database(backup, live)
-    await harness.do(lambda c, s: apps.allow_ip(c, s, creds.app.app_code, "127.0.0.0/8"))
+    await harness.run(lambda c, d: apps.allow_ip(c, d, creds.app.app_code, "127.0.0.0/8"))
     await harness.sync()
     assert (await harness.checkouts(tokens["access"])).json()["code"] == "token_revoked"

@@ -248,14 +248,14 @@ async def test_list_filters_order_and_pagination(harness, shop):
 async def test_tenants_never_see_each_other(harness, shop):
     creds, access = shop
     mine = (await harness.call("POST", INITIATE, access, json=body(creds))).json()
-    sibling = await harness.do(
-        lambda c, s: apps.create_app(c, s, creds.app.merchant_id, products=("collections",))
+    sibling = await harness.run(
+        lambda c, d: apps.create_app(c, d, creds.app.merchant_id, products=("collections",))
     )
-    stranger_merchant = await harness.do(
-        lambda c, s: merchants.create_merchant(c, s, "Other", True)
+    stranger_merchant = await harness.run(
+        lambda c, d: merchants.create_merchant(c, d, "Other", True)
     )
-    stranger = await harness.do(
-        lambda c, s: apps.create_app(c, s, stranger_merchant.id, products=("collections",))
+    stranger = await harness.run(
+        lambda c, d: apps.create_app(c, d, stranger_merchant.id, products=("collections",))
     )
     for other in (sibling, stranger):
         other_access = (await harness.tokens(other))["access"]

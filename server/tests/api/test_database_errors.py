@@ -1,33 +1,38 @@
-"""Which driver errors mean "the database went away" (503) and which are bugs (500)."""
+"""Which driver errors mean "the database went away" (503) and which are bugs (500).
+
+The errors are asyncpg's own, wrapped by SQLAlchemy's asyncpg adapter as a request sees them;
+the failure drills (make drills) restart a real PostgreSQL under load for the whole path.
+"""
 
 from __future__ import annotations
 
+import asyncpg
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
 from sqlalchemy.exc import DBAPIError
 
 from jpay_server.api.errors import database_unreachable
 
-
-class DriverError(Exception):
-    """An error as asyncpg reports it through SQLAlchemy's adapter: with its SQLSTATE."""
-
-    def __init__(self, message: str, sqlstate: str | None) -> None:
-        super().__init__(message)
-        self.sqlstate = sqlstate
+DBAPI = AsyncAdapt_asyncpg_dbapi(asyncpg)
 
 
-def driver_error(sqlstate: str | None, *, invalidated: bool = False) -> DBAPIError:
-    orig = DriverError("from the server", sqlstate)
-    return DBAPIError("SELECT 1", None, orig, connection_invalidated=invalidated)
+def as_seen(error: Exception, *, invalidated: bool = False) -> DBAPIError:
+    """The DBAPIError a route gets for asyncpg's `error`."""
+    adapted = DBAPI.Error(str(error), error)
+    return DBAPIError("SELECT 1", None, adapted, connection_invalidated=invalidated)
 
 
 def test_a_restarting_database_is_unreachable_not_a_bug():
-    assert database_unreachable(driver_error("57P01"))  # terminating: administrator command
-    assert database_unreachable(driver_error("57P03"))  # the database system is starting up
-    assert database_unreachable(driver_error("08006"))  # connection failure
-    assert database_unreachable(driver_error(None, invalidated=True))  # closed mid-operation
+    shutdown = asyncpg.exceptions.AdminShutdownError("terminating connection")  # 57P01
+    starting = asyncpg.exceptions.CannotConnectNowError("the database system is starting up")
+    lost = asyncpg.exceptions.ConnectionFailureError("connection failure")  # 08006
+    assert database_unreachable(as_seen(shutdown))
+    assert database_unreachable(as_seen(starting))
+    assert database_unreachable(as_seen(lost))
+    closed = asyncpg.exceptions.InternalClientError("connection was closed in the middle")
+    assert database_unreachable(as_seen(closed, invalidated=True))
 
 
 def test_errors_in_our_own_statements_stay_500s():
-    assert not database_unreachable(driver_error("23505"))  # unique violation
-    assert not database_unreachable(driver_error("42P01"))  # undefined table
-    assert not database_unreachable(driver_error(None))
+    assert not database_unreachable(as_seen(asyncpg.exceptions.UniqueViolationError("dup")))
+    assert not database_unreachable(as_seen(asyncpg.exceptions.UndefinedTableError("table")))
+    assert not database_unreachable(as_seen(asyncpg.exceptions.InternalClientError("state")))

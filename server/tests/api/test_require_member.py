@@ -92,10 +92,10 @@ async def test_merchant_state_changes_bite_on_live_user_tokens(routes):
     member = await create_member(routes, Role.ADMIN)
     access = (await login_tokens(routes.client, member))["access"]
     assert await call(routes, Permission.MANAGE_APPS, access) == (200, None)
-    await routes.do(lambda c, s: merchants.suspend_merchant(c, s, member.merchant_id))
+    await routes.run(lambda c, d: merchants.suspend_merchant(c, d, member.merchant_id))
     await routes.sync()
     assert await call(routes, Permission.MANAGE_APPS, access) == (403, "account_suspended")
     assert await call(routes, Permission.READ, access) == (200, None)
-    await routes.do(lambda c, s: merchants.reinstate_merchant(c, s, member.merchant_id))
+    await routes.run(lambda c, d: merchants.reinstate_merchant(c, d, member.merchant_id))
     await routes.sync()
     assert await call(routes, Permission.MANAGE_APPS, access) == (200, None)

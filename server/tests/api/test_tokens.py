@@ -107,7 +107,7 @@ async def test_reuse_after_grace_revokes_the_whole_family(harness, clock):
         response = await harness.checkouts(access)
         assert response.json()["code"] == "token_revoked"
     assert (await harness.refresh(successor["refresh"])).json()["code"] == "token_revoked"
-    events = await harness.do(lambda c, s: list_events(s, creds.app.app_code))
+    events = await harness.run(lambda c, d: list_events(d, creds.app.app_code))
     assert [e.kind for e in events] == ["refresh_token.reused"]
     assert events[0].detail["jti"] == claims(tokens["refresh"])["jti"]
     # A new login starts a new, working family.
@@ -156,7 +156,7 @@ async def test_reusable_policy_serves_the_docs_sample_client(harness):
         response = await harness.refresh(tokens["refresh"])
         assert response.status_code == 200
         assert (await harness.checkouts(response.json()["access"])).status_code == 200
-    events = await harness.do(lambda c, s: list_events(s, creds.app.app_code))
+    events = await harness.run(lambda c, d: list_events(d, creds.app.app_code))
     assert [e.kind for e in events] == ["refresh_token.replayed"] * 2
 
 
@@ -169,7 +169,7 @@ async def test_rotate_policy_logs_the_docs_sample_client_out_at_its_second_refre
 
 async def test_policy_can_be_changed_for_an_existing_app(harness):
     creds = await harness.app_credentials()
-    await harness.do(lambda c, s: apps.set_refresh_policy(c, s, creds.app.app_code, "reusable"))
+    await harness.run(lambda c, d: apps.set_refresh_policy(c, d, creds.app.app_code, "reusable"))
     await harness.sync()
     tokens = await harness.tokens(creds)
     assert (await harness.refresh(tokens["refresh"])).status_code == 200
@@ -183,7 +183,7 @@ async def test_switching_to_reusable_revives_no_rotated_out_token(any_harness, c
     tokens = await harness.tokens(creds)
     rotated = (await harness.refresh(tokens["refresh"])).json()
     untouched = await harness.tokens(creds)  # a login that never refreshed
-    await harness.do(lambda c, s: apps.set_refresh_policy(c, s, creds.app.app_code, "reusable"))
+    await harness.run(lambda c, d: apps.set_refresh_policy(c, d, creds.app.app_code, "reusable"))
     await harness.sync()
     clock.advance(harness.settings.refresh_reuse_grace + 1)
     spent = await harness.refresh(tokens["refresh"])
@@ -204,7 +204,7 @@ async def test_a_rotated_out_token_inside_the_grace_window_still_replays(any_har
     creds = await harness.app_credentials()
     tokens = await harness.tokens(creds)
     first = (await harness.refresh(tokens["refresh"])).json()
-    await harness.do(lambda c, s: apps.set_refresh_policy(c, s, creds.app.app_code, "reusable"))
+    await harness.run(lambda c, d: apps.set_refresh_policy(c, d, creds.app.app_code, "reusable"))
     await harness.sync()
     again = await harness.refresh(tokens["refresh"])
     assert again.status_code == 200
@@ -214,7 +214,7 @@ async def test_a_rotated_out_token_inside_the_grace_window_still_replays(any_har
 async def test_rotating_the_secret_without_overlap_revokes_old_tokens(harness):
     creds = await harness.app_credentials()
     tokens = await harness.tokens(creds)
-    new = await harness.do(lambda c, s: apps.rotate_secret(c, s, creds.app.app_code, 0))
+    new = await harness.run(lambda c, d: apps.rotate_secret(c, d, creds.app.app_code, 0))
     await harness.sync()
     assert (await harness.checkouts(tokens["access"])).json()["code"] == "token_revoked"
     assert (await harness.refresh(tokens["refresh"])).json()["code"] == "token_revoked"
@@ -225,7 +225,7 @@ async def test_rotating_the_secret_without_overlap_revokes_old_tokens(harness):
 async def test_rotating_with_overlap_keeps_old_secret_and_tokens_until_it_ends(harness, clock):
     creds = await harness.app_credentials()
     tokens = await harness.tokens(creds)
-    new = await harness.do(lambda c, s: apps.rotate_secret(c, s, creds.app.app_code, 60))
+    new = await harness.run(lambda c, d: apps.rotate_secret(c, d, creds.app.app_code, 60))
     await harness.sync()
     assert (await harness.checkouts(tokens["access"])).status_code == 200
     old_secret_tokens = await harness.tokens(creds)
@@ -245,7 +245,7 @@ async def test_key_rotation_keeps_old_tokens_verifying(harness, clock):
     tokens = await harness.tokens(await harness.app_credentials())
     old_kid = kid(tokens["access"])
     clock.advance(1)  # a rotation comes after the install that made the first key
-    info = await harness.do(keys.rotate_key)
+    info = await harness.run(keys.rotate_key)
     await harness.sync()
     assert info.kid != old_kid
     assert info.status == "pending"
@@ -267,7 +267,7 @@ async def test_a_new_key_never_fails_tokens_on_a_process_that_has_not_seen_it(
         await stop_polling(b)  # b lags: it does not hear of the new key
         creds = await a.app_credentials()
         clock.advance(1)
-        await a.do(keys.rotate_key)
+        await a.run(keys.rotate_key)
         await a.sync()
         fresh = await a.tokens(creds)
         assert (await b.checkouts(fresh["access"])).status_code == 200
@@ -296,20 +296,20 @@ async def test_a_key_sealed_under_another_master_secret_is_refused_and_ignored(
     from jpay_server.errors import InvalidRequest
     from jpay_server.services.context import Context
     from jpay_server.services.keys import load_keyring
-    from jpay_server.store.keys import KeyRepository, SealedKey
+    from jpay_server.store.keys import SealedKey, add_key
 
     other = Context.from_settings(make_settings(database_url=database_url, secret_key="x" * 40))
     with pytest.raises(InvalidRequest, match="another JPAY_SECRET_KEY"):
-        await harness.do(lambda c, s: keys.rotate_key(other, s))
+        await harness.run(lambda c, d: keys.rotate_key(other, d))
     # Should one get in anyway (a direct insert), processes skip it instead of failing.
     stray = new_signing_key(other.rand, other.clock())
     sealed = seal(
         other.keys.kek, stray.secret, b"jpay/signing-key/" + stray.kid.encode(), b"n" * 12
     )
-    await harness.do(
-        lambda c, s: KeyRepository(s).add(SealedKey(stray.kid, "HS256", sealed, stray.created_at))
+    await harness.database.write(
+        lambda c: add_key(c, SealedKey(stray.kid, "HS256", sealed, stray.created_at))
     )
-    ring = await harness.do(load_keyring)
+    ring = await harness.run(load_keyring)
     assert stray.kid not in ring.kids
     assert len(ring.kids) == 1
 
@@ -333,20 +333,20 @@ async def test_revoke_with_a_refresh_token(harness):
 
 async def test_housekeeping_forgets_spent_refresh_state_and_old_changes(harness, clock):
     from jpay_server.services.maintenance import housekeep
-    from jpay_server.store.changes import ChangeRepository
+    from jpay_server.store.changes import change_head, changes_since
 
     creds = await harness.app_credentials()
     tokens = await harness.tokens(creds)
     assert (await harness.refresh(tokens["refresh"])).status_code == 200  # one use remembered
-    await harness.do(lambda c, s: apps.set_products(c, s, creds.app.app_code, ["payouts"]))
+    await harness.run(lambda c, d: apps.set_products(c, d, creds.app.app_code, ["payouts"]))
     assert (await harness.do(housekeep)).refresh_uses == 0
     clock.advance(8 * 86400 + 1)  # past the family's end and the retention day
     assert (await harness.do(housekeep)).refresh_uses == 1
     jti = str(claims(tokens["refresh"])["jti"])
     assert await harness.runtime.database.read(lambda c: use_of(c, jti)) is None
-    assert await harness.do(lambda c, s: ChangeRepository(s).since(0)) == []
+    assert await harness.database.read(lambda c: changes_since(c, 0)) == []
     # A process that missed pruned changes reloads everything rather than miss one.
-    await harness.do(lambda c, s: apps.set_products(c, s, creds.app.app_code, ["collections"]))
+    await harness.run(lambda c, d: apps.set_products(c, d, creds.app.app_code, ["collections"]))
     harness.runtime.access._seq = 0
     await harness.sync()
-    assert harness.runtime.access._seq == await harness.do(lambda c, s: ChangeRepository(s).head())
+    assert harness.runtime.access._seq == await harness.database.read(change_head)

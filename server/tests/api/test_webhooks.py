@@ -138,8 +138,8 @@ async def test_a_slow_receiver_times_out_and_is_retried(hooks):
 
 async def test_rotating_the_webhook_secret_signs_with_both_during_the_overlap(hooks):
     creds, access = await shop(hooks)
-    rotated = await hooks.do(
-        lambda c, s: apps.rotate_app_webhook_secret(c, s, creds.app.app_code, 60)
+    rotated = await hooks.run(
+        lambda c, d: apps.rotate_app_webhook_secret(c, d, creds.app.app_code, 60)
     )
     with receiving() as receiver:
         await collect(hooks, creds, access, receiver.url)
@@ -164,7 +164,7 @@ async def test_refresh_reuse_is_sent_to_the_app_webhook_url(hooks):
     creds, _ = await shop(hooks)
     tokens = await hooks.tokens(creds)
     with receiving() as receiver:
-        await hooks.do(lambda c, s: apps.set_webhook_url(c, s, creds.app.app_code, receiver.url))
+        await hooks.run(lambda c, d: apps.set_webhook_url(c, d, creds.app.app_code, receiver.url))
         await hooks.sync()  # an operator change reaches every process within a second
         await hooks.refresh(tokens["refresh"])
         hooks.clock.advance(hooks.settings.refresh_reuse_grace + 1)

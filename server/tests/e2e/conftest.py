@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.services import apps, merchants
 from jpay_server.services.context import Context
 from jpay_server.settings import load_settings
-from jpay_server.store.db import open_database
+from jpay_server.store.db import Database, open_database
 from tests.conftest import SECRET_KEY
 from tests.databases import PostgresFactory, SqliteFactory, run
 from tests.e2e.servers import Server, serve, server_env
@@ -29,8 +28,8 @@ class Deployment:
     env: dict[str, str]
     servers: tuple[Server, Server]
 
-    def operate(self, use: Callable[[Context, AsyncSession], Awaitable[T]]) -> T:
-        """Run a service use case in one transaction, in this process (as the CLI would)."""
+    def operate(self, use: Callable[[Context, Database], Awaitable[T]]) -> T:
+        """Run a service use case in this process (as the CLI would)."""
 
         async def work() -> T:
             settings = load_settings(
@@ -40,8 +39,7 @@ class Deployment:
             )
             database = open_database(settings.database_url)
             try:
-                async with database.transaction() as session:
-                    return await use(Context.from_settings(settings), session)
+                return await use(Context.from_settings(settings), database)
             finally:
                 await database.dispose()
 
@@ -50,10 +48,10 @@ class Deployment:
     def new_app(self, **options: Any) -> dict[str, Any]:
         """An approved merchant with an app; its credentials as `apps create --json` prints them."""
 
-        async def create(ctx: Context, session: AsyncSession) -> dict[str, Any]:
-            merchant = await merchants.create_merchant(ctx, session, "E2E", approved=True)
+        async def create(ctx: Context, database: Database) -> dict[str, Any]:
+            merchant = await merchants.create_merchant(ctx, database, "E2E", approved=True)
             options.setdefault("products", ("collections",))
-            created = await apps.create_app(ctx, session, merchant.id, **options)
+            created = await apps.create_app(ctx, database, merchant.id, **options)
             return {
                 "merchant_id": merchant.id,
                 "app_code": created.app.app_code,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 from collections.abc import Callable
@@ -94,6 +95,23 @@ def test_operator_changes_bite_within_a_second_on_every_process(deployment, chan
     assert time.monotonic() - committed < 1.0
 
 
+def test_a_retired_key_stops_verifying_within_a_second_on_every_process(deployment):
+    """`keys retire` for a compromised key: its tokens die everywhere, logins go on."""
+    a, b = deployment.servers
+    app = deployment.new_app()
+    access = get_tokens(a.base_url, app)["access"]
+    header = access.split(".")[0]
+    kid = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"]
+    cli(deployment.env, "keys", "retire", kid)
+    committed = time.monotonic()
+    for server in (a, b):
+        wait_for(lambda server=server: status(server.base_url, access) == (401, "token_invalid"))
+    assert time.monotonic() - committed < 1.0
+    fresh = get_tokens(b.base_url, app)["access"]
+    for server in (a, b):
+        wait_for(lambda server=server: status(server.base_url, fresh) == (200, None))
+
+
 def test_refresh_reuse_on_one_process_revokes_access_on_the_other(deployment):
     a, b = deployment.servers
     app = deployment.new_app()
@@ -107,5 +125,5 @@ def test_refresh_reuse_on_one_process_revokes_access_on_the_other(deployment):
     detected = time.monotonic()
     wait_for(lambda: status(a.base_url, successor["access"]) == (401, "token_revoked"))
     assert time.monotonic() - detected < 1.0
-    events = deployment.operate(lambda _c, s: list_events(s, int(app["app_code"])))
+    events = deployment.operate(lambda _c, d: list_events(d, int(app["app_code"])))
     assert [e.kind for e in events] == ["refresh_token.reused"]

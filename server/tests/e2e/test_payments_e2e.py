@@ -159,7 +159,7 @@ def test_killing_the_worker_mid_delivery_loses_no_event(request, tmp_path):
 def test_racing_payouts_on_two_processes_never_overdraw(deployment):
     a, b = deployment.servers
     app, auth = shop(deployment)
-    deployment.operate(lambda c, s: wallets.fund(c, s, app["merchant_id"], "1000.00"))
+    deployment.operate(lambda c, d: wallets.fund(c, d, app["merchant_id"], "1000.00"))
 
     async def race() -> list[int]:
         async with httpx.AsyncClient(timeout=30) as client:

@@ -12,6 +12,7 @@ from typing import Any
 from jpay_server.domain.members import Permission
 
 READ, APPS = Permission.READ, Permission.MANAGE_APPS
+TEAM, TRANSFER = Permission.MANAGE_TEAM, Permission.TRANSFER_OWNERSHIP
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,20 @@ ROUTES = [
     Route("GET", "/merchant/balance", READ),
     Route("GET", "/merchant/ledger", READ),
     Route("GET", "/merchant/ledger.csv", READ),
+    # The team (identity's routes), walked here like every other merchant route.
+    Route("GET", "/merchant/users", READ),
+    Route(
+        "POST", "/merchant/users", TEAM, {"email": "{new_email}", "role": "viewer"}, "user.invite"
+    ),
+    Route("PUT", "/merchant/users/require-mfa", TEAM, {"required": False}, "merchant.require_mfa"),
+    Route("PUT", "/merchant/users/{user_id}/role", TEAM, {"role": "developer"}, "user.change_role"),
+    Route("DELETE", "/merchant/users/{user_id}", TEAM, None, "user.remove"),
+    # Last: it makes the owner an admin.
+    Route(
+        "POST",
+        "/merchant/users/transfer-ownership",
+        TRANSFER,
+        {"user_id": "{heir_id}"},
+        "user.transfer_ownership",
+    ),
 ]
-# Routes of the team (identity's), walked by their own tests; listed so that nothing under
-# /api/v1/merchant escapes a walk unnoticed.
-TEAM_PREFIXES = ("/merchant/users", "/merchant/team", "/merchant/mfa")

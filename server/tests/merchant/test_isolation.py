@@ -7,7 +7,7 @@ import pytest
 
 from jpay_server.domain.members import Role
 from tests.harness import API, Harness
-from tests.merchant.conftest import Seat, call, fill, seat
+from tests.merchant.conftest import Seat, call, fill, fill_body, names_ids, seat
 from tests.merchant.routes import ROUTES
 
 pytestmark = pytest.mark.anyio
@@ -19,15 +19,18 @@ async def test_every_route_with_a_foreign_id_answers_404(harness: Harness) -> No
     theirs = await seat(h, Role.OWNER)
     walked = 0
     for route in ROUTES:
-        if "{" not in route.path:
+        if not names_ids(route.path, route.body):
             continue
         path = fill(route.path, theirs)
         response = await h.client.request(
-            route.method, f"{API}{path}", headers=mine.headers(), json=route.body
+            route.method,
+            f"{API}{path}",
+            headers=mine.headers(),
+            json=fill_body(route.body, theirs),
         )
         assert response.status_code == 404, f"{route.method} {path}: {response.text}"
         walked += 1
-    assert walked == sum("{" in r.path for r in ROUTES) >= 15
+    assert walked == sum(names_ids(r.path, r.body) for r in ROUTES) >= 18
     # Their own ids, mixed with mine, are not found either: my app, their login or event.
     mixed = Seat(**{**vars(mine), "family_id": theirs.family_id, "event_id": theirs.event_id})
     for path in (
@@ -50,8 +53,8 @@ async def test_payments_and_exports_hold_only_the_callers_merchant(harness: Harn
     h = harness
     mine = await seat(h, Role.VIEWER)
     theirs = await seat(h, Role.OWNER)
-    creds = await h.do(
-        lambda c, s: apps.create_app(c, s, theirs.login.merchant_id, products=("collections",))
+    creds = await h.run(
+        lambda c, d: apps.create_app(c, d, theirs.login.merchant_id, products=("collections",))
     )
     access = (await h.tokens(creds))["access"]
     body = {

@@ -154,7 +154,7 @@ async def test_in_production_only_granted_products_can_be_enabled(production: Ha
     refused = await call(h, s, "PUT", path, {"products": ["payouts"]})
     assert refused.status_code == 403
     assert refused.json()["code"] == "product_not_granted"
-    await h.do(lambda c, ses: merchants.set_products(c, ses, s.login.merchant_id, ["payouts"]))
+    await h.run(lambda c, d: merchants.set_products(c, d, s.login.merchant_id, ["payouts"]))
     granted = await call(h, s, "PUT", path, {"products": ["payouts"]})
     assert granted.json()["products"] == ["payouts"]
 
@@ -221,8 +221,8 @@ async def test_payments_across_apps_and_csv_exports(harness: Harness) -> None:
 
     others: list[Any] = []
     for _ in range(2):
-        created = await h.do(
-            lambda c, ses: apps.create_app(c, ses, s.login.merchant_id, products=("collections",))
+        created = await h.run(
+            lambda c, d: apps.create_app(c, d, s.login.merchant_id, products=("collections",))
         )
         others.append(created)
     for i, creds in enumerate(others):
@@ -260,7 +260,7 @@ async def test_a_suspended_merchant_reads_but_cannot_change(harness: Harness) ->
 
     h = harness
     s = await seat(h, Role.OWNER)
-    await h.do(lambda c, ses: merchants.suspend_merchant(c, ses, s.login.merchant_id))
+    await h.run(lambda c, d: merchants.suspend_merchant(c, d, s.login.merchant_id))
     await h.sync()
     info = await call(h, s, "GET", "/merchant")
     assert info.status_code == 200

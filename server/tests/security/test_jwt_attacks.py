@@ -226,14 +226,14 @@ async def test_11_replayed_refresh_after_logout_rotation_and_suspension(harness,
     assert (await harness.refresh(logged_out["refresh"])).json()["code"] == "token_revoked"
 
     suspended = await harness.tokens(creds)
-    await harness.do(lambda c, s: merchants.suspend_merchant(c, s, creds.app.merchant_id))
+    await harness.run(lambda c, d: merchants.suspend_merchant(c, d, creds.app.merchant_id))
     await harness.sync()
     assert (await harness.refresh(suspended["refresh"])).json()["code"] == "account_suspended"
-    await harness.do(lambda c, s: merchants.reinstate_merchant(c, s, creds.app.merchant_id))
+    await harness.run(lambda c, d: merchants.reinstate_merchant(c, d, creds.app.merchant_id))
     await harness.sync()
 
     rotated = await harness.tokens(creds)
-    await harness.do(lambda c, s: apps.rotate_secret(c, s, creds.app.app_code, 0))
+    await harness.run(lambda c, d: apps.rotate_secret(c, d, creds.app.app_code, 0))
     await harness.sync()
     assert (await harness.refresh(rotated["refresh"])).json()["code"] == "token_revoked"
 

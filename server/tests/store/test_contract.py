@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from jpay_server.domain.apps import App, RefreshPolicy
 from jpay_server.domain.credentials import SecretRecord
@@ -16,11 +18,18 @@ from jpay_server.domain.events import SecurityEvent, SecurityEventKind
 from jpay_server.domain.merchants import MerchantStatus
 from jpay_server.domain.refresh import RefreshUse, Successor
 from jpay_server.store import migrate, tokens
-from jpay_server.store.apps import AppRepository
-from jpay_server.store.changes import ChangeKind, ChangeRepository
+from jpay_server.store.apps import (
+    add_app,
+    add_secret,
+    app_access,
+    app_by_code,
+    expire_secrets,
+    secrets_of,
+)
+from jpay_server.store.changes import ChangeKind, change_head, changes_since, record_change
 from jpay_server.store.db import Database, open_database
-from jpay_server.store.events import SecurityEventRepository
-from jpay_server.store.merchants import MerchantRepository
+from jpay_server.store.events import add_security_event, recent_security_events
+from jpay_server.store.merchants import add_merchant, all_merchants
 from jpay_server.store.sqlite import SqliteDatabase
 
 pytestmark = pytest.mark.anyio
@@ -35,9 +44,18 @@ async def db(any_database_url: str) -> AsyncIterator[Database]:
     await database.dispose()
 
 
+@asynccontextmanager
+async def open_transaction(db: Database) -> AsyncIterator[AsyncConnection]:
+    """A write transaction held open across awaits, as another request's would be."""
+    async with db.engine.connect() as conn:
+        await conn.execution_options(sqlite_begin="IMMEDIATE")
+        async with conn.begin():
+            yield conn
+
+
 async def seed_app(db: Database, code: int = 10_000_001) -> App:
-    async with db.transaction() as s:
-        merchant = await MerchantRepository(s).add("M", MerchantStatus.APPROVED, NOW)
+    def command(c: Connection) -> App:
+        merchant = add_merchant(c, "M", MerchantStatus.APPROVED, NOW)
         app = App(
             code,
             merchant.id,
@@ -49,9 +67,11 @@ async def seed_app(db: Database, code: int = 10_000_001) -> App:
             RefreshPolicy.ROTATE,
             NOW,
         )
-        await AppRepository(s).add(app)
-        await AppRepository(s).add_secret(code, SecretRecord(1, b"d" * 32, NOW, None))
-    return app
+        add_app(c, app)
+        add_secret(c, code, SecretRecord(1, b"d" * 32, NOW, None))
+        return app
+
+    return await db.write(command)
 
 
 async def test_migrations_reach_head(db: Database) -> None:
@@ -60,18 +80,16 @@ async def test_migrations_reach_head(db: Database) -> None:
 
 async def test_times_come_back_aware_and_exact(db: Database) -> None:
     await seed_app(db)
-    async with db.transaction(write=False) as s:
-        merchant = (await MerchantRepository(s).all())[0]
+    merchant = (await db.read(all_merchants))[0]
     assert merchant.created_at == NOW
     assert merchant.created_at.tzinfo is not None
 
 
 async def test_access_state_joins_app_merchant_and_secrets(db: Database) -> None:
     app = await seed_app(db)
-    async with db.transaction(write=False) as s:
-        by_code = await AppRepository(s).access(app.app_code)
-        by_key = await AppRepository(s).access_by_key(app.app_key)
-        missing = await AppRepository(s).access_by_key("nope")
+    by_code = await db.read(lambda c: app_access(c, app_code=app.app_code))
+    by_key = await db.read(lambda c: app_access(c, app_key=app.app_key))
+    missing = await db.read(lambda c: app_access(c, app_key="nope"))
     assert by_code == by_key
     assert missing is None
     assert by_code is not None
@@ -82,12 +100,14 @@ async def test_access_state_joins_app_merchant_and_secrets(db: Database) -> None
 async def test_expire_secrets_only_shortens(db: Database) -> None:
     app = await seed_app(db)
     later, sooner = NOW + timedelta(hours=1), NOW + timedelta(minutes=1)
-    async with db.transaction() as s:
-        repo = AppRepository(s)
-        await repo.add_secret(app.app_code, SecretRecord(2, b"e" * 32, NOW, None))
-        await repo.expire_secrets(app.app_code, 2, sooner)
-        await repo.expire_secrets(app.app_code, 2, later)
-        records = await repo.secrets(app.app_code)
+
+    def command(c: Connection) -> list[SecretRecord]:
+        add_secret(c, app.app_code, SecretRecord(2, b"e" * 32, NOW, None))
+        expire_secrets(c, app.app_code, 2, sooner)
+        expire_secrets(c, app.app_code, 2, later)
+        return secrets_of(c, app.app_code)
+
+    records = await db.write(command)
     assert [(r.generation, r.expires_at) for r in records] == [(1, sooner), (2, None)]
 
 
@@ -169,14 +189,11 @@ async def test_a_write_waits_for_a_conflicting_writer(db: Database) -> None:
 
 async def test_change_log_is_dense(db: Database) -> None:
     async def record(n: int) -> int:
-        async with db.transaction() as s:
-            return await ChangeRepository(s).record(ChangeKind.APP, str(n), NOW)
+        return await db.write(lambda c: record_change(c, ChangeKind.APP, str(n), NOW))
 
     seqs = await asyncio.gather(*(record(n) for n in range(10)))
     assert sorted(seqs) == list(range(1, 11))
-    async with db.transaction(write=False) as s:
-        changes = await ChangeRepository(s).since(4)
-        head = await ChangeRepository(s).head()
+    changes, head = await db.read(lambda c: (changes_since(c, 4), change_head(c)))
     assert [c.seq for c in changes] == list(range(5, 11))
     assert head == 10
 
@@ -187,16 +204,16 @@ async def test_a_later_change_number_never_commits_before_an_earlier_one(db: Dat
     first_numbered = asyncio.Event()
 
     async def slow() -> None:
-        async with db.transaction() as s:
-            seq = await ChangeRepository(s).record(ChangeKind.APP, "slow", NOW)
+        async with open_transaction(db) as conn:
+            seq = await conn.run_sync(record_change, ChangeKind.APP, "slow", NOW)
             first_numbered.set()
             await asyncio.sleep(0.3)  # still open while the other writer tries
         committed.append(seq)
 
     async def fast() -> None:
         await first_numbered.wait()
-        async with db.transaction() as s:
-            seq = await ChangeRepository(s).record(ChangeKind.APP, "fast", NOW)
+        async with open_transaction(db) as conn:
+            seq = await conn.run_sync(record_change, ChangeKind.APP, "fast", NOW)
         committed.append(seq)
 
     await asyncio.gather(slow(), fast())
@@ -210,16 +227,16 @@ async def test_row_locks_serialise_changes_to_one_app(db: Database) -> None:
     first_read = asyncio.Event()
 
     async def first() -> None:
-        async with db.transaction() as s:
-            await AppRepository(s).get(app.app_code, for_update=True)
+        async with open_transaction(db) as conn:
+            await conn.run_sync(lambda c: app_by_code(c, app.app_code, for_update=True))
             first_read.set()
             await asyncio.sleep(0.3)
             order.append("first commits")
 
     async def second() -> None:
         await first_read.wait()
-        async with db.transaction() as s:
-            await AppRepository(s).get(app.app_code, for_update=True)
+        async with open_transaction(db) as conn:
+            await conn.run_sync(lambda c: app_by_code(c, app.app_code, for_update=True))
             order.append("second reads")
 
     await asyncio.gather(first(), second())
@@ -227,23 +244,22 @@ async def test_row_locks_serialise_changes_to_one_app(db: Database) -> None:
 
 
 async def test_rolled_back_change_leaves_no_gap(db: Database) -> None:
-    async def record_then_fail() -> None:
-        async with db.transaction() as s:
-            await ChangeRepository(s).record(ChangeKind.APP, "1", NOW)
-            raise RuntimeError("abort")
+    def record_then_fail(c: Connection) -> None:
+        record_change(c, ChangeKind.APP, "1", NOW)
+        raise RuntimeError("abort")
 
     with pytest.raises(RuntimeError):
-        await record_then_fail()
-    async with db.transaction() as s:
-        assert await ChangeRepository(s).record(ChangeKind.APP, "2", NOW) == 1
+        await db.write(record_then_fail)
+    assert await db.write(lambda c: record_change(c, ChangeKind.APP, "2", NOW)) == 1
 
 
 async def test_security_events_newest_first(db: Database) -> None:
     app = await seed_app(db)
-    async with db.transaction() as s:
-        repo = SecurityEventRepository(s)
+
+    def command(c: Connection) -> list[SecurityEvent]:
         for n in range(3):
-            await repo.add(
+            add_security_event(
+                c,
                 SecurityEvent(
                     SecurityEventKind.REFRESH_TOKEN_REUSED,
                     app.app_code,
@@ -252,9 +268,11 @@ async def test_security_events_newest_first(db: Database) -> None:
                     "192.0.2.1",
                     NOW,
                     {"n": n},
-                )
+                ),
             )
-        events = await repo.recent(app.app_code, limit=2)
+        return recent_security_events(c, app.app_code, limit=2)
+
+    events = await db.write(command)
     assert [e.detail["n"] for e in events] == [2, 1]
 
 

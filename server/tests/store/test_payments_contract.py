@@ -14,22 +14,27 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from jpay_server.domain.channels import DOCUMENTED
 from jpay_server.domain.idempotency import Remembered
 from jpay_server.domain.merchants import MerchantStatus
-from jpay_server.domain.payments import Payment, PaymentKind, PaymentStatus
-from jpay_server.domain.wallets import EntryType, WalletKind
+from jpay_server.domain.payments import Payment, PaymentFilter, PaymentKind, PaymentStatus
+from jpay_server.domain.wallets import EntryType, LedgerFilter, WalletKind
 from jpay_server.domain.webhooks import EventStatus, WebhookEvent
 from jpay_server.store.channels import channel_page
 from jpay_server.store.db import Database, open_database
 from jpay_server.store.idempotency import IdempotencyRepository
-from jpay_server.store.merchants import MerchantRepository
+from jpay_server.store.merchants import add_merchant
 from jpay_server.store.payments import (
     DuplicateRefNo,
-    PaymentFilter,
     PaymentRepository,
     payment_by_id,
     payment_page,
 )
 from jpay_server.store.tables import WalletRow
-from jpay_server.store.wallets import LedgerFilter, WalletRepository, ledger_page
+from jpay_server.store.wallets import (
+    balances,
+    credit,
+    debit,
+    ledger_page,
+    open_wallets,
+)
 from jpay_server.store.webhooks import WebhookRepository
 from tests.store.test_contract import seed_app
 
@@ -45,13 +50,13 @@ async def db(any_database_url: str) -> AsyncIterator[Database]:
 
 
 async def funded_merchant(db: Database, cents: int) -> int:
-    async with db.transaction() as s:
-        merchant = await MerchantRepository(s).add("M", MerchantStatus.APPROVED, NOW)
-        await WalletRepository(s).open(merchant.id, NOW)
-        await WalletRepository(s).credit(
-            merchant.id, WalletKind.PAYOUT, cents, EntryType.FUNDING, "F", "f", NOW
-        )
-    return merchant.id
+    def command(c: Connection) -> int:
+        merchant = add_merchant(c, "M", MerchantStatus.APPROVED, NOW)
+        open_wallets(c, merchant.id, NOW)
+        credit(c, merchant.id, WalletKind.PAYOUT, cents, EntryType.FUNDING, "F", "f", NOW)
+        return merchant.id
+
+    return await db.write(command)
 
 
 def payment(app_code: int, merchant_id: int, n: int, due: datetime | None = NOW) -> Payment:
@@ -85,16 +90,16 @@ async def test_seeded_channels(db: Database) -> None:
 async def test_concurrent_debits_never_overdraw(db: Database) -> None:
     merchant = await funded_merchant(db, 1_000)
 
-    async def debit(n: int) -> int | None:
-        async with db.transaction() as s:
-            return await WalletRepository(s).debit(
-                merchant, WalletKind.PAYOUT, 300, EntryType.PAYOUT, f"P{n}", "p", NOW
+    async def take(n: int) -> int | None:
+        return await db.write(
+            lambda c: debit(
+                c, merchant, WalletKind.PAYOUT, 300, EntryType.PAYOUT, f"P{n}", "p", NOW
             )
+        )
 
-    results = await asyncio.gather(*(debit(n) for n in range(8)))
+    results = await asyncio.gather(*(take(n) for n in range(8)))
     assert sorted(r for r in results if r is not None) == [100, 400, 700]
-    async with db.transaction(write=False) as s:
-        assert (await WalletRepository(s).balances(merchant)).payout_cents == 100
+    assert (await db.read(lambda c: balances(c, merchant))).payout_cents == 100
     count, entries = await db.read(lambda conn: ledger_page(conn, merchant, LedgerFilter(), 0, 50))
     assert count == 4
     assert sum(e.amount_cents for e in entries) == 100

@@ -91,7 +91,7 @@ def test_sign_out_ends_the_session_on_the_server(
     token = dashboard.session_cookie()
     sign_in_with_cookie(context, dashboard, token)
     page.goto(f"{dashboard.url}/")
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_text("You have been signed out.")).to_be_visible()
     # The old cookie, replayed, no longer opens anything.
     with httpx.Client(base_url=dashboard.server.base_url) as client:

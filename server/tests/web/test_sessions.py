@@ -26,8 +26,7 @@ async def env(
     settings = make_settings(database_url=any_database_url)
     ctx = Context.from_settings(settings, clock)
     database = open_database(any_database_url)
-    async with database.transaction() as session:
-        merchant = await merchants.create_merchant(ctx, session, "Sessions", True)
+    merchant = await merchants.create_merchant(ctx, database, "Sessions", True)
     yield ctx, database, merchant.id
     await database.dispose()
 

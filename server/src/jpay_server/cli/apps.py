@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jpay_server.cli.common import JsonFlag, emit, emit_rows, fail, stderr, transact
+from jpay_server.cli.common import JsonFlag, emit, emit_rows, fail, run, stderr
 from jpay_server.domain.apps import App
 from jpay_server.services import apps as service
 from jpay_server.services.apps import AppCredentials
@@ -64,10 +64,10 @@ def create(
     as_json: JsonFlag = False,
 ) -> None:
     """Create an app; prints its app_key and app_secret (shown once)."""
-    created = transact(
-        lambda ctx, s: service.create_app(
+    created = run(
+        lambda ctx, db: service.create_app(
             ctx,
-            s,
+            db,
             merchant,
             name=name,
             products=product or (),
@@ -87,25 +87,25 @@ def rotate_secret(
     as_json: JsonFlag = False,
 ) -> None:
     """Issue a new app_secret; the old one stops after --overlap seconds."""
-    _credentials(transact(lambda ctx, s: service.rotate_secret(ctx, s, app_code, overlap)), as_json)
+    _credentials(run(lambda ctx, db: service.rotate_secret(ctx, db, app_code, overlap)), as_json)
 
 
 @app.command()
 def deactivate(app_code: AppCode, as_json: JsonFlag = False) -> None:
     """Deactivate an app: its tokens get 403 until it is activated again."""
-    emit(_record(transact(lambda ctx, s: service.set_active(ctx, s, app_code, False))), as_json)
+    emit(_record(run(lambda ctx, db: service.set_active(ctx, db, app_code, False))), as_json)
 
 
 @app.command()
 def activate(app_code: AppCode, as_json: JsonFlag = False) -> None:
     """Activate an app again."""
-    emit(_record(transact(lambda ctx, s: service.set_active(ctx, s, app_code, True))), as_json)
+    emit(_record(run(lambda ctx, db: service.set_active(ctx, db, app_code, True))), as_json)
 
 
 @app.command("set-products")
 def set_products(app_code: AppCode, product: Products = None, as_json: JsonFlag = False) -> None:
     """Replace the app's products (none given: no products)."""
-    changed = transact(lambda ctx, s: service.set_products(ctx, s, app_code, product or ()))
+    changed = run(lambda ctx, db: service.set_products(ctx, db, app_code, product or ()))
     emit(_record(changed), as_json)
 
 
@@ -116,7 +116,7 @@ def allow_ip(
     as_json: JsonFlag = False,
 ) -> None:
     """Add an IP or CIDR to the app's allowlist (an empty list allows any address)."""
-    emit(_record(transact(lambda ctx, s: service.allow_ip(ctx, s, app_code, cidr))), as_json)
+    emit(_record(run(lambda ctx, db: service.allow_ip(ctx, db, app_code, cidr))), as_json)
 
 
 @app.command("disallow-ip")
@@ -126,7 +126,7 @@ def disallow_ip(
     as_json: JsonFlag = False,
 ) -> None:
     """Remove an IP or CIDR from the app's allowlist."""
-    emit(_record(transact(lambda ctx, s: service.disallow_ip(ctx, s, app_code, cidr))), as_json)
+    emit(_record(run(lambda ctx, db: service.disallow_ip(ctx, db, app_code, cidr))), as_json)
 
 
 @app.command("set-refresh-policy")
@@ -136,7 +136,7 @@ def set_refresh_policy(
     as_json: JsonFlag = False,
 ) -> None:
     """Choose single-use (rotate) or reusable refresh tokens for the app."""
-    changed = transact(lambda ctx, s: service.set_refresh_policy(ctx, s, app_code, policy))
+    changed = run(lambda ctx, db: service.set_refresh_policy(ctx, db, app_code, policy))
     emit(_record(changed), as_json)
 
 
@@ -149,7 +149,7 @@ def rotate_webhook_secret(
     as_json: JsonFlag = False,
 ) -> None:
     """Issue a new webhook secret (whsec_); during --overlap webhooks carry both signatures."""
-    rotated = transact(lambda ctx, s: service.rotate_app_webhook_secret(ctx, s, app_code, overlap))
+    rotated = run(lambda ctx, db: service.rotate_app_webhook_secret(ctx, db, app_code, overlap))
     emit({"app_code": rotated.app.app_code, "webhook_secret": rotated.webhook_secret}, as_json)
     if not as_json:
         stderr.print("Store the webhook secret now: it is shown once.")
@@ -165,7 +165,7 @@ def set_webhook_url(
     """Set (or --clear) the URL that receives the app's security events."""
     if (url is None) == (not clear):
         raise fail("give a URL or --clear", 2)
-    changed = transact(lambda ctx, s: service.set_webhook_url(ctx, s, app_code, url))
+    changed = run(lambda ctx, db: service.set_webhook_url(ctx, db, app_code, url))
     emit(_record(changed), as_json)
 
 
@@ -173,9 +173,9 @@ def set_webhook_url(
 def show(app_code: AppCode, as_json: JsonFlag = False) -> None:
     """Show an app and its secret generations (never the secrets)."""
 
-    async def load(_ctx: Any, s: Any) -> dict[str, Any]:
-        found = await service.get_app(s, app_code)
-        secrets = await service.list_secrets(s, app_code)
+    async def load(_ctx: Any, database: Any) -> dict[str, Any]:
+        found = await service.get_app(database, app_code)
+        secrets = await service.list_secrets(database, app_code)
         generations = [
             {
                 "generation": r.generation,
@@ -187,7 +187,7 @@ def show(app_code: AppCode, as_json: JsonFlag = False) -> None:
         ]
         return _record(found) | {"secrets": generations}
 
-    record = transact(load)
+    record = run(load)
     if as_json:
         emit(record, True)
         return
@@ -204,7 +204,7 @@ def list_(
     as_json: JsonFlag = False,
 ) -> None:
     """List apps."""
-    apps = transact(lambda _ctx, s: service.list_apps(s, merchant))
+    apps = run(lambda _ctx, db: service.list_apps(db, merchant))
     columns = [
         "app_code",
         "merchant_id",

@@ -20,8 +20,7 @@ def upgrade(as_json: JsonFlag = False) -> None:
 
     async def work(ctx: Context, database: Database) -> str:
         revision = await upgrade_schema(database)
-        async with database.transaction() as session:
-            await ensure_signing_key(ctx, session)
+        await ensure_signing_key(ctx, database)
         return revision
 
     emit({"revision": run(work)}, as_json)

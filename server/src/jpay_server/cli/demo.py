@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from jpay_server.cli import receiver
-from jpay_server.cli.common import JsonFlag, fail, run, settings, transact
+from jpay_server.cli.common import JsonFlag, fail, run, settings
 from jpay_server.services.apps import rotate_app_webhook_secret
 from jpay_server.services.demo import DEMO_OWNER, demo_exists, ensure_demo_owner, seed_demo
 
@@ -53,8 +53,8 @@ def seed(
     path = current.var_dir / CREDENTIALS_FILE
     saved = _read(path) or {}
     code, key = int(saved.get("app_code", 0)), str(saved.get("app_key"))
-    if not saved or not transact(lambda _ctx, s: demo_exists(s, code, key)):
-        created = transact(seed_demo)
+    if not saved or not run(lambda _ctx, db: demo_exists(db, code, key)):
+        created = run(seed_demo)
         saved = {
             "merchant_id": created.app.merchant_id,
             "app_code": created.app.app_code,
@@ -65,7 +65,7 @@ def seed(
         }
         _write(path, saved)
     elif not saved.get("webhook_secret"):  # seeded before webhooks existed
-        rotated = transact(lambda ctx, s: rotate_app_webhook_secret(ctx, s, code))
+        rotated = run(lambda ctx, db: rotate_app_webhook_secret(ctx, db, code))
         saved["webhook_secret"] = rotated.webhook_secret
         _write(path, saved)
     if not saved.get("owner_password") or saved.get("owner_email") != DEMO_OWNER:

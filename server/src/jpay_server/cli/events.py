@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from jpay_server.cli.common import JsonFlag, emit_rows, transact
+from jpay_server.cli.common import JsonFlag, emit_rows, run
 from jpay_server.services.events import list_events
 
 app = typer.Typer(help="Security events.", no_args_is_help=True)
@@ -20,7 +20,7 @@ def list_(
     as_json: JsonFlag = False,
 ) -> None:
     """List security events, newest first."""
-    events = [asdict(e) for e in transact(lambda _ctx, s: list_events(s, app_code, limit))]
+    events = [asdict(e) for e in run(lambda _ctx, db: list_events(db, app_code, limit))]
     columns = [
         "id",
         "created_at",

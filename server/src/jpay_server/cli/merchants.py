@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jpay_server.cli.common import JsonFlag, emit, emit_rows, run, transact
+from jpay_server.cli.common import JsonFlag, emit, emit_rows, run
 from jpay_server.domain.audit import BY_OPERATOR
 from jpay_server.domain.members import Role
 from jpay_server.domain.merchants import Merchant
@@ -28,32 +28,32 @@ def create(
     as_json: JsonFlag = False,
 ) -> None:
     """Create a merchant (pending unless --approved)."""
-    merchant = transact(lambda ctx, s: service.create_merchant(ctx, s, name, approved))
+    merchant = run(lambda ctx, db: service.create_merchant(ctx, db, name, approved))
     emit(_record(merchant), as_json)
 
 
 @app.command()
 def approve(merchant_id: MerchantId, as_json: JsonFlag = False) -> None:
     """Approve a pending merchant."""
-    emit(_record(transact(lambda ctx, s: service.approve_merchant(ctx, s, merchant_id))), as_json)
+    emit(_record(run(lambda ctx, db: service.approve_merchant(ctx, db, merchant_id))), as_json)
 
 
 @app.command()
 def suspend(merchant_id: MerchantId, as_json: JsonFlag = False) -> None:
     """Suspend a merchant: its apps get 403 within a second, on every server."""
-    emit(_record(transact(lambda ctx, s: service.suspend_merchant(ctx, s, merchant_id))), as_json)
+    emit(_record(run(lambda ctx, db: service.suspend_merchant(ctx, db, merchant_id))), as_json)
 
 
 @app.command()
 def reinstate(merchant_id: MerchantId, as_json: JsonFlag = False) -> None:
     """Lift a suspension."""
-    emit(_record(transact(lambda ctx, s: service.reinstate_merchant(ctx, s, merchant_id))), as_json)
+    emit(_record(run(lambda ctx, db: service.reinstate_merchant(ctx, db, merchant_id))), as_json)
 
 
 @app.command("list")
 def list_(as_json: JsonFlag = False) -> None:
     """List merchants."""
-    merchants = transact(lambda _ctx, s: service.list_merchants(s))
+    merchants = run(lambda _ctx, db: service.list_merchants(db))
     rows = [_record(m) | {"created_at": m.created_at} for m in merchants]
     emit_rows(rows, ["merchant_id", "name", "status", "created_at"], as_json, "merchants")
 
@@ -69,8 +69,8 @@ def set_products(
 ) -> None:
     """Grant exactly these products to a merchant; its developers enable them per app."""
 
-    granted, effective = transact(
-        lambda ctx, s: service.set_products(ctx, s, merchant_id, product or ())
+    granted, effective = run(
+        lambda ctx, db: service.set_products(ctx, db, merchant_id, product or ())
     )
     record = {
         "merchant_id": merchant_id,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from jpay_server.cli.common import JsonFlag, emit, read, transact
+from jpay_server.cli.common import JsonFlag, emit, read, run
 from jpay_server.services import wallets as service
 from jpay_server.services.merchants import get_merchant
 
@@ -21,13 +21,13 @@ def fund(
     as_json: JsonFlag = False,
 ) -> None:
     """Credit a merchant's payout wallet (sandbox top-up); prints the new balances."""
-    balances = transact(lambda ctx, s: service.fund(ctx, s, merchant_id, amount))
+    balances = run(lambda ctx, db: service.fund(ctx, db, merchant_id, amount))
     emit({"merchant_id": merchant_id, **balances.as_wire()}, as_json)
 
 
 @app.command()
 def balance(merchant_id: MerchantId, as_json: JsonFlag = False) -> None:
     """Show a merchant's balances."""
-    transact(lambda _ctx, session: get_merchant(session, merchant_id))
+    run(lambda _ctx, db: get_merchant(db, merchant_id))
     found = read(lambda conn: service.balances(conn, merchant_id))
     emit({"merchant_id": merchant_id, **found.as_wire()}, as_json)

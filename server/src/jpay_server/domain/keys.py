@@ -51,8 +51,23 @@ def key_status(
         return "signing"
     if position > signing:
         return "pending"
+    ends = key_expiry(key, keys, horizon, delay)
+    return "verifying" if ends is not None and ends > now else "expired"
+
+
+def key_expiry(
+    key: SigningKey, keys: Sequence[SigningKey], horizon: int, delay: float
+) -> datetime | None:
+    """When `key` stops verifying: the horizon after a newer key took over signing from it.
+
+    None for the newest key, which has no successor and so no end.
+    """
+    ordered = _ordered(keys)
+    position = [k.kid for k in ordered].index(key.kid)
+    if position + 1 == len(ordered):
+        return None
     stopped = ordered[position + 1].created_at + timedelta(seconds=delay)
-    return "verifying" if stopped + timedelta(seconds=horizon) > now else "expired"
+    return stopped + timedelta(seconds=horizon)
 
 
 class Keyring:
@@ -62,9 +77,17 @@ class Keyring:
     server process has loaded it: rotating keys never makes a fresh token fail elsewhere.
     """
 
-    def __init__(self, keys: Sequence[SigningKey], activation_delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        keys: Sequence[SigningKey],
+        activation_delay: float = 0.0,
+        valid_until: datetime | None = None,
+    ) -> None:
         if not keys:
             raise ValueError("a keyring needs at least one key")
+        # When the first of these keys expires: a process must load its keyring again then,
+        # not wait for a restart or a rotation.
+        self.valid_until = valid_until
         self._ordered = _ordered(keys)
         self._delay = timedelta(seconds=activation_delay)
         self._keys = {k.kid: k for k in self._ordered}

@@ -91,8 +91,7 @@ class AccessState:
                 revoked_since(conn, since),
             )
         )
-        async with self.database.transaction(write=False) as session:
-            keyring = await load_keyring(self.ctx, session)
+        keyring = await load_keyring(self.ctx, self.database)
         self.codec = self._codec(keyring)
         self._apps.clear()
         self._codes_by_key.clear()
@@ -134,6 +133,7 @@ class AccessState:
             self._seq = change.seq
         if found:
             self._mark = await self.database.read(lambda conn: change_mark(conn, self._seq))
+        await self._expire_keys()
         self._synced_at = time.monotonic()
         self._forget_old_revocations()
 
@@ -151,9 +151,16 @@ class AccessState:
         elif change.kind == ChangeKind.FAMILY:
             self._revoked[change.ref] = self.ctx.clock() + self._revocation_horizon
         elif change.kind == ChangeKind.KEYS:
-            async with self.database.transaction(write=False) as session:
-                keyring = await load_keyring(self.ctx, session)
+            keyring = await load_keyring(self.ctx, self.database)
             self.codec = self._codec(keyring)
+
+    async def _expire_keys(self) -> None:
+        """Load the keyring again once one of its keys has expired: expiry is judged on every
+        sync, not only when the process starts or a key is rotated."""
+        assert self.codec is not None
+        ends = self.codec.keyring.valid_until
+        if ends is not None and self.ctx.clock() >= ends:
+            self.codec = self._codec(await load_keyring(self.ctx, self.database))
 
     def _codec(self, keyring: Keyring) -> TokenCodec:
         s = self.ctx.settings

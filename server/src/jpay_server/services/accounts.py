@@ -43,7 +43,7 @@ from jpay_server.errors import (
 from jpay_server.services.audit import record
 from jpay_server.services.context import Context
 from jpay_server.services.mail import queue
-from jpay_server.services.merchants import create_merchant
+from jpay_server.services.merchants import new_merchant
 from jpay_server.services.users import email_taken
 from jpay_server.store import links, users
 from jpay_server.store.changes import ChangeKind, record_change
@@ -124,38 +124,35 @@ async def signup(
     check_new_password(password, email)
     hashed = await asyncio.to_thread(hash_password, password)
     now = ctx.clock()
-    async with database.transaction() as session:
-        existing = await session.run_sync(lambda s: users.user_by_email(s.connection(), email))
+
+    def command(conn: Connection) -> None:
+        existing = users.user_by_email(conn, email)
         if existing is not None:
             notice = account_exists_email(
                 existing.email,
                 _url(ctx, "/dashboard/login"),
                 _url(ctx, "/dashboard/forgot-password"),
             )
-            await session.run_sync(lambda s: queue(ctx, s.connection(), notice))
+            queue(ctx, conn, notice)
             return
-        merchant = await create_merchant(ctx, session, name, approved=False)
+        merchant = new_merchant(ctx, conn, name, approved=False)
+        user = users.add_user(
+            conn, merchant.id, email, hashed, Role.OWNER, UserStatus.UNVERIFIED, now
+        )
+        url, _ = _new_link(ctx, conn, LinkPurpose.VERIFY_EMAIL, merchant.id, email, user_id=user.id)
+        queue(ctx, conn, verification_email(email, name, url))
+        record(
+            conn,
+            now,
+            Actor.user(user.id),
+            merchant.id,
+            "user.signup",
+            f"user:{user.id}",
+            client_ip=client_ip,
+            details={"email": email, "role": Role.OWNER.value},
+        )
 
-        def command(conn: Connection) -> None:
-            user = users.add_user(
-                conn, merchant.id, email, hashed, Role.OWNER, UserStatus.UNVERIFIED, now
-            )
-            url, _ = _new_link(
-                ctx, conn, LinkPurpose.VERIFY_EMAIL, merchant.id, email, user_id=user.id
-            )
-            queue(ctx, conn, verification_email(email, name, url))
-            record(
-                conn,
-                now,
-                Actor.user(user.id),
-                merchant.id,
-                "user.signup",
-                f"user:{user.id}",
-                client_ip=client_ip,
-                details={"email": email, "role": Role.OWNER.value},
-            )
-
-        await session.run_sync(lambda s: command(s.connection()))
+    await database.write(command)
 
 
 def _take_link(ctx: Context, conn: Connection, token: str, purpose: LinkPurpose) -> LinkToken:

@@ -5,7 +5,7 @@ Usage from a write command (new store style)::
     record(conn, ctx.clock(), Actor.user(member.user_id), member.merchant_id,
            "user.invite", f"user:{user_id}", client_ip=ip, details={"role": "viewer"})
 
-and from an ORM-session use case: `await record_in(session, ...)` with the same arguments.
+or `record_by(conn, now, by, ...)` for a change asked for by an `Origin`.
 The entry commits or rolls back with the change it describes.
 """
 
@@ -16,13 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.audit import BY_OPERATOR, OPERATOR, Actor, AuditEntry, Origin
 from jpay_server.store.audit import add_audit_entry, audit_entries
 from jpay_server.store.db import Database
 
-__all__ = ["BY_OPERATOR", "OPERATOR", "Actor", "Origin", "list_audit", "record", "record_in"]
+__all__ = ["BY_OPERATOR", "OPERATOR", "Actor", "Origin", "list_audit", "record", "record_by"]
 MAX_PAGE = 200
 
 
@@ -42,34 +41,8 @@ def record(
     return add_audit_entry(conn, entry)
 
 
-async def record_in(
-    session: AsyncSession,
-    now: datetime,
-    actor: Actor,
-    merchant_id: int | None,
-    action: str,
-    target: str,
-    *,
-    client_ip: str | None = None,
-    details: Mapping[str, Any] | None = None,
-) -> int:
-    """`record` inside an ORM session's transaction (the operator's older use cases)."""
-    return await session.run_sync(
-        lambda s: record(
-            s.connection(),
-            now,
-            actor,
-            merchant_id,
-            action,
-            target,
-            client_ip=client_ip,
-            details=details,
-        )
-    )
-
-
-async def record_by(
-    session: AsyncSession,
+def record_by(
+    conn: Connection,
     now: datetime,
     by: Origin,
     merchant_id: int | None,
@@ -77,9 +50,9 @@ async def record_by(
     target: str,
     details: Mapping[str, Any] | None = None,
 ) -> int:
-    """`record_in` for a change asked for by `by` (its actor and client IP)."""
-    return await record_in(
-        session,
+    """`record` for a change asked for by `by` (its actor and client IP)."""
+    return record(
+        conn,
         now,
         by.actor,
         merchant_id,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.apps import PRODUCTS
 from jpay_server.domain.members import Role
@@ -23,16 +22,17 @@ DEMO_APP = "Demo app"
 DEMO_OWNER = "owner@demo.jpay.example"
 
 
-async def seed_demo(ctx: Context, session: AsyncSession) -> AppCredentials:
-    """Create an approved merchant and an app with every product."""
-    merchant = await create_merchant(ctx, session, DEMO_MERCHANT, approved=True)
-    return await create_app(ctx, session, merchant.id, name=DEMO_APP, products=PRODUCTS)
+async def seed_demo(ctx: Context, database: Database) -> AppCredentials:
+    """Create an approved merchant and an app with every product (two commits: a failed
+    second step leaves a merchant without apps, and `demo seed` simply runs again)."""
+    merchant = await create_merchant(ctx, database, DEMO_MERCHANT, approved=True)
+    return await create_app(ctx, database, merchant.id, name=DEMO_APP, products=PRODUCTS)
 
 
-async def demo_exists(session: AsyncSession, app_code: int, app_key: str) -> bool:
+async def demo_exists(database: Database, app_code: int, app_key: str) -> bool:
     """True if the recorded demo app is still in this database."""
     try:
-        app = await get_app(session, app_code)
+        app = await get_app(database, app_code)
     except NotFound:
         return False
     return app.app_key == app_key

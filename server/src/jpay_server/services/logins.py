@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import Connection
-from sqlalchemy.orm import Session
 
 from jpay_server.clock import Clock
 from jpay_server.domain.members import Member
@@ -55,8 +54,7 @@ async def live_logins(
     ctx: Context, database: Database, member: Member, app_code: int
 ) -> list[Login]:
     """The app's logins that have not ended, newest first."""
-    async with database.transaction(write=False) as session:
-        await app_service.get_app(session, app_code, by=origin(member, None))
+    await app_service.get_app(database, app_code, by=origin(member, None))
     now = ctx.clock()
     return await database.read(lambda conn: logins_of(conn, app_code, now))
 
@@ -77,22 +75,18 @@ async def revoke_logins(
     """
     by = origin(member, client_ip)
     await logins.flush()
-    async with database.transaction() as session:
-        app = await app_service.get_app(session, app_code, for_update=True, by=by)
+
+    def command(conn: Connection) -> int:
+        app = app_service.app_of(conn, app_code, for_update=True, by=by)
         now = ctx.clock()
-        found = await session.run_sync(
-            lambda s: logins_of(s.connection(), app_code, now, family_id)
-        )
+        found = logins_of(conn, app_code, now, family_id)
         if family_id is not None and not found:
             raise NotFound("Login not found", code="login_not_found")
-
-        def revoke_each(sync: Session) -> int:
-            conn = sync.connection()
-            reason = "revoked_by_merchant"
-            return sum(revoke_family(ctx, conn, x.family_id, app_code, reason) for x in found)
-
-        ended = await session.run_sync(revoke_each)
+        reason = "revoked_by_merchant"
+        ended = sum(revoke_family(ctx, conn, x.family_id, app_code, reason) for x in found)
         action = "app.revoke_login" if family_id else "app.revoke_all_logins"
         details = {"family_id": family_id, "revoked": ended}
-        await record_by(session, now, by, app.merchant_id, action, f"app:{app_code}", details)
-    return ended
+        record_by(conn, now, by, app.merchant_id, action, f"app:{app_code}", details)
+        return ended
+
+    return await database.write(command)

@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.services.context import Context
-from jpay_server.store.changes import ChangeRepository
+from jpay_server.store.changes import prune_changes
 from jpay_server.store.db import Database
 from jpay_server.store.idempotency import TTL as IDEMPOTENCY_TTL
 from jpay_server.store.idempotency import IdempotencyRepository
@@ -44,7 +44,7 @@ async def housekeep(ctx: Context, session: AsyncSession) -> Pruned:
     # A use or a revocation matters while any token of its family may be alive.
     horizon = now - timedelta(seconds=ctx.settings.refresh_token_lifetime) - FAMILY_RETENTION
     uses = await session.run_sync(lambda s: prune_tokens(s.connection(), horizon))
-    await ChangeRepository(session).prune(now - CHANGE_LOG_RETENTION)
+    await session.run_sync(lambda s: prune_changes(s.connection(), now - CHANGE_LOG_RETENTION))
     await IdempotencyRepository(session).prune(now - IDEMPOTENCY_TTL)
     await WebhookRepository(session).prune(now - EVENT_RETENTION)
     await session.run_sync(lambda s: prune_links(s.connection(), now - EVENT_RETENTION))

@@ -9,7 +9,7 @@ from jpay_server.domain.members import Member
 from jpay_server.domain.merchants import Merchant, blockers
 from jpay_server.services.audit import list_audit
 from jpay_server.services.context import Context
-from jpay_server.services.merchants import get_merchant, granted_products
+from jpay_server.services.merchants import effective_grants, merchant_of
 from jpay_server.store.db import Database
 
 
@@ -25,9 +25,12 @@ class MerchantInfo:
 
 async def merchant_info(ctx: Context, database: Database, member: Member) -> MerchantInfo:
     """The member's merchant, with why it is blocked while pending or suspended."""
-    async with database.transaction(write=False) as session:
-        merchant = await get_merchant(session, member.merchant_id)
-        granted = await granted_products(ctx, session, member.merchant_id)
+    merchant, granted = await database.read(
+        lambda conn: (
+            merchant_of(conn, member.merchant_id),
+            effective_grants(ctx, conn, member.merchant_id),
+        )
+    )
     reason, missing = blockers(merchant.status)
     return MerchantInfo(merchant, granted, reason, missing)
 

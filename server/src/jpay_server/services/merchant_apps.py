@@ -9,11 +9,10 @@ transaction, so they bite on issued tokens within a second on every process.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection
 
 from jpay_server.domain.apps import App
 from jpay_server.domain.audit import Actor, Origin
@@ -23,11 +22,10 @@ from jpay_server.domain.refusals import Refusal
 from jpay_server.services import apps as service
 from jpay_server.services.apps import AppCredentials
 from jpay_server.services.context import Context
-from jpay_server.services.merchants import granted_products
+from jpay_server.services.merchants import effective_grants
 from jpay_server.services.refusals import list_refusals
+from jpay_server.store.apps import secrets_of
 from jpay_server.store.db import Database
-
-T = TypeVar("T")
 
 
 def origin(member: Member, client_ip: str | None) -> Origin:
@@ -44,28 +42,22 @@ class AppDetail:
     granted_products: frozenset[str]
 
 
-async def _in_transaction(database: Database, use: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    async with database.transaction() as session:
-        return await use(session)
-
-
 async def list_apps(ctx: Context, database: Database, member: Member) -> list[App]:
     """The member's merchant's apps, oldest first."""
-    return await _in_transaction(database, lambda s: service.list_apps(s, member.merchant_id))
+    return await service.list_apps(database, member.merchant_id)
 
 
 async def app_detail(ctx: Context, database: Database, member: Member, app_code: int) -> AppDetail:
     """One of the merchant's apps with its secret generations (never the secrets)."""
     by = origin(member, None)
 
-    async def load(session: AsyncSession) -> AppDetail:
-        app = await service.get_app(session, app_code, by=by)
-        secrets = await service.list_secrets(session, app_code, by=by)
-        granted = await granted_products(ctx, session, member.merchant_id)
+    def query(conn: Connection) -> AppDetail:
+        app = service.app_of(conn, app_code, by=by)
+        secrets = secrets_of(conn, app_code)
+        granted = effective_grants(ctx, conn, member.merchant_id)
         return AppDetail(app, tuple(secrets), granted)
 
-    async with database.transaction(write=False) as session:
-        return await load(session)
+    return await database.read(query)
 
 
 async def create_app(
@@ -73,10 +65,7 @@ async def create_app(
 ) -> AppCredentials:
     """A new app with no products and an open allowlist; its secret is shown once."""
     by = origin(member, client_ip)
-    return await _in_transaction(
-        database,
-        lambda s: service.create_app(ctx, s, member.merchant_id, name=name, by=by),
-    )
+    return await service.create_app(ctx, database, member.merchant_id, name=name, by=by)
 
 
 async def rename_app(
@@ -89,7 +78,7 @@ async def rename_app(
 ) -> App:
     """Rename one of the merchant's apps."""
     by = origin(member, client_ip)
-    return await _in_transaction(database, lambda s: service.set_name(ctx, s, app_code, name, by))
+    return await service.set_name(ctx, database, app_code, name, by)
 
 
 async def set_active(
@@ -102,9 +91,7 @@ async def set_active(
 ) -> App:
     """Deactivate (403 `app_inactive` on its tokens) or activate an app again."""
     by = origin(member, client_ip)
-    return await _in_transaction(
-        database, lambda s: service.set_active(ctx, s, app_code, active, by)
-    )
+    return await service.set_active(ctx, database, app_code, active, by)
 
 
 async def set_refresh_policy(
@@ -117,9 +104,7 @@ async def set_refresh_policy(
 ) -> App:
     """Choose `rotate` or `reusable` refresh tokens."""
     by = origin(member, client_ip)
-    return await _in_transaction(
-        database, lambda s: service.set_refresh_policy(ctx, s, app_code, policy, by)
-    )
+    return await service.set_refresh_policy(ctx, database, app_code, policy, by)
 
 
 async def set_allowed_ips(
@@ -133,9 +118,7 @@ async def set_allowed_ips(
     """Replace the app's IP allowlist (an empty list allows any address)."""
     by = origin(member, client_ip)
     wanted = list(entries)
-    return await _in_transaction(
-        database, lambda s: service.set_allowed_ips(ctx, s, app_code, wanted, by)
-    )
+    return await service.set_allowed_ips(ctx, database, app_code, wanted, by)
 
 
 async def set_products(
@@ -149,9 +132,7 @@ async def set_products(
     """Enable exactly these products on the app, within the merchant's grant."""
     by = origin(member, client_ip)
     wanted = list(products)
-    return await _in_transaction(
-        database, lambda s: service.set_products(ctx, s, app_code, wanted, by)
-    )
+    return await service.set_products(ctx, database, app_code, wanted, by)
 
 
 async def rotate_secret(
@@ -164,15 +145,12 @@ async def rotate_secret(
 ) -> AppCredentials:
     """A new app_secret, shown once; the old one works `overlap_seconds` longer."""
     by = origin(member, client_ip)
-    return await _in_transaction(
-        database, lambda s: service.rotate_secret(ctx, s, app_code, overlap_seconds, by)
-    )
+    return await service.rotate_secret(ctx, database, app_code, overlap_seconds, by)
 
 
 async def refused_requests(
     ctx: Context, database: Database, member: Member, app_code: int
 ) -> list[Refusal]:
     """The app's last refused requests, newest first."""
-    async with database.transaction(write=False) as session:
-        await service.get_app(session, app_code, by=origin(member, None))
+    await service.get_app(database, app_code, by=origin(member, None))
     return await list_refusals(database, app_code)

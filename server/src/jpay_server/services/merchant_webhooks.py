@@ -48,8 +48,7 @@ async def set_webhook_url(
 ) -> App:
     """Where the app's security events (and test events) go; None: nowhere."""
     by = origin(member, client_ip)
-    async with database.transaction() as session:
-        return await app_service.set_webhook_url(ctx, session, app_code, url, by)
+    return await app_service.set_webhook_url(ctx, database, app_code, url, by)
 
 
 async def rotate_webhook_secret(
@@ -62,10 +61,7 @@ async def rotate_webhook_secret(
 ) -> AppCredentials:
     """A new webhook secret, shown once; both sign every webhook during the overlap."""
     by = origin(member, client_ip)
-    async with database.transaction() as session:
-        return await app_service.rotate_app_webhook_secret(
-            ctx, session, app_code, overlap_seconds, by
-        )
+    return await app_service.rotate_app_webhook_secret(ctx, database, app_code, overlap_seconds, by)
 
 
 async def events(
@@ -77,8 +73,8 @@ async def events(
     limit: int,
 ) -> list[EventWithAttempts]:
     """The app's newest events, each with its delivery attempts."""
+    await app_service.get_app(database, app_code, by=origin(member, None))
     async with database.transaction(write=False) as session:
-        await app_service.get_app(session, app_code, by=origin(member, None))
         found = await service.list_events(session, app_code, status, min(limit, MAX_EVENTS))
         result = []
         for event in found:
@@ -97,19 +93,16 @@ async def redeliver(
 ) -> WebhookEvent:
     """Deliver one of the app's events again now (one more attempt)."""
     by = origin(member, client_ip)
+    app = await app_service.get_app(database, app_code, by=by)
     async with database.transaction() as session:
-        app = await app_service.get_app(session, app_code, by=by)
         event, _ = await _own_event(session, app, event_id)
         redone = await service.redeliver(ctx, session, event.id)
         details = {"event_id": event.id, "type": event.type}
-        await record_by(
-            session,
-            ctx.clock(),
-            by,
-            app.merchant_id,
-            "webhook.redeliver",
-            f"app:{app_code}",
-            details,
+        now, target = ctx.clock(), f"app:{app_code}"
+        await session.run_sync(
+            lambda s: record_by(
+                s.connection(), now, by, app.merchant_id, "webhook.redeliver", target, details
+            )
         )
         return redone
 
@@ -131,8 +124,8 @@ async def send_test_event(
 ) -> WebhookEvent:
     """Queue a signed `webhook.test` event to the app's webhook_url, to check the receiver."""
     by = origin(member, client_ip)
+    app = await app_service.get_app(database, app_code, by=by)
     async with database.transaction() as session:
-        app = await app_service.get_app(session, app_code, by=by)
         if app.webhook_url is None:
             raise Conflict("The app has no webhook_url: set one first", code="webhook_url_not_set")
         data = {"app_code": app.app_code, "message": "A test event from the merchant API."}
@@ -140,7 +133,10 @@ async def send_test_event(
             ctx, session, app.app_code, app.webhook_url, EventType.TEST, data
         )
         details = {"event_id": event.id}
-        await record_by(
-            session, ctx.clock(), by, app.merchant_id, "webhook.test", f"app:{app_code}", details
+        now, target = ctx.clock(), f"app:{app_code}"
+        await session.run_sync(
+            lambda s: record_by(
+                s.connection(), now, by, app.merchant_id, "webhook.test", target, details
+            )
         )
         return event

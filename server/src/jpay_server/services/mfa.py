@@ -12,7 +12,8 @@ from jpay_server.domain import mfa
 from jpay_server.domain.audit import Actor
 from jpay_server.domain.passwords import verify_password
 from jpay_server.domain.secrets import NONCE_BYTES, seal, unseal
-from jpay_server.domain.users import UserAccess, UserStatus
+from jpay_server.domain.tokens import TokenCodec
+from jpay_server.domain.users import User, UserAccess, UserStatus
 from jpay_server.errors import (
     Conflict,
     JPayError,
@@ -23,7 +24,7 @@ from jpay_server.errors import (
 from jpay_server.services.access import AccessState
 from jpay_server.services.audit import record
 from jpay_server.services.context import Context
-from jpay_server.services.users import UserGrant, finish_login
+from jpay_server.services.users import UserGrant, finish_login, record_login
 from jpay_server.store import users as store
 from jpay_server.store.changes import ChangeKind, record_change
 from jpay_server.store.db import Database
@@ -179,10 +180,10 @@ async def regenerate_codes(
     return await database.write(command)
 
 
-async def finish_mfa_login(
+async def _second_step(
     ctx: Context, state: AccessState, database: Database, mfa_token: str, code: str
-) -> UserGrant:
-    """The second step of a login: a valid mfa_token and a code give the token pair."""
+) -> tuple[TokenCodec, User]:
+    """The user a valid mfa_token and a right code name (else the 401 they get)."""
     codec = await state.ensure_fresh()
     claims = codec.decode_mfa(mfa_token, int(ctx.clock().timestamp()))
     user = await database.read(lambda conn: store.user_by_id(conn, claims.user_id))
@@ -190,7 +191,23 @@ async def finish_mfa_login(
         raise token_invalid()  # removed, disabled or password reset since the password step
     if not await database.write(lambda conn: _check_code(ctx, conn, user.id, code)):
         raise invalid_mfa_code()
+    return codec, user
+
+
+async def finish_mfa_login(
+    ctx: Context, state: AccessState, database: Database, mfa_token: str, code: str
+) -> UserGrant:
+    """The second step of a login: a valid mfa_token and a code give the token pair."""
+    codec, user = await _second_step(ctx, state, database, mfa_token, code)
     return await finish_login(ctx, state, database, codec, user, None)
+
+
+async def verify_mfa_login(
+    ctx: Context, state: AccessState, database: Database, mfa_token: str, code: str
+) -> UserAccess:
+    """The second step for the dashboard, which keeps a session instead of a token pair."""
+    _, user = await _second_step(ctx, state, database, mfa_token, code)
+    return await record_login(ctx, state, database, user, None)
 
 
 async def mfa_user_of(ctx: Context, state: AccessState, mfa_token: str) -> int | None:

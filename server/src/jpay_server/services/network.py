@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +13,7 @@ from jpay_server.domain.wallets import EntryType, WalletKind
 from jpay_server.services.context import Context
 from jpay_server.services.webhooks import emit_payment_event
 from jpay_server.store.payments import PaymentRepository
-from jpay_server.store.wallets import WalletRepository
+from jpay_server.store.wallets import credit
 
 
 async def advance_due(ctx: Context, session: AsyncSession, limit: int = 50) -> int:
@@ -40,10 +41,10 @@ async def advance_due(ctx: Context, session: AsyncSession, limit: int = 50) -> i
 
 
 async def _settle(ctx: Context, session: AsyncSession, payment: Payment) -> None:
-    wallets = WalletRepository(session)
     now = ctx.clock()
     if payment.kind is PaymentKind.COLLECTION and payment.status is PaymentStatus.COMPLETED:
-        await wallets.credit(
+        await _credit(
+            session,
             payment.merchant_id,
             WalletKind.COLLECTION,
             payment.amount_cents,
@@ -53,7 +54,8 @@ async def _settle(ctx: Context, session: AsyncSession, payment: Payment) -> None
             now,
         )
     elif payment.kind is PaymentKind.PAYOUT and payment.status is PaymentStatus.FAILED:
-        await wallets.credit(
+        await _credit(
+            session,
             payment.merchant_id,
             WalletKind.PAYOUT,
             payment.amount_cents,
@@ -63,3 +65,7 @@ async def _settle(ctx: Context, session: AsyncSession, payment: Payment) -> None
             now,
         )
     await emit_payment_event(ctx, session, payment)
+
+
+async def _credit(session: AsyncSession, *args: Any) -> None:
+    await session.run_sync(lambda s: credit(s.connection(), *args))

@@ -12,7 +12,7 @@ from jpay_server.domain import payments as rules
 from jpay_server.domain.access import Principal
 from jpay_server.domain.channels import Channel, ChannelType, invalid_channel, usable
 from jpay_server.domain.money import parse_amount
-from jpay_server.domain.payments import Payment, PaymentKind, PaymentStatus
+from jpay_server.domain.payments import Payment, PaymentFilter, PaymentKind, PaymentStatus
 from jpay_server.domain.phones import (
     Phone,
     inferred_channel,
@@ -27,12 +27,11 @@ from jpay_server.services.context import Context
 from jpay_server.store.channels import ChannelRepository
 from jpay_server.store.payments import (
     DuplicateRefNo,
-    PaymentFilter,
     PaymentRepository,
     payment_by_id,
     payment_page,
 )
-from jpay_server.store.wallets import WalletRepository
+from jpay_server.store.wallets import debit
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,14 +191,17 @@ async def initiate_payout(
         principal.app_code, PaymentKind.PAYOUT, ref_no
     ):
         raise rules.duplicate_ref_no(PaymentKind.PAYOUT)
-    debited = await WalletRepository(session).debit(
-        principal.merchant_id,
-        WalletKind.PAYOUT,
-        cents,
-        EntryType.PAYOUT,
-        payment.id,
-        f"Payout to {party}",
-        payment.created_at,
+    debited = await session.run_sync(
+        lambda s: debit(
+            s.connection(),
+            principal.merchant_id,
+            WalletKind.PAYOUT,
+            cents,
+            EntryType.PAYOUT,
+            payment.id,
+            f"Payout to {party}",
+            payment.created_at,
+        )
     )
     if debited is None:
         raise insufficient(WalletKind.PAYOUT)

@@ -71,8 +71,7 @@ async def start_runtime(
     database = open_database(settings.database_url)
     try:
         await check_schema(database)
-        async with database.transaction() as session:
-            await ensure_signing_key(ctx, session)
+        await ensure_signing_key(ctx, database)
         access = AccessState(ctx, database)
         await access.start()
     except BaseException:

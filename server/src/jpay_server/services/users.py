@@ -151,7 +151,7 @@ async def verify_login(
         if access is None:
             raise invalid_credentials()
         return VerifiedLogin(access, _mfa_token(ctx, codec, user))
-    return VerifiedLogin(await _record_login(ctx, state, database, user, password), None)
+    return VerifiedLogin(await record_login(ctx, state, database, user, password), None)
 
 
 def _mfa_token(ctx: Context, codec: TokenCodec, user: User) -> str:
@@ -169,11 +169,11 @@ async def finish_login(
     password: str | None,
 ) -> UserGrant:
     """Record the login (rehashing an outdated hash) and issue the user's first pair."""
-    access = await _record_login(ctx, state, database, user, password)
+    access = await record_login(ctx, state, database, user, password)
     return UserGrant(issue_user_tokens(ctx, codec, access), access)
 
 
-async def _record_login(
+async def record_login(
     ctx: Context, state: AccessState, database: Database, user: User, password: str | None
 ) -> UserAccess:
     """Note the login time (rehashing an outdated hash); the user's live state."""

@@ -5,17 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.audit import BY_OPERATOR
 from jpay_server.domain.money import format_cents, parse_amount
 from jpay_server.domain.payments import random_code
-from jpay_server.domain.wallets import Balances, EntryType, LedgerEntry, WalletKind, insufficient
+from jpay_server.domain.wallets import (
+    Balances,
+    EntryType,
+    LedgerEntry,
+    LedgerFilter,
+    WalletKind,
+    insufficient,
+)
 from jpay_server.services.audit import record_by
 from jpay_server.services.context import Context
-from jpay_server.services.merchants import get_merchant
-from jpay_server.store.wallets import LedgerFilter, WalletRepository, ledger_page
+from jpay_server.services.merchants import merchant_of
+from jpay_server.store.db import Database
 from jpay_server.store.wallets import balances as wallet_balances
+from jpay_server.store.wallets import credit, debit, ledger_page
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +46,13 @@ def ledger(
     return ledger_page(conn, merchant_id, where, (page - 1) * page_size, page_size)
 
 
-async def transfer(
-    ctx: Context, session: AsyncSession, merchant_id: int, amount: object
-) -> Transfer:
-    """Move money from the collection wallet to the payout wallet, atomically."""
+def transfer(ctx: Context, conn: Connection, merchant_id: int, amount: object) -> Transfer:
+    """Move money from the collection wallet to the payout wallet (a write command)."""
     cents = parse_amount(amount)
     now = ctx.clock()
     reference = f"TRF-{now:%Y%m%d}-{random_code(ctx.rand, 10)}"
-    wallets = WalletRepository(session)
-    debited = await wallets.debit(
+    debited = debit(
+        conn,
         merchant_id,
         WalletKind.COLLECTION,
         cents,
@@ -58,7 +63,8 @@ async def transfer(
     )
     if debited is None:
         raise insufficient(WalletKind.COLLECTION)
-    await wallets.credit(
+    credit(
+        conn,
         merchant_id,
         WalletKind.PAYOUT,
         cents,
@@ -67,27 +73,23 @@ async def transfer(
         "Transfer from collection wallet",
         now,
     )
-    return Transfer(reference, cents, await wallets.balances(merchant_id))
+    return Transfer(reference, cents, wallet_balances(conn, merchant_id))
 
 
-async def fund(ctx: Context, session: AsyncSession, merchant_id: int, amount: str) -> Balances:
+async def fund(ctx: Context, database: Database, merchant_id: int, amount: str) -> Balances:
     """Credit a merchant's payout wallet (the operator's sandbox top-up)."""
-    await get_merchant(session, merchant_id)
     cents = parse_amount(amount)
-    now = ctx.clock()
-    reference = f"FUND-{now:%Y%m%d}-{random_code(ctx.rand, 10)}"
-    wallets = WalletRepository(session)
-    await wallets.credit(
-        merchant_id,
-        WalletKind.PAYOUT,
-        cents,
-        EntryType.FUNDING,
-        reference,
-        f"Funding of {format_cents(cents)} by the operator",
-        now,
-    )
-    details = {"amount": format_cents(cents), "reference": reference}
-    await record_by(
-        session, now, BY_OPERATOR, merchant_id, "wallet.fund", f"merchant:{merchant_id}", details
-    )
-    return await wallets.balances(merchant_id)
+
+    def command(conn: Connection) -> Balances:
+        merchant_of(conn, merchant_id)
+        now = ctx.clock()
+        reference = f"FUND-{now:%Y%m%d}-{random_code(ctx.rand, 10)}"
+        description = f"Funding of {format_cents(cents)} by the operator"
+        kind, entry = WalletKind.PAYOUT, EntryType.FUNDING
+        credit(conn, merchant_id, kind, cents, entry, reference, description, now)
+        details = {"amount": format_cents(cents), "reference": reference}
+        target = f"merchant:{merchant_id}"
+        record_by(conn, now, BY_OPERATOR, merchant_id, "wallet.fund", target, details)
+        return wallet_balances(conn, merchant_id)
+
+    return await database.write(command)

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
 from jpay_server.domain import webhooks as rules
@@ -16,7 +18,14 @@ from jpay_server.domain.secrets import seal, unseal
 from jpay_server.domain.webhooks import Delivery, EventStatus, EventType, WebhookEvent
 from jpay_server.errors import InvalidRequest, NotFound
 from jpay_server.services.context import Context
-from jpay_server.store.webhooks import Attempt, SealedSecret, WebhookRepository
+from jpay_server.store.webhooks import (
+    Attempt,
+    SealedSecret,
+    WebhookRepository,
+    add_webhook_secret,
+    expire_webhook_secrets,
+    webhook_secrets_of,
+)
 
 LEASE_MARGIN = timedelta(seconds=5)
 MAX_OVERLAP = 30 * 86_400
@@ -52,37 +61,33 @@ def _context(app_code: int, version: int) -> bytes:
     return f"jpay/webhook-secret/{app_code}/{version}".encode()
 
 
-async def _add_secret(ctx: Context, session: AsyncSession, app_code: int, version: int) -> str:
+def _add_secret(ctx: Context, conn: Connection, app_code: int, version: int) -> str:
     secret = rules.new_secret(ctx.rand)
     sealed = seal(ctx.keys.kek, secret.encode(), _context(app_code, version), ctx.rand(12))
-    stored = SealedSecret(version, sealed, ctx.clock(), None)
-    await WebhookRepository(session).add_secret(app_code, stored)
+    add_webhook_secret(conn, app_code, SealedSecret(version, sealed, ctx.clock(), None))
     return secret
 
 
-async def create_webhook_secret(ctx: Context, session: AsyncSession, app_code: int) -> str:
-    """An app's first webhook secret, to be shown once."""
-    return await _add_secret(ctx, session, app_code, 1)
+def create_webhook_secret(ctx: Context, conn: Connection, app_code: int) -> str:
+    """An app's first webhook secret, to be shown once (a step of a write command)."""
+    return _add_secret(ctx, conn, app_code, 1)
 
 
-async def rotate_webhook_secret(
-    ctx: Context, session: AsyncSession, app_code: int, overlap: int = 0
-) -> str:
+def rotate_webhook_secret(ctx: Context, conn: Connection, app_code: int, overlap: int = 0) -> str:
     """A new webhook secret; the old ones keep signing (alongside) for `overlap` seconds."""
     if not 0 <= overlap <= MAX_OVERLAP:
         raise InvalidRequest(f"overlap must be 0-{MAX_OVERLAP} seconds", field="overlap")
-    repo = WebhookRepository(session)
-    version = max((s.version for s in await repo.secrets(app_code)), default=0) + 1
-    await repo.expire_secrets(app_code, version, ctx.clock() + timedelta(seconds=overlap))
-    return await _add_secret(ctx, session, app_code, version)
+    version = max((s.version for s in webhook_secrets_of(conn, app_code)), default=0) + 1
+    expire_webhook_secrets(conn, app_code, version, ctx.clock() + timedelta(seconds=overlap))
+    return _add_secret(ctx, conn, app_code, version)
 
 
-async def _signing_secrets(ctx: Context, session: AsyncSession, app_code: int) -> tuple[str, ...]:
+def _signing_secrets(ctx: Context, conn: Connection, app_code: int) -> tuple[str, ...]:
     now = ctx.clock()
-    stored = await WebhookRepository(session).secrets(app_code)
+    stored = webhook_secrets_of(conn, app_code)
     live = [s for s in stored if s.expires_at is None or now < s.expires_at]
     if not live:  # an app made before webhooks existed: give it one (rotate to reveal it)
-        return (await _add_secret(ctx, session, app_code, len(stored) + 1),)
+        return (_add_secret(ctx, conn, app_code, len(stored) + 1),)
     return tuple(
         unseal(ctx.keys.kek, s.sealed, _context(app_code, s.version)).decode() for s in live
     )
@@ -149,9 +154,12 @@ async def claim_due(
     lease_until = now + timedelta(seconds=2 * ctx.settings.webhook_timeout) + LEASE_MARGIN
     events = await WebhookRepository(session).claim_due(now, lease_until, limit, per_app)
     secrets: dict[int, tuple[str, ...]] = {}
-    for event in events:
-        if event.app_code not in secrets:
-            secrets[event.app_code] = await _signing_secrets(ctx, session, event.app_code)
+    for code in {event.app_code for event in events}:
+
+        def signing(s: Session, app_code: int = code) -> tuple[str, ...]:
+            return _signing_secrets(ctx, s.connection(), app_code)
+
+        secrets[code] = await session.run_sync(signing)
     return [Outgoing(e, e.attempts, secrets[e.app_code]) for e in events]
 
 

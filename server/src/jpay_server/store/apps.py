@@ -1,11 +1,11 @@
-"""App repository: apps, their secret generations, and the joined access state."""
+"""Apps, their secret generations, and the joined access state (Core functions)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
 from jpay_server.domain.access import AppAccess
 from jpay_server.domain.allowlists import Allowlist
@@ -15,7 +15,7 @@ from jpay_server.domain.merchants import MerchantStatus
 from jpay_server.store.tables import AppRow, AppSecretRow, MerchantRow
 
 
-def _app(row: AppRow) -> App:
+def _app(row: Row[Any]) -> App:
     return App(
         app_code=row.app_code,
         merchant_id=row.merchant_id,
@@ -30,7 +30,7 @@ def _app(row: AppRow) -> App:
     )
 
 
-def _secret(row: AppSecretRow) -> SecretRecord:
+def _secret(row: Row[Any]) -> SecretRecord:
     return SecretRecord(
         generation=row.generation,
         digest=row.digest,
@@ -40,105 +40,95 @@ def _secret(row: AppSecretRow) -> SecretRecord:
     )
 
 
-class AppRepository:
-    """Reads and writes apps inside the caller's transaction."""
+_APPS = AppRow.__table__
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
-    async def add(self, app: App) -> None:
-        """Insert an app."""
-        self.session.add(
-            AppRow(
-                app_code=app.app_code,
-                merchant_id=app.merchant_id,
-                name=app.name,
-                app_key=app.app_key,
-                active=app.active,
-                products=list(app.products),
-                allowed_ips=list(app.allowed_ips),
-                refresh_policy=app.refresh_policy,
-                webhook_url=app.webhook_url,
-                created_at=app.created_at,
-                updated_at=app.created_at,
-            )
+def add_app(conn: Connection, app: App) -> None:
+    """Insert an app."""
+    conn.execute(
+        insert(AppRow).values(
+            app_code=app.app_code,
+            merchant_id=app.merchant_id,
+            name=app.name,
+            app_key=app.app_key,
+            active=app.active,
+            products=list(app.products),
+            allowed_ips=list(app.allowed_ips),
+            refresh_policy=app.refresh_policy,
+            webhook_url=app.webhook_url,
+            created_at=app.created_at,
+            updated_at=app.created_at,
         )
-        await self.session.flush()
+    )
 
-    async def code_taken(self, app_code: int) -> bool:
-        """True if an app already has this code."""
-        return await self.session.get(AppRow, app_code) is not None
 
-    async def get(self, app_code: int, *, for_update: bool = False) -> App | None:
-        """The app, or None; `for_update` locks its row until the transaction ends."""
-        row = await self.session.get(AppRow, app_code, with_for_update=for_update)
-        return _app(row) if row else None
+def app_code_taken(conn: Connection, app_code: int) -> bool:
+    """True if an app already has this code."""
+    found = conn.execute(select(AppRow.app_code).where(AppRow.app_code == app_code)).first()
+    return found is not None
 
-    async def save(self, app: App, now: datetime) -> None:
-        """Write back an app's mutable fields."""
-        row = await self.session.get_one(AppRow, app.app_code)
-        row.name = app.name
-        row.active = app.active
-        row.products = list(app.products)
-        row.allowed_ips = list(app.allowed_ips)
-        row.refresh_policy = app.refresh_policy
-        row.webhook_url = app.webhook_url
-        row.updated_at = now
-        await self.session.flush()  # autoflush is off: later reads must see this
 
-    async def all(self, merchant_id: int | None = None) -> list[App]:
-        """Apps, optionally of one merchant, oldest first."""
-        query = select(AppRow).order_by(AppRow.created_at, AppRow.app_code)
-        if merchant_id is not None:
-            query = query.where(AppRow.merchant_id == merchant_id)
-        return [_app(row) for row in await self.session.scalars(query)]
+def app_by_code(conn: Connection, app_code: int, *, for_update: bool = False) -> App | None:
+    """The app, or None; `for_update` locks its row until the transaction ends."""
+    query = select(_APPS).where(AppRow.app_code == app_code)
+    row = conn.execute(query.with_for_update() if for_update else query).first()
+    return _app(row) if row else None
 
-    async def codes_of_merchant(self, merchant_id: int) -> list[int]:
-        """The codes of a merchant's apps."""
-        query = select(AppRow.app_code).where(AppRow.merchant_id == merchant_id)
-        return list(await self.session.scalars(query))
 
-    async def secrets(self, app_code: int) -> list[SecretRecord]:
-        """Every secret generation of an app, oldest first."""
-        query = (
-            select(AppSecretRow)
-            .where(AppSecretRow.app_code == app_code)
-            .order_by(AppSecretRow.generation)
+def save_app(conn: Connection, app: App, now: datetime) -> None:
+    """Write back an app's mutable fields."""
+    conn.execute(
+        update(AppRow)
+        .where(AppRow.app_code == app.app_code)
+        .values(
+            name=app.name,
+            active=app.active,
+            products=list(app.products),
+            allowed_ips=list(app.allowed_ips),
+            refresh_policy=app.refresh_policy,
+            webhook_url=app.webhook_url,
+            updated_at=now,
         )
-        return [_secret(row) for row in await self.session.scalars(query)]
+    )
 
-    async def add_secret(self, app_code: int, record: SecretRecord) -> None:
-        """Insert a new secret generation."""
-        self.session.add(
-            AppSecretRow(
-                app_code=app_code,
-                generation=record.generation,
-                digest=record.digest,
-                created_at=record.created_at,
-                expires_at=record.expires_at,
-            )
+
+def apps_of(conn: Connection, merchant_id: int | None = None) -> list[App]:
+    """Apps, optionally of one merchant, oldest first."""
+    query = select(_APPS).order_by(AppRow.created_at, AppRow.app_code)
+    if merchant_id is not None:
+        query = query.where(AppRow.merchant_id == merchant_id)
+    return [_app(row) for row in conn.execute(query)]
+
+
+def secrets_of(conn: Connection, app_code: int) -> list[SecretRecord]:
+    """Every secret generation of an app, oldest first."""
+    return [_secret(row) for row in conn.execute(_SECRETS, {"app_code": app_code})]
+
+
+def add_secret(conn: Connection, app_code: int, record: SecretRecord) -> None:
+    """Insert a new secret generation."""
+    conn.execute(
+        insert(AppSecretRow).values(
+            app_code=app_code,
+            generation=record.generation,
+            digest=record.digest,
+            created_at=record.created_at,
+            expires_at=record.expires_at,
         )
-        await self.session.flush()
+    )
 
-    async def expire_secrets(self, app_code: int, below: int, at: datetime) -> None:
-        """End every live generation older than `below` at time `at`."""
-        await self.session.execute(
-            update(AppSecretRow)
-            .where(
-                AppSecretRow.app_code == app_code,
-                AppSecretRow.generation < below,
-                (AppSecretRow.expires_at.is_(None)) | (AppSecretRow.expires_at > at),
-            )
-            .values(expires_at=at)
+
+def expire_secrets(conn: Connection, app_code: int, below: int, at: datetime) -> None:
+    """End every live generation older than `below` at time `at`."""
+    conn.execute(
+        update(AppSecretRow)
+        .where(
+            AppSecretRow.app_code == app_code,
+            AppSecretRow.generation < below,
+            (AppSecretRow.expires_at.is_(None)) | (AppSecretRow.expires_at > at),
         )
-
-    async def access(self, app_code: int) -> AppAccess | None:
-        """The live access state of an app by code."""
-        return await self.session.run_sync(lambda s: app_access(s.connection(), app_code=app_code))
-
-    async def access_by_key(self, app_key: str) -> AppAccess | None:
-        """The live access state of an app by its app_key."""
-        return await self.session.run_sync(lambda s: app_access(s.connection(), app_key=app_key))
+        .values(expires_at=at)
+    )
 
 
 _APP_STATE = select(AppRow.__table__, MerchantRow.status.label("merchant_status")).join(
@@ -168,16 +158,7 @@ def app_access(
         row = conn.execute(_BY_KEY, {"app_key": app_key}).first()
     if row is None:
         return None
-    secrets = tuple(
-        SecretRecord(
-            generation=r.generation,
-            digest=r.digest,
-            created_at=r.created_at,
-            expires_at=r.expires_at,
-            last_used_at=r.last_used_at,
-        )
-        for r in conn.execute(_SECRETS, {"app_code": row.app_code})
-    )
+    secrets = tuple(_secret(r) for r in conn.execute(_SECRETS, {"app_code": row.app_code}))
     return AppAccess(
         app_code=row.app_code,
         app_key=row.app_key,

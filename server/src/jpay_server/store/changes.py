@@ -13,7 +13,6 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Connection, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.store.tables import AccessChangeRow, AccessCounterRow
 
@@ -88,26 +87,3 @@ def changes_since(conn: Connection, seq: int, limit: int = 1000) -> list[Change]
 def prune_changes(conn: Connection, before: datetime) -> None:
     """Forget changes older than `before` (a process that far behind reloads everything)."""
     conn.execute(delete(AccessChangeRow).where(AccessChangeRow.created_at < before))
-
-
-class ChangeRepository:
-    """The change log inside an ORM session's transaction (operator use cases)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def record(self, kind: ChangeKind, ref: str, now: datetime) -> int:
-        """Log one change and return its sequence number."""
-        return await self.session.run_sync(lambda s: record_change(s.connection(), kind, ref, now))
-
-    async def head(self) -> int:
-        """The last sequence number handed out."""
-        return await self.session.run_sync(lambda s: change_head(s.connection()))
-
-    async def since(self, seq: int, limit: int = 1000) -> list[Change]:
-        """Changes after `seq`, in order."""
-        return await self.session.run_sync(lambda s: changes_since(s.connection(), seq, limit))
-
-    async def prune(self, before: datetime) -> None:
-        """Forget changes older than `before`."""
-        await self.session.run_sync(lambda s: prune_changes(s.connection(), before))

@@ -1,9 +1,8 @@
-"""Security-event repository."""
+"""Security events (Core functions)."""
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.events import SecurityEvent, SecurityEventKind
 from jpay_server.store.tables import SecurityEventRow
@@ -27,31 +26,23 @@ def add_security_event(conn: Connection, event: SecurityEvent) -> int:
     return int(new_id)
 
 
-class SecurityEventRepository:
-    """Records and lists security events inside the caller's transaction."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, event: SecurityEvent) -> int:
-        """Record an event and return its id."""
-        return await self.session.run_sync(lambda s: add_security_event(s.connection(), event))
-
-    async def recent(self, app_code: int | None = None, limit: int = 100) -> list[SecurityEvent]:
-        """The newest events first, optionally for one app."""
-        query = select(SecurityEventRow).order_by(SecurityEventRow.id.desc()).limit(limit)
-        if app_code is not None:
-            query = query.where(SecurityEventRow.app_code == app_code)
-        return [
-            SecurityEvent(
-                kind=SecurityEventKind(r.kind),
-                app_code=r.app_code,
-                merchant_id=r.merchant_id,
-                family_id=r.family_id,
-                client_ip=r.client_ip,
-                created_at=r.created_at,
-                detail=r.detail,
-                id=r.id,
-            )
-            for r in await self.session.scalars(query)
-        ]
+def recent_security_events(
+    conn: Connection, app_code: int | None = None, limit: int = 100
+) -> list[SecurityEvent]:
+    """The newest events first, optionally for one app."""
+    query = select(SecurityEventRow.__table__).order_by(SecurityEventRow.id.desc()).limit(limit)
+    if app_code is not None:
+        query = query.where(SecurityEventRow.app_code == app_code)
+    return [
+        SecurityEvent(
+            kind=SecurityEventKind(r.kind),
+            app_code=r.app_code,
+            merchant_id=r.merchant_id,
+            family_id=r.family_id,
+            client_ip=r.client_ip,
+            created_at=r.created_at,
+            detail=r.detail,
+            id=r.id,
+        )
+        for r in conn.execute(query)
+    ]

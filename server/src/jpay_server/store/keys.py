@@ -1,12 +1,11 @@
-"""Signing-key repository: keys are stored sealed (AES-256-GCM under the server KEK)."""
+"""Signing keys, stored sealed (AES-256-GCM under the server KEK) (Core functions)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, delete, insert, select
 
 from jpay_server.store.tables import SigningKeyRow
 
@@ -21,22 +20,29 @@ class SealedKey:
     created_at: datetime
 
 
-class KeyRepository:
-    """Reads and writes signing keys inside the caller's transaction."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add(self, key: SealedKey) -> None:
-        """Insert a sealed key."""
-        self.session.add(
-            SigningKeyRow(
-                kid=key.kid, algorithm=key.algorithm, sealed=key.sealed, created_at=key.created_at
-            )
+def add_key(conn: Connection, key: SealedKey) -> None:
+    """Insert a sealed key."""
+    conn.execute(
+        insert(SigningKeyRow).values(
+            kid=key.kid, algorithm=key.algorithm, sealed=key.sealed, created_at=key.created_at
         )
-        await self.session.flush()
+    )
 
-    async def all(self) -> list[SealedKey]:
-        """Every key, oldest first."""
-        rows = await self.session.scalars(select(SigningKeyRow).order_by(SigningKeyRow.created_at))
-        return [SealedKey(r.kid, r.algorithm, r.sealed, r.created_at) for r in rows]
+
+def all_keys(conn: Connection) -> list[SealedKey]:
+    """Every key, oldest first."""
+    rows = conn.execute(
+        select(
+            SigningKeyRow.kid,
+            SigningKeyRow.algorithm,
+            SigningKeyRow.sealed,
+            SigningKeyRow.created_at,
+        ).order_by(SigningKeyRow.created_at)
+    )
+    return [SealedKey(r.kid, r.algorithm, r.sealed, r.created_at) for r in rows]
+
+
+def remove_key(conn: Connection, kid: str) -> bool:
+    """Delete a key; False if there was none with that id."""
+    result = conn.execute(delete(SigningKeyRow).where(SigningKeyRow.kid == kid))
+    return bool(result.rowcount)

@@ -1,17 +1,19 @@
-"""Merchant repository."""
+"""Merchants (Core functions)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, Row, insert, select, update
 
 from jpay_server.domain.merchants import Merchant, MerchantStatus
 from jpay_server.store.tables import MerchantRow
 
+_MERCHANTS = MerchantRow.__table__
 
-def _merchant(row: MerchantRow) -> Merchant:
+
+def _merchant(row: Row[Any]) -> Merchant:
     return Merchant(
         id=row.id,
         name=row.name,
@@ -21,36 +23,35 @@ def _merchant(row: MerchantRow) -> Merchant:
     )
 
 
-class MerchantRepository:
-    """Reads and writes merchants inside the caller's transaction."""
+def add_merchant(conn: Connection, name: str, status: MerchantStatus, now: datetime) -> Merchant:
+    """Insert a merchant and return it with its new id."""
+    approved_at = now if status is MerchantStatus.APPROVED else None
+    row = conn.execute(
+        insert(MerchantRow)
+        .values(name=name, status=status, approved_at=approved_at, created_at=now, updated_at=now)
+        .returning(*_MERCHANTS.c)
+    ).one()
+    return _merchant(row)
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
-    async def add(self, name: str, status: MerchantStatus, now: datetime) -> Merchant:
-        """Insert a merchant and return it with its new id."""
-        approved_at = now if status is MerchantStatus.APPROVED else None
-        row = MerchantRow(
-            name=name, status=status, approved_at=approved_at, created_at=now, updated_at=now
-        )
-        self.session.add(row)
-        await self.session.flush()
-        return _merchant(row)
+def merchant_by_id(
+    conn: Connection, merchant_id: int, *, for_update: bool = False
+) -> Merchant | None:
+    """The merchant, or None; `for_update` locks its row until the transaction ends."""
+    query = select(_MERCHANTS).where(MerchantRow.id == merchant_id)
+    row = conn.execute(query.with_for_update() if for_update else query).first()
+    return _merchant(row) if row else None
 
-    async def get(self, merchant_id: int, *, for_update: bool = False) -> Merchant | None:
-        """The merchant, or None; `for_update` locks its row until the transaction ends."""
-        row = await self.session.get(MerchantRow, merchant_id, with_for_update=for_update)
-        return _merchant(row) if row else None
 
-    async def save(self, merchant: Merchant, now: datetime) -> None:
-        """Write back a merchant's status."""
-        row = await self.session.get_one(MerchantRow, merchant.id)
-        row.status = merchant.status
-        row.approved_at = merchant.approved_at
-        row.updated_at = now
-        await self.session.flush()  # autoflush is off: later reads must see this
+def save_merchant(conn: Connection, merchant: Merchant, now: datetime) -> None:
+    """Write back a merchant's status."""
+    conn.execute(
+        update(MerchantRow)
+        .where(MerchantRow.id == merchant.id)
+        .values(status=merchant.status, approved_at=merchant.approved_at, updated_at=now)
+    )
 
-    async def all(self) -> list[Merchant]:
-        """Every merchant, oldest first."""
-        rows = await self.session.scalars(select(MerchantRow).order_by(MerchantRow.id))
-        return [_merchant(row) for row in rows]
+
+def all_merchants(conn: Connection) -> list[Merchant]:
+    """Every merchant, oldest first."""
+    return [_merchant(row) for row in conn.execute(select(_MERCHANTS).order_by(MerchantRow.id))]

@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
 
-from jpay_server.domain.wallets import Balances, EntryType, LedgerEntry, WalletKind
+from jpay_server.domain.wallets import (
+    Balances,
+    EntryType,
+    LedgerEntry,
+    LedgerFilter,
+    WalletKind,
+)
 from jpay_server.store.pages import page_total
 from jpay_server.store.tables import LedgerEntryRow, WalletRow
-
-
-@dataclass(frozen=True, slots=True)
-class LedgerFilter:
-    """What a ledger page may be narrowed to."""
-
-    wallet: WalletKind | None = None
-    created_from: datetime | None = None
-    created_before: datetime | None = None
-
 
 _BALANCES = select(WalletRow.kind, WalletRow.balance_cents).where(
     WalletRow.merchant_id == bindparam("merchant_id")
@@ -101,103 +95,91 @@ def _entry(m: Any) -> LedgerEntry:
     )
 
 
-class WalletRepository:
-    """Moves money inside the caller's transaction; every move writes a ledger entry."""
+def open_wallets(conn: Connection, merchant_id: int, now: datetime) -> None:
+    """Create a merchant's two empty wallets."""
+    conn.execute(
+        insert(WalletRow),
+        [
+            {"merchant_id": merchant_id, "kind": k.value, "balance_cents": 0, "updated_at": now}
+            for k in WalletKind
+        ],
+    )
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
-    async def open(self, merchant_id: int, now: datetime) -> None:
-        """Create a merchant's two empty wallets."""
-        for kind in WalletKind:
-            self.session.add(
-                WalletRow(merchant_id=merchant_id, kind=kind.value, balance_cents=0, updated_at=now)
-            )
-        await self.session.flush()
+def credit(
+    conn: Connection,
+    merchant_id: int,
+    wallet: WalletKind,
+    cents: int,
+    entry: EntryType,
+    reference: str,
+    description: str,
+    now: datetime,
+) -> int:
+    """Add to a wallet and write its ledger entry; returns the new balance."""
+    balance = conn.execute(
+        update(WalletRow)
+        .where(WalletRow.merchant_id == merchant_id, WalletRow.kind == wallet.value)
+        .values(balance_cents=WalletRow.balance_cents + cents, updated_at=now)
+        .returning(WalletRow.balance_cents)
+    ).scalar()
+    if balance is None:
+        raise LookupError(f"merchant {merchant_id} has no {wallet} wallet")
+    _write_entry(conn, merchant_id, wallet, entry, cents, balance, reference, description, now)
+    return int(balance)
 
-    async def balances(self, merchant_id: int) -> Balances:
-        """Both balances of a merchant."""
-        rows = await self.session.execute(
-            select(WalletRow.kind, WalletRow.balance_cents).where(
-                WalletRow.merchant_id == merchant_id
-            )
+
+def debit(
+    conn: Connection,
+    merchant_id: int,
+    wallet: WalletKind,
+    cents: int,
+    entry: EntryType,
+    reference: str,
+    description: str,
+    now: datetime,
+) -> int | None:
+    """Take from a wallet if it holds enough; the new balance, or None if it does not.
+
+    One conditional UPDATE: on PostgreSQL a concurrent debit waits for the row lock and
+    re-checks the condition, on SQLite writers queue, so no interleaving can overdraw.
+    """
+    balance = conn.execute(
+        update(WalletRow)
+        .where(
+            WalletRow.merchant_id == merchant_id,
+            WalletRow.kind == wallet.value,
+            WalletRow.balance_cents >= cents,
         )
-        found = {kind: int(balance) for kind, balance in rows}
-        return Balances(found.get("collection", 0), found.get("payout", 0))
+        .values(balance_cents=WalletRow.balance_cents - cents, updated_at=now)
+        .returning(WalletRow.balance_cents)
+    ).scalar()
+    if balance is None:
+        return None
+    _write_entry(conn, merchant_id, wallet, entry, -cents, balance, reference, description, now)
+    return int(balance)
 
-    async def credit(
-        self,
-        merchant_id: int,
-        wallet: WalletKind,
-        cents: int,
-        entry: EntryType,
-        reference: str,
-        description: str,
-        now: datetime,
-    ) -> int:
-        """Add to a wallet; returns the new balance."""
-        balance = await self.session.scalar(
-            update(WalletRow)
-            .where(WalletRow.merchant_id == merchant_id, WalletRow.kind == wallet.value)
-            .values(balance_cents=WalletRow.balance_cents + cents, updated_at=now)
-            .returning(WalletRow.balance_cents)
+
+def _write_entry(
+    conn: Connection,
+    merchant_id: int,
+    wallet: WalletKind,
+    entry: EntryType,
+    cents: int,
+    balance: int,
+    reference: str,
+    description: str,
+    now: datetime,
+) -> None:
+    conn.execute(
+        insert(LedgerEntryRow).values(
+            merchant_id=merchant_id,
+            wallet=wallet.value,
+            type=entry.value,
+            amount_cents=cents,
+            balance_after_cents=balance,
+            reference=reference,
+            description=description[:200],
+            created_at=now,
         )
-        if balance is None:
-            raise LookupError(f"merchant {merchant_id} has no {wallet} wallet")
-        await self._entry(merchant_id, wallet, entry, cents, balance, reference, description, now)
-        return int(balance)
-
-    async def debit(
-        self,
-        merchant_id: int,
-        wallet: WalletKind,
-        cents: int,
-        entry: EntryType,
-        reference: str,
-        description: str,
-        now: datetime,
-    ) -> int | None:
-        """Take from a wallet if it holds enough; the new balance, or None if it does not.
-
-        One conditional UPDATE: on PostgreSQL a concurrent debit waits for the row lock and
-        re-checks the condition, on SQLite writers queue, so no interleaving can overdraw.
-        """
-        balance = await self.session.scalar(
-            update(WalletRow)
-            .where(
-                WalletRow.merchant_id == merchant_id,
-                WalletRow.kind == wallet.value,
-                WalletRow.balance_cents >= cents,
-            )
-            .values(balance_cents=WalletRow.balance_cents - cents, updated_at=now)
-            .returning(WalletRow.balance_cents)
-        )
-        if balance is None:
-            return None
-        await self._entry(merchant_id, wallet, entry, -cents, balance, reference, description, now)
-        return int(balance)
-
-    async def _entry(
-        self,
-        merchant_id: int,
-        wallet: WalletKind,
-        entry: EntryType,
-        cents: int,
-        balance: int,
-        reference: str,
-        description: str,
-        now: datetime,
-    ) -> None:
-        self.session.add(
-            LedgerEntryRow(
-                merchant_id=merchant_id,
-                wallet=wallet.value,
-                type=entry.value,
-                amount_cents=cents,
-                balance_after_cents=balance,
-                reference=reference,
-                description=description[:200],
-                created_at=now,
-            )
-        )
-        await self.session.flush()
+    )

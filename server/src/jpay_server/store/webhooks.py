@@ -69,45 +69,47 @@ def add_event(conn: Connection, event: WebhookEvent) -> None:
     )
 
 
+def webhook_secrets_of(conn: Connection, app_code: int) -> list[SealedSecret]:
+    """Every webhook secret of an app, oldest first."""
+    rows = conn.execute(
+        select(WebhookSecretRow.__table__)
+        .where(WebhookSecretRow.app_code == app_code)
+        .order_by(WebhookSecretRow.generation)
+    )
+    return [SealedSecret(r.generation, r.sealed, r.created_at, r.expires_at) for r in rows]
+
+
+def add_webhook_secret(conn: Connection, app_code: int, secret: SealedSecret) -> None:
+    """Insert a webhook secret."""
+    conn.execute(
+        insert(WebhookSecretRow).values(
+            app_code=app_code,
+            generation=secret.version,
+            sealed=secret.sealed,
+            created_at=secret.created_at,
+            expires_at=secret.expires_at,
+        )
+    )
+
+
+def expire_webhook_secrets(conn: Connection, app_code: int, below: int, at: datetime) -> None:
+    """End every live secret older than version `below` at `at` (never lengthening one)."""
+    conn.execute(
+        update(WebhookSecretRow)
+        .where(
+            WebhookSecretRow.app_code == app_code,
+            WebhookSecretRow.generation < below,
+            (WebhookSecretRow.expires_at.is_(None)) | (WebhookSecretRow.expires_at > at),
+        )
+        .values(expires_at=at)
+    )
+
+
 class WebhookRepository:
     """Reads and writes webhook state inside the caller's transaction."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def secrets(self, app_code: int) -> list[SealedSecret]:
-        """Every webhook secret of an app, oldest first."""
-        rows = await self.session.scalars(
-            select(WebhookSecretRow)
-            .where(WebhookSecretRow.app_code == app_code)
-            .order_by(WebhookSecretRow.generation)
-        )
-        return [SealedSecret(r.generation, r.sealed, r.created_at, r.expires_at) for r in rows]
-
-    async def add_secret(self, app_code: int, secret: SealedSecret) -> None:
-        """Insert a webhook secret."""
-        self.session.add(
-            WebhookSecretRow(
-                app_code=app_code,
-                generation=secret.version,
-                sealed=secret.sealed,
-                created_at=secret.created_at,
-                expires_at=secret.expires_at,
-            )
-        )
-        await self.session.flush()
-
-    async def expire_secrets(self, app_code: int, below: int, at: datetime) -> None:
-        """End every live secret older than version `below` at `at` (never lengthening one)."""
-        await self.session.execute(
-            update(WebhookSecretRow)
-            .where(
-                WebhookSecretRow.app_code == app_code,
-                WebhookSecretRow.generation < below,
-                (WebhookSecretRow.expires_at.is_(None)) | (WebhookSecretRow.expires_at > at),
-            )
-            .values(expires_at=at)
-        )
 
     async def add_event(self, event: WebhookEvent) -> None:
         """Insert an event into the outbox."""

@@ -44,6 +44,8 @@ async def _to_root(_request: Request) -> Response:
 
 async def _jpay_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, JPayError)
+    if exc.code == "mfa_enrolment_required":  # the team requires it: the account page sets it up
+        return RedirectResponse(f"{PREFIX}/account?mfa=required", status_code=303)
     return render_error(request, status_of(exc), exc.detail)
 
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from jpay_server.web.pages import account, apps, auth, base, overview, payments, team, webhooks
+from jpay_server.web.pages import (
+    account,
+    apps,
+    auth,
+    base,
+    onboarding,
+    overview,
+    payments,
+    security,
+    team,
+    webhooks,
+)
 
 __all__ = ["base", "routes"]
 
@@ -13,10 +24,12 @@ def routes(prefix: str) -> list[BaseRoute]:
     """Every page route under `prefix`."""
     return [
         *auth.routes(prefix),
+        *onboarding.routes(prefix),
         *overview.routes(prefix),
         *apps.routes(prefix),
         *payments.routes(prefix),
         *webhooks.routes(prefix),
         *team.routes(prefix),
         *account.routes(prefix),
+        *security.routes(prefix),
     ]

@@ -25,6 +25,8 @@ async def account_page(request: Request) -> Response:
     rt = runtime(request)
     sessions = await dashboard_sessions.list_sessions(rt.ctx, rt.database, me.session.user_id)
     flash = await take_flash(request, me)
+    codes = flash.secret.split("\n") if flash.secret and flash.about == "recovery" else None
+    required = request.query_params.get("mfa") == "required"
     return render(
         request,
         "account.html",
@@ -32,6 +34,9 @@ async def account_page(request: Request) -> Response:
         nav="account",
         sessions=sessions,
         notice=flash.notice,
+        error=flash.secret if flash.about == "error" else None,
+        recovery_codes=codes,
+        mfa_required_now=required and not me.user.mfa_enabled,
     )
 
 

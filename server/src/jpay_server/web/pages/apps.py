@@ -10,7 +10,7 @@ from starlette.routing import BaseRoute, Route
 
 from jpay_server.domain.members import Permission
 from jpay_server.errors import InvalidRequest
-from jpay_server.services import merchant_apps
+from jpay_server.services import logins, merchant_apps
 from jpay_server.web.pages.base import (
     Flash,
     Viewer,
@@ -77,6 +77,7 @@ async def _detail(
     code = _code(request)
     detail = await merchant_apps.app_detail(rt.ctx, rt.database, member, code)
     refused = await merchant_apps.refused_requests(rt.ctx, rt.database, member, code)
+    live = await logins.live_logins(rt.ctx, rt.database, member, code)
     secret = flash.secret if flash.about == f"app:{code}" else None
     return render(
         request,
@@ -87,6 +88,7 @@ async def _detail(
         detail=detail,
         app=detail.app,
         refused=refused,
+        logins=live,
         notice=flash.notice,
         new_secret=secret,
         my_ip=client_ip(request),
@@ -192,6 +194,20 @@ async def set_active(request: Request) -> Response:
     return await _change(request, use)
 
 
+async def revoke(request: Request) -> Response:
+    """End one live login of the app (or all of them): its tokens stop working at once."""
+    code = _code(request)
+
+    async def use(rt: Any, member: Any, form: dict[str, str]) -> str:
+        family = form.get("family_id") or None
+        ended = await logins.revoke_logins(
+            rt.ctx, rt.database, rt.logins, member, client_ip(request), code, family
+        )
+        return f"{ended} login{'' if ended == 1 else 's'} ended."
+
+    return await _change(request, use)
+
+
 async def rotate_page(request: Request) -> Response:
     """The form that rotates the app's secret, with an overlap."""
     me = await signed_in(request)
@@ -235,6 +251,7 @@ def routes(prefix: str) -> list[BaseRoute]:
         Route(f"{one}/products", set_products, methods=["POST"]),
         Route(f"{one}/refresh-policy", set_policy, methods=["POST"]),
         Route(f"{one}/active", set_active, methods=["POST"]),
+        Route(f"{one}/logins/revoke", revoke, methods=["POST"]),
         Route(f"{one}/rotate", rotate_page, methods=["GET"]),
         Route(f"{one}/rotate", rotate, methods=["POST"]),
     ]

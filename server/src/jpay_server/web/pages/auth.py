@@ -7,10 +7,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from jpay_server.domain.dashboard_sessions import Stage
-from jpay_server.domain.ratelimits import Rate, client_bucket
+from jpay_server.domain.ratelimits import client_bucket
 from jpay_server.domain.users import email_key
 from jpay_server.errors import AuthenticationFailed, RateLimited
-from jpay_server.services import dashboard_sessions, users
+from jpay_server.services import dashboard_sessions, mfa, users
 from jpay_server.services.dashboard_sessions import SignedIn
 from jpay_server.web import cookies
 from jpay_server.web.pages.base import (
@@ -18,6 +18,7 @@ from jpay_server.web.pages.base import (
     client_address,
     client_ip,
     expected_anonymous_csrf,
+    limit,
     posted_form,
     redirect,
     render,
@@ -33,15 +34,6 @@ BAD_LOGIN = "Wrong email or password."
 BAD_CODE = "That code did not work. Enter the current 6-digit code, or a recovery code."
 SLOW_DOWN = "Too many attempts. Wait {seconds} seconds, then try again."
 MFA_EXPIRED = "That sign-in took too long. Enter your email and password again."
-
-
-async def _limit(request: Request, *keys: tuple[str, Rate]) -> None:
-    """Count one hit on each key, as the API's login route does; 429 past a limit."""
-    rt = runtime(request)
-    for key, rate in keys:
-        decision = await rt.limiter.hit(key, rate)
-        if not decision.allowed:
-            raise RateLimited(decision.retry_after)
 
 
 def _login_page(request: Request, status: int = 200, **context: object) -> Response:
@@ -61,6 +53,8 @@ async def login_page(request: Request) -> Response:
         message = "Email verified. Sign in to continue."
     elif request.query_params.get("reset"):
         message = "Password changed. Sign in with the new one."
+    elif request.query_params.get("joined"):
+        message = "Welcome to the team. Sign in with your email and new password."
     return _login_page(request, message=message)
 
 
@@ -72,7 +66,7 @@ async def login(request: Request) -> Response:
     ip = client_ip(request)
     settings = rt.settings
     try:
-        await _limit(
+        await limit(
             request,
             (
                 f"login:ip:{client_bucket(client_address(request))}",
@@ -96,14 +90,14 @@ async def login(request: Request) -> Response:
     return response
 
 
-async def _half_session(request: Request) -> tuple[str, str] | None:
-    """The token and CSRF token of this browser's half-signed-in session, if any."""
+async def _half_session(request: Request) -> tuple[str, str, int] | None:
+    """The token, CSRF token and user of this browser's half-signed-in session, if any."""
     rt = runtime(request)
     token = cookies.session_token(request, rt.settings)
     if token is None:
         return None
     half = await dashboard_sessions.current_session(rt.ctx, rt.database, token, stage=Stage.MFA)
-    return None if half is None else (token, half.csrf_token)
+    return None if half is None else (token, half.csrf_token, half.user_id)
 
 
 async def mfa_page(request: Request) -> Response:
@@ -112,6 +106,44 @@ async def mfa_page(request: Request) -> Response:
     if half is None:
         return redirect("/login")
     return render(request, "login_mfa.html", viewer=None, csrf=half[1])
+
+
+async def second_factor(request: Request) -> Response:
+    """Check the code; a right one swaps the half session for a full one."""
+    half = await _half_session(request)
+    if half is None:
+        return redirect("/login")
+    token, csrf, user_id = half
+    form = await posted_form(request, csrf)
+    rt = runtime(request)
+    ticket = await dashboard_sessions.mfa_ticket(rt.ctx, rt.database, token)
+    if ticket is None:
+        return redirect("/login")
+    try:
+        await limit(
+            request,
+            (
+                f"login:ip:{client_bucket(client_address(request))}",
+                rt.settings.rate_limit_login_per_ip,
+            ),
+            (f"mfa:user:{user_id}", rt.settings.rate_limit_login_per_account),
+        )
+        await mfa.verify_mfa_login(rt.ctx, rt.access, rt.database, ticket, form.get("code", ""))
+    except RateLimited as exc:
+        error = SLOW_DOWN.format(seconds=exc.retry_after)
+        return render(request, "login_mfa.html", 429, viewer=None, csrf=csrf, error=error)
+    except AuthenticationFailed as exc:
+        if exc.code in {"token_expired", "token_invalid", "token_revoked"}:
+            return _login_page(request, 401, error=MFA_EXPIRED)
+        return render(request, "login_mfa.html", 401, viewer=None, csrf=csrf, error=BAD_CODE)
+    opened = await dashboard_sessions.complete_sign_in(
+        rt.ctx, rt.database, token, client_ip(request), user_agent(request)
+    )
+    if opened is None:
+        return redirect("/login")
+    response = redirect("/")
+    cookies.set_session(response, rt.settings, opened.token)
+    return response
 
 
 async def logout(request: Request) -> Response:
@@ -142,6 +174,7 @@ def routes(prefix: str) -> list[BaseRoute]:
         Route(f"{prefix}/login", login_page, methods=["GET"]),
         Route(f"{prefix}/login", login, methods=["POST"]),
         Route(f"{prefix}/login/mfa", mfa_page, methods=["GET"]),
+        Route(f"{prefix}/login/mfa", second_factor, methods=["POST"]),
         Route(f"{prefix}/logout", logout, methods=["POST"]),
         Route(f"{prefix}/logout-everywhere", logout_everywhere, methods=["POST"]),
     ]

@@ -6,12 +6,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from jpay_server.domain.audit import Actor, Origin
 from jpay_server.domain.members import Permission, Role
-from jpay_server.errors import Conflict, InvalidRequest, PermissionDenied
-from jpay_server.services import team
+from jpay_server.domain.users import email_key
+from jpay_server.errors import Conflict, InvalidRequest, PermissionDenied, RateLimited
+from jpay_server.services import accounts, team
 from jpay_server.web.pages.base import (
     Flash,
     client_ip,
+    limit,
     posted_form,
     put_flash,
     redirect,
@@ -19,6 +22,7 @@ from jpay_server.web.pages.base import (
     runtime,
     signed_in,
     take_flash,
+    when,
 )
 
 
@@ -26,7 +30,9 @@ async def team_page(request: Request) -> Response:
     """Every member of the merchant."""
     me = await signed_in(request)
     rt = runtime(request)
-    members = await team.list_team(rt.database, me.member(Permission.READ))
+    member = me.member(Permission.READ)
+    members = await team.list_team(rt.database, member)
+    required = await team.mfa_required(rt.database, member.merchant_id)
     flash = await take_flash(request, me)
     return render(
         request,
@@ -35,6 +41,7 @@ async def team_page(request: Request) -> Response:
         nav="team",
         members=members,
         roles=[r.value for r in Role],
+        mfa_required=required,
         notice=flash.notice,
         error=flash.secret if flash.about == "error" else None,
     )
@@ -76,11 +83,51 @@ async def remove(request: Request) -> Response:
     return redirect("/team")
 
 
+async def invite(request: Request) -> Response:
+    """Invite someone by email, with a role; the link is emailed and shown here."""
+    me = await signed_in(request)
+    form = await posted_form(request, me.csrf)
+    member = me.member(Permission.MANAGE_TEAM)
+    rt = runtime(request)
+    email, role = form.get("email", "").strip(), form.get("role", "")
+    try:
+        if role not in set(Role):
+            raise InvalidRequest("Choose a role")
+        await limit(
+            request, (f"email:{email_key(email)}", rt.settings.rate_limit_email_per_address)
+        )
+        by = Origin(Actor.user(member.user_id), client_ip(request), member.merchant_id)
+        sent = await accounts.invite(
+            rt.ctx, rt.database, member.merchant_id, email, Role(role), by, member
+        )
+    except (Conflict, InvalidRequest, PermissionDenied, RateLimited) as exc:
+        await put_flash(request, me, Flash(None, exc.detail, "error"))
+        return redirect("/team")
+    notice = f"Invitation emailed to {sent.email} (valid until {when(sent.expires_at)})."
+    await put_flash(request, me, Flash(notice))
+    return redirect("/team")
+
+
+async def require_mfa(request: Request) -> Response:
+    """Require (or stop requiring) two-factor authentication of every member."""
+    me = await signed_in(request)
+    form = await posted_form(request, me.csrf)
+    member = me.member(Permission.MANAGE_TEAM)
+    rt = runtime(request)
+    required = form.get("required") == "true"
+    await team.require_mfa(rt.ctx, rt.database, member, required, client_ip(request))
+    notice = "Two-factor authentication is now required." if required else "No longer required."
+    await put_flash(request, me, Flash(notice))
+    return redirect("/team")
+
+
 def routes(prefix: str) -> list[BaseRoute]:
     """This module's routes."""
     one = f"{prefix}/team/{{user_id:int}}"
     return [
         Route(f"{prefix}/team", team_page, methods=["GET"]),
+        Route(f"{prefix}/team/invite", invite, methods=["POST"]),
+        Route(f"{prefix}/team/require-mfa", require_mfa, methods=["POST"]),
         Route(f"{one}/role", change_role, methods=["POST"]),
         Route(f"{one}/remove", remove, methods=["POST"]),
     ]
