@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pyotp
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from jpay_server.domain.members import Role
 from tests.e2e.servers import cli
@@ -120,9 +120,11 @@ def test_mfa_enrolment_then_sign_in_with_the_second_factor(
 
 
 def test_a_forgotten_password_is_reset_from_the_email(
-    dashboard: Dashboard, mailbox: Mailbox, page: Page
+    dashboard: Dashboard, mailbox: Mailbox, page: Page, browser: Browser
 ) -> None:
     login = member(dashboard, Role.DEVELOPER)
+    elsewhere = browser.new_context().new_page()  # signed in on another browser before
+    sign_in(elsewhere, dashboard, login)
     page.goto(f"{dashboard.url}/login")
     page.get_by_role("link", name="Forgot your password?").click()
     assert_accessible(page)
@@ -139,6 +141,9 @@ def test_a_forgotten_password_is_reset_from_the_email(
     page.get_by_label("Password").fill(PASSWORD + " new")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    elsewhere.reload()  # the reset ended every other session
+    expect(elsewhere).to_have_url(f"{dashboard.url}/login")
+    elsewhere.context.close()
 
 
 def test_an_invited_developer_joins_from_the_email(
