@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import subprocess
 import threading
 import warnings
 from collections import Counter
@@ -331,22 +330,15 @@ def server_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]
 
 
 @dataclass
-class ServerProcess:
+class ServerProcess(processes.Started):
     """A running `jpay-server serve` and its settings."""
 
-    process: subprocess.Popen[bytes]
     env: dict[str, str]
-    port: int
-    log: Path
 
     @property
     def base_url(self) -> str:
         """The API root."""
-        return f"http://127.0.0.1:{self.port}{API}"
-
-    def logs(self) -> str:
-        """Everything the server printed."""
-        return self.log.read_text(errors="replace")
+        return f"{self.url}{API}"
 
     def operate(self, use: Use[T]) -> T:
         """Run a service use case against the server's database, as the CLI does."""
@@ -369,16 +361,12 @@ class ServerProcess:
         """An approved merchant with one app."""
         return self.operate(lambda c, d: new_app(c, d, products, **options))
 
-    def stop(self) -> None:
-        """Terminate the process (kill it if it lingers)."""
-        processes.stop(self.process)
-
 
 def start_server(env: Mapping[str, str], log: Path, port: int | None = None) -> ServerProcess:
     """Start `python -m jpay_server serve` on 127.0.0.1 and wait until it is ready."""
     port = port or free_port()
     started = processes.start(processes.jpay_server_command(port), env=env, port=port, log=log)
-    return ServerProcess(started.process, dict(env), port, log)
+    return ServerProcess(started.process, port, log, dict(env))
 
 
 @contextmanager

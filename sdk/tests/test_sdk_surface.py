@@ -98,6 +98,9 @@ def test_sync_and_async_resources_mirror_each_other() -> None:
             assert list(inspect.signature(member).parameters) == list(
                 inspect.signature(other).parameters
             )
+            # What help() shows: the answer's type, not the internal Call that fetches it.
+            assert inspect.signature(member) == inspect.signature(other)
+            assert "Call[" not in str(inspect.signature(member)), f"{resource}.{name}"
 
 
 def test_typed_package_marker_and_no_server_imports() -> None:

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from jpay_server.domain.mail import parse_smtp_url
 from jpay_server.domain.ratelimits import Rate
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -93,6 +94,13 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             parts = [part.strip() for part in value.split(",") if part.strip()]
             return tuple(ipaddress.ip_network(part, strict=False) for part in parts)
+        return value
+
+    @field_validator("smtp_url", mode="after")
+    @classmethod
+    def _check_smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_smtp_url(value.get_secret_value())  # refused at start, not at first send
         return value
 
     @field_validator("webhook_retry_schedule", mode="before")

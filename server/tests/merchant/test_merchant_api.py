@@ -268,3 +268,40 @@ async def test_a_suspended_merchant_reads_but_cannot_change(harness: Harness) ->
     assert (await call(h, s, "GET", "/merchant/apps/{app_code}")).status_code == 200
     refused = await call(h, s, "POST", "/merchant/apps/{app_code}/deactivate")
     assert (refused.status_code, refused.json()["code"]) == (403, "account_suspended")
+
+
+async def test_each_delivery_keeps_the_first_bytes_of_the_answer(harness: Harness) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            body = b"rejected: bad signature\x07" + b"x" * 500
+            self.send_response(400)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Silent."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        h = harness
+        s = await seat(h, Role.DEVELOPER)
+        url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+        await call(h, s, "PUT", "/merchant/apps/{app_code}/webhook-url", {"webhook_url": url})
+        sent = await call(h, s, "POST", "/merchant/apps/{app_code}/webhook-events/test")
+        await h.deliver_webhooks()
+    finally:
+        server.shutdown()
+        server.server_close()
+    events = (await call(h, s, "GET", "/merchant/apps/{app_code}/webhook-events")).json()
+    [event] = [e for e in events["results"] if e["id"] == sent.json()["id"]]
+    [attempt] = event["deliveries"]
+    assert attempt["status_code"] == 400
+    excerpt = attempt["response_excerpt"]
+    assert excerpt.startswith("rejected: bad signature\ufffd")
+    assert len(excerpt) == 200

@@ -14,8 +14,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from jpay_server.domain.channels import DOCUMENTED
 from jpay_server.domain.idempotency import Remembered
 from jpay_server.domain.merchants import MerchantStatus
-from jpay_server.domain.payments import Payment, PaymentKind, PaymentStatus
-from jpay_server.domain.wallets import EntryType, WalletKind
+from jpay_server.domain.payments import Payment, PaymentFilter, PaymentKind, PaymentStatus
+from jpay_server.domain.wallets import EntryType, LedgerFilter, WalletKind
 from jpay_server.domain.webhooks import EventStatus, WebhookEvent
 from jpay_server.store.channels import channel_page
 from jpay_server.store.db import Database, open_database
@@ -23,14 +23,12 @@ from jpay_server.store.idempotency import IdempotencyRepository
 from jpay_server.store.merchants import add_merchant
 from jpay_server.store.payments import (
     DuplicateRefNo,
-    PaymentFilter,
     PaymentRepository,
     payment_by_id,
     payment_page,
 )
 from jpay_server.store.tables import WalletRow
 from jpay_server.store.wallets import (
-    LedgerFilter,
     balances,
     credit,
     debit,

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pyotp
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from jpay_server.domain.members import Role
 from tests.e2e.servers import cli
@@ -120,9 +120,11 @@ def test_mfa_enrolment_then_sign_in_with_the_second_factor(
 
 
 def test_a_forgotten_password_is_reset_from_the_email(
-    dashboard: Dashboard, mailbox: Mailbox, page: Page
+    dashboard: Dashboard, mailbox: Mailbox, page: Page, browser: Browser
 ) -> None:
     login = member(dashboard, Role.DEVELOPER)
+    elsewhere = browser.new_context().new_page()  # signed in on another browser before
+    sign_in(elsewhere, dashboard, login)
     page.goto(f"{dashboard.url}/login")
     page.get_by_role("link", name="Forgot your password?").click()
     assert_accessible(page)
@@ -139,3 +141,32 @@ def test_a_forgotten_password_is_reset_from_the_email(
     page.get_by_label("Password").fill(PASSWORD + " new")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    elsewhere.reload()  # the reset ended every other session
+    expect(elsewhere).to_have_url(f"{dashboard.url}/login")
+    elsewhere.context.close()
+
+
+def test_an_invited_developer_joins_from_the_email(
+    dashboard: Dashboard, mailbox: Mailbox, page: Page
+) -> None:
+    owner = member(dashboard, Role.OWNER)
+    sign_in(page, dashboard, owner)
+    page.get_by_role("navigation").get_by_role("link", name="Team").click()
+    page.get_by_label("Email").fill("new-dev@shop.example")
+    page.get_by_label("Role", exact=True).select_option("developer")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_text("Invitation emailed to new-dev@shop.example")).to_be_visible()
+    page.get_by_role("button", name="Sign out", exact=True).click()
+
+    token = emailed_token(mailbox, "new-dev@shop.example")
+    page.goto(f"{dashboard.url}/accept-invite?token={token}")
+    assert_accessible(page)
+    page.get_by_label("Choose a password").fill(PASSWORD)
+    page.get_by_role("button", name="Accept invitation").click()
+    expect(page.get_by_text("Welcome to the team.")).to_be_visible()
+    page.get_by_label("Email").fill("new-dev@shop.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation").get_by_role("link", name="Team").click()
+    expect(page.get_by_role("cell", name="new-dev@shop.example (you)")).to_be_visible()
+    expect(page.get_by_role("button", name="Send invitation")).to_have_count(0)

@@ -70,10 +70,18 @@ def _like(method: F, build: Callable[..., Any]) -> F:
     name = build.__name__.removeprefix("_")
     signature = inspect.signature(build)
     this = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    method.__name__ = name
+    method.__name__ = method.__qualname__ = name  # not "endpoint.<locals>.method" in reprs
     method.__doc__ = build.__doc__
     method.__module__ = build.__module__
     method.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[this, *signature.parameters.values()]
+        parameters=[this, *signature.parameters.values()],
+        return_annotation=_answer(signature.return_annotation),
     )
     return method
+
+
+def _answer(built: object) -> object:
+    """What the method returns, from what `build` returns: "Call[Page[Payout]]" → "Page[Payout]"."""
+    if isinstance(built, str) and built.startswith("Call[") and built.endswith("]"):
+        return built[len("Call[") : -1]
+    return inspect.Signature.empty

@@ -1,7 +1,7 @@
 """Passwords: the rules a new one must meet, and argon2id hashing with fixed parameters.
 
 Parameters follow the OWASP Password Storage Cheat Sheet's first argon2id option: 19 MiB of
-memory, 2 passes, 1 lane (RFC 9106 §4 allows any; this one costs ~30 ms on one core and
+memory, 2 passes, 1 lane (RFC 9106 §4 allows any; this one costs about 50 ms per check here and
 keeps a login burst from exhausting memory). They are written into every hash, so raising
 them later rehashes each password at its next successful login.
 """

@@ -190,3 +190,14 @@ def to_wire(payment: Payment) -> dict[str, Any]:
         }
     )
     return body
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFilter:
+    """What a list may be narrowed to."""
+
+    status: PaymentStatus | None = None
+    created_from: datetime | None = None
+    created_before: datetime | None = None
+    party: str | None = None
+    ref_no: str | None = None

@@ -66,3 +66,12 @@ def insufficient(wallet: WalletKind) -> InvalidRequest:
         code="insufficient_balance",
         field="amount",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerFilter:
+    """What a ledger page may be narrowed to."""
+
+    wallet: WalletKind | None = None
+    created_from: datetime | None = None
+    created_before: datetime | None = None

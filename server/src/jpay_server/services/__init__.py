@@ -1,1 +1,1 @@
-"""Use cases, one function per operation; they take a session and never commit."""
+"""Use cases, one async function per operation (the store style: docs/architecture.md)."""

@@ -7,12 +7,12 @@ matching row for a CSV export, capped at EXPORT_MAX rows.
 from __future__ import annotations
 
 from jpay_server.domain.members import Member
-from jpay_server.domain.payments import Payment, PaymentKind
-from jpay_server.domain.wallets import Balances, LedgerEntry
+from jpay_server.domain.payments import Payment, PaymentFilter, PaymentKind
+from jpay_server.domain.wallets import Balances, LedgerEntry, LedgerFilter
 from jpay_server.services.context import Context
 from jpay_server.store.db import Database
-from jpay_server.store.payments import PaymentFilter, merchant_payment_page
-from jpay_server.store.wallets import LedgerFilter, balances, ledger_page
+from jpay_server.store.payments import merchant_payment_page
+from jpay_server.store.wallets import balances, ledger_page
 
 EXPORT_MAX = 10_000
 

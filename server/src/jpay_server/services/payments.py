@@ -12,7 +12,7 @@ from jpay_server.domain import payments as rules
 from jpay_server.domain.access import Principal
 from jpay_server.domain.channels import Channel, ChannelType, invalid_channel, usable
 from jpay_server.domain.money import parse_amount
-from jpay_server.domain.payments import Payment, PaymentKind, PaymentStatus
+from jpay_server.domain.payments import Payment, PaymentFilter, PaymentKind, PaymentStatus
 from jpay_server.domain.phones import (
     Phone,
     inferred_channel,
@@ -27,7 +27,6 @@ from jpay_server.services.context import Context
 from jpay_server.store.channels import ChannelRepository
 from jpay_server.store.payments import (
     DuplicateRefNo,
-    PaymentFilter,
     PaymentRepository,
     payment_by_id,
     payment_page,

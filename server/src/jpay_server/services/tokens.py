@@ -34,6 +34,7 @@ from jpay_server.errors import (
     PermissionDenied,
     invalid_credentials,
     ip_not_allowed,
+    refresh_token_reused,
     token_expired,
     token_invalid,
     token_revoked,
@@ -42,7 +43,9 @@ from jpay_server.services.access import AccessState
 from jpay_server.services.context import Context, new_id
 from jpay_server.services.webhooks import security_event
 from jpay_server.store import tokens as store
+from jpay_server.store.apps import touch_secret
 from jpay_server.store.changes import ChangeKind, record_change
+from jpay_server.store.db import Database
 from jpay_server.store.events import add_security_event
 from jpay_server.store.webhooks import add_event
 
@@ -353,6 +356,42 @@ def _reuse_allowed(
         )
     assert use.successor is not None
     return Rotated(family, use.successor)
+
+
+async def log_in(
+    ctx: Context,
+    state: AccessState,
+    database: Database,
+    app_key: str,
+    app_secret: str,
+    client_ip: IPAddress | None,
+) -> TokenGrant:
+    """The token use case whole: check the credentials in memory, issue the first pair, and
+    (at most once a minute per secret) record that the secret was used."""
+    login = await authenticate_app(ctx, state, app_key, app_secret, client_ip)
+    grant = issue_tokens(ctx, login)  # nothing to store: the family lives in its tokens
+    app_code, generation = login.access.app_code, login.generation
+    if state.touch_due(app_code, generation):
+        now = ctx.clock()
+        await database.write(lambda conn: touch_secret(conn, app_code, generation, now))
+    return grant
+
+
+async def refresh(
+    ctx: Context,
+    state: AccessState,
+    database: Database,
+    refresh_token: str,
+    client_ip: IPAddress | None,
+) -> TokenPair:
+    """The refresh use case whole: check in memory, record the use in one write command,
+    sign after the commit. A stolen copy raises `refresh_token_reused`, after the commit that
+    revoked its family."""
+    checked = await check_refresh(ctx, state, refresh_token, client_ip)
+    outcome = await database.write(lambda conn: rotate_refresh(ctx, conn, checked, client_ip))
+    if isinstance(outcome, Reused):
+        raise refresh_token_reused()
+    return refreshed_pair(ctx, checked, outcome)
 
 
 def refreshed_pair(ctx: Context, request: CheckedRefresh, rotated: Rotated) -> TokenPair:

@@ -9,13 +9,20 @@ from sqlalchemy import Connection
 from jpay_server.domain.audit import BY_OPERATOR
 from jpay_server.domain.money import format_cents, parse_amount
 from jpay_server.domain.payments import random_code
-from jpay_server.domain.wallets import Balances, EntryType, LedgerEntry, WalletKind, insufficient
+from jpay_server.domain.wallets import (
+    Balances,
+    EntryType,
+    LedgerEntry,
+    LedgerFilter,
+    WalletKind,
+    insufficient,
+)
 from jpay_server.services.audit import record_by
 from jpay_server.services.context import Context
 from jpay_server.services.merchants import merchant_of
 from jpay_server.store.db import Database
-from jpay_server.store.wallets import LedgerFilter, credit, debit, ledger_page
 from jpay_server.store.wallets import balances as wallet_balances
+from jpay_server.store.wallets import credit, debit, ledger_page
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,1 +1,1 @@
-"""Storage: SQLAlchemy 2 tables, one repository per aggregate, Alembic migrations."""
+"""Storage: tables, migrations, the Database, Core functions (docs/architecture.md)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,20 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.channels import Channel, ChannelType
-from jpay_server.domain.payments import Payment, PaymentKind, PaymentStatus
+from jpay_server.domain.payments import (
+    Payment,
+    PaymentFilter,
+    PaymentKind,
+    PaymentStatus,
+)
 from jpay_server.store.pages import page_total
 from jpay_server.store.tables import ChannelRow, PaymentRow
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentFilter:
-    """What a list may be narrowed to."""
-
-    status: PaymentStatus | None = None
-    created_from: datetime | None = None
-    created_before: datetime | None = None
-    party: str | None = None
-    ref_no: str | None = None
 
 
 def _payment(row: PaymentRow, channel: ChannelRow) -> Payment:

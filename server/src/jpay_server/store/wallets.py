@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
 
-from jpay_server.domain.wallets import Balances, EntryType, LedgerEntry, WalletKind
+from jpay_server.domain.wallets import (
+    Balances,
+    EntryType,
+    LedgerEntry,
+    LedgerFilter,
+    WalletKind,
+)
 from jpay_server.store.pages import page_total
 from jpay_server.store.tables import LedgerEntryRow, WalletRow
-
-
-@dataclass(frozen=True, slots=True)
-class LedgerFilter:
-    """What a ledger page may be narrowed to."""
-
-    wallet: WalletKind | None = None
-    created_from: datetime | None = None
-    created_before: datetime | None = None
-
 
 _BALANCES = select(WalletRow.kind, WalletRow.balance_cents).where(
     WalletRow.merchant_id == bindparam("merchant_id")

@@ -20,19 +20,9 @@ from jpay_server.errors import (
     AuthenticationFailed,
     PermissionDenied,
     RateLimited,
-    refresh_token_reused,
 )
-from jpay_server.services.tokens import (
-    Reused,
-    authenticate_app,
-    check_refresh,
-    family_of,
-    issue_tokens,
-    refreshed_pair,
-    revoke_family,
-    rotate_refresh,
-)
-from jpay_server.store.apps import touch_secret
+from jpay_server.services.tokens import family_of, log_in, revoke_family
+from jpay_server.services.tokens import refresh as refresh_pair
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 # RFC 6749 §5.1: token responses must not be cached (Cache-Control comes from the guard).
@@ -61,19 +51,14 @@ async def app_token(body: AppTokenRequest, request: Request) -> JSONResponse:
         raise RateLimited(ahead.retry_after)
     try:
         with refusals_noted(request, rt, ip, lambda: rt.access.cached_code(body.app_key)):
-            login = await authenticate_app(rt.ctx, rt.access, body.app_key, body.app_secret, ip)
+            grant = await log_in(rt.ctx, rt.access, rt.database, body.app_key, body.app_secret, ip)
     except AuthenticationFailed as exc:
         # A caller outside the app's allowlist can confirm no secret, so its failures do not
         # use up the key's limit: a flood from outside cannot lock the app's own logins out.
         if not isinstance(exc.__cause__, PermissionDenied):
             await rate_limit(rt, key_limit)
         raise
-    grant = issue_tokens(rt.ctx, login)  # nothing to store: the family lives in its tokens
     rt.logins.note_grant(grant, str(ip) if ip is not None else None)  # written within 1 s
-    app_code, generation = login.access.app_code, login.generation
-    if rt.access.touch_due(app_code, generation):
-        now = rt.ctx.clock()
-        await rt.database.write(lambda conn: touch_secret(conn, app_code, generation, now))
     content = {
         "access": grant.pair.access,
         "refresh": grant.pair.refresh,
@@ -101,11 +86,7 @@ async def refresh(body: RefreshRequest, request: Request) -> JSONResponse:
     ip = client_ip(request, rt)
     await rate_limit(rt, (f"refresh:ip:{client_bucket(ip)}", rt.settings.rate_limit_refresh_per_ip))
     with refusals_noted(request, rt, ip, refresh_token_app(rt, body.refresh)):
-        checked = await check_refresh(rt.ctx, rt.access, body.refresh, ip)
-        outcome = await rt.database.write(lambda conn: rotate_refresh(rt.ctx, conn, checked, ip))
-        if isinstance(outcome, Reused):
-            raise refresh_token_reused()  # raised after the commit that revoked the family
-    pair = refreshed_pair(rt.ctx, checked, outcome)
+        pair = await refresh_pair(rt.ctx, rt.access, rt.database, body.refresh, ip)
     content = {
         "access": pair.access,
         "refresh": pair.refresh,

@@ -23,9 +23,8 @@ from jpay_server.api.schemas.queries import LedgerQuery, PaymentQuery
 from jpay_server.domain.members import Member, Permission
 from jpay_server.domain.money import format_cents
 from jpay_server.domain.payments import PaymentKind, to_wire, wire_time
-from jpay_server.domain.wallets import LedgerEntry
+from jpay_server.domain.wallets import LedgerEntry, LedgerFilter
 from jpay_server.services import merchant_payments as service
-from jpay_server.store.wallets import LedgerFilter
 
 router = APIRouter(prefix="/merchant", tags=["merchant"])
 Reader = Annotated[Member, Depends(require_member(Permission.READ))]

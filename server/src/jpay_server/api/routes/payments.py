@@ -9,9 +9,9 @@ from fastapi import Header
 from jpay_server.api.pagination import day_range
 from jpay_server.api.query import parameters
 from jpay_server.api.schemas.queries import PaymentQuery
+from jpay_server.domain.payments import PaymentFilter
 from jpay_server.domain.phones import parse_phone
 from jpay_server.errors import InvalidRequest, invalid_query_parameter
-from jpay_server.store.payments import PaymentFilter
 
 LISTING_PARAMETERS = parameters(PaymentQuery)
 IdempotencyKey = Annotated[

@@ -24,9 +24,8 @@ from jpay_server.api.schemas.queries import LedgerQuery
 from jpay_server.domain.access import Principal
 from jpay_server.domain.money import format_cents
 from jpay_server.domain.payments import wire_time
-from jpay_server.domain.wallets import LedgerEntry
+from jpay_server.domain.wallets import LedgerEntry, LedgerFilter
 from jpay_server.services import wallets as service
-from jpay_server.store.wallets import LedgerFilter
 
 router = APIRouter(prefix="/wallets", tags=["wallets"])
 

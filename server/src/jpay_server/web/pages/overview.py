@@ -7,9 +7,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from jpay_server.domain.members import Permission
-from jpay_server.domain.payments import PaymentKind
+from jpay_server.domain.payments import PaymentFilter, PaymentKind
 from jpay_server.services import merchant_account, merchant_payments
-from jpay_server.store.payments import PaymentFilter
 from jpay_server.web.pages.base import render, runtime, signed_in, take_flash
 
 RECENT = 5

@@ -12,9 +12,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from jpay_server.domain.members import Permission
-from jpay_server.domain.payments import PaymentKind, PaymentStatus
+from jpay_server.domain.payments import PaymentFilter, PaymentKind, PaymentStatus
 from jpay_server.services import merchant_payments
-from jpay_server.store.payments import PaymentFilter
 from jpay_server.web.pages.base import money, render, runtime, signed_in
 
 PAGE_SIZE = 25
