@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -199,3 +200,31 @@ def test_a_viewer_sees_no_developer_buttons_and_a_forced_post_gets_403(
     assert forced.status == 403
     page.goto(app_url)
     expect(page.get_by_text("198.51.100.1")).to_have_count(0)
+
+
+def test_the_password_is_changed_from_the_account_page(dashboard: Dashboard, page: Page) -> None:
+    login = member(dashboard)
+    sign_in(page, dashboard, login)
+    page.get_by_role("navigation").get_by_role("link", name="Account", exact=True).click()
+    current, new = page.get_by_label("Current password"), page.get_by_label("New password")
+    change = page.get_by_role("button", name="Change password")
+    current.fill("not-the-password-at-all")
+    new.fill(login.password + " changed")
+    change.click()
+    expect(page.get_by_role("alert")).to_contain_text("current password is not right")
+    current.fill(login.password)
+    new.fill(login.email)
+    change.click()
+    expect(page.get_by_role("alert")).to_contain_text("must not be your email address")
+    assert_accessible(page)  # the account page with its password form and an error
+    current.fill(login.password)
+    new.fill(login.password + " changed")
+    change.click()
+    expect(page.get_by_role("status")).to_contain_text("API token of yours has ended")
+    page.goto(f"{dashboard.url}/account")  # the change signed this browser out
+    expect(page).to_have_url(f"{dashboard.url}/login")
+    page.get_by_label("Email").fill(login.email)
+    page.get_by_label("Password").fill(login.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_have_text("Wrong email or password.")
+    sign_in(page, dashboard, replace(login, password=login.password + " changed"))

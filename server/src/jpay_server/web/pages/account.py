@@ -6,17 +6,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from jpay_server.errors import AuthenticationFailed, InvalidRequest
 from jpay_server.services import dashboard_sessions
+from jpay_server.services.users import change_password
+from jpay_server.web import cookies
 from jpay_server.web.pages.base import (
     Flash,
+    client_ip,
+    limit,
     posted_form,
     put_flash,
     redirect,
     render,
     runtime,
     signed_in,
+    state,
     take_flash,
 )
+
+WRONG_CURRENT = "Your current password is not right; the password was not changed."
 
 
 async def account_page(request: Request) -> Response:
@@ -52,9 +60,40 @@ async def end_session(request: Request) -> Response:
     return redirect("/account")
 
 
+async def new_password(request: Request) -> Response:
+    """Change the password with the current one; the service ends every session, this one too."""
+    me = await signed_in(request)
+    form = await posted_form(request, me.csrf)
+    rt = runtime(request)
+    try:
+        # The same key as the API's password and code routes: guesses count against the user.
+        await limit(
+            request, (f"mfa:user:{me.user.user_id}", rt.settings.rate_limit_login_per_account)
+        )
+        await change_password(
+            rt.ctx,
+            rt.access,
+            rt.database,
+            me.user,
+            form.get("current_password", ""),
+            form.get("new_password", ""),
+            client_ip(request),
+        )  # the fresh API token pair it returns is for API callers; a browser has no use for it
+    except AuthenticationFailed:
+        await put_flash(request, me, Flash(None, WRONG_CURRENT, "error"))
+        return redirect("/account")
+    except InvalidRequest as exc:  # a refused new password: the rule it broke
+        await put_flash(request, me, Flash(None, f"{exc.detail}. Password not changed.", "error"))
+        return redirect("/account")
+    response = redirect("/login?changed=1")
+    cookies.clear_session(response, state(request).settings)
+    return response
+
+
 def routes(prefix: str) -> list[BaseRoute]:
     """This module's routes."""
     return [
         Route(f"{prefix}/account", account_page, methods=["GET"]),
         Route(f"{prefix}/account/sessions/end", end_session, methods=["POST"]),
+        Route(f"{prefix}/account/password", new_password, methods=["POST"]),
     ]

@@ -53,6 +53,11 @@ async def login_page(request: Request) -> Response:
         message = "Email verified. Sign in to continue."
     elif request.query_params.get("reset"):
         message = "Password changed. Sign in with the new one."
+    elif request.query_params.get("changed"):
+        message = (
+            "Password changed. Every dashboard session and API token of yours has ended, "
+            "this browser's too: sign in with the new password."
+        )
     elif request.query_params.get("joined"):
         message = "Welcome to the team. Sign in with your email and new password."
     return _login_page(request, message=message)
