@@ -33,6 +33,7 @@ class Settings(BaseSettings):
 
     env: Environment = "development"
     database_url: str = "sqlite+aiosqlite:///./var/jpay.db"
+    database_timeout: float = Field(5.0, gt=0.0, le=300.0)
     redis_url: SecretStr | None = None
     secret_key: SecretStr | None = None
     var_dir: Path = Path("./var")

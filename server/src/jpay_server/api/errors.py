@@ -191,7 +191,14 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     # Only a database that cannot be reached is a 503; an integrity error is a bug (500).
-    for unreachable in (OperationalError, InterfaceError, PoolTimeout, ConnectionError):
+    # TimeoutError: a statement or connect past JPAY_DATABASE_TIMEOUT (asyncpg raises it bare).
+    for unreachable in (
+        OperationalError,
+        InterfaceError,
+        PoolTimeout,
+        ConnectionError,
+        TimeoutError,
+    ):
         app.add_exception_handler(unreachable, _on_database_error)
     # PostgreSQL restarting: asyncpg's errors arrive as plain DBAPIErrors; judge each one.
     app.add_exception_handler(DBAPIError, _on_driver_error)

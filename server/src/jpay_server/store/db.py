@@ -54,9 +54,13 @@ class Database(Protocol):
         ...
 
 
-def open_database(url: str, *, pool_size: int = 10) -> Database:
-    """The database at `url`: SQLite (one file) or PostgreSQL (`pool_size` connections)."""
+def open_database(url: str, *, pool_size: int = 10, timeout: float | None = None) -> Database:
+    """The database at `url`: SQLite (one file) or PostgreSQL (`pool_size` connections).
+
+    On PostgreSQL `timeout` bounds each statement, connect and wait for a pooled connection
+    (the server passes JPAY_DATABASE_TIMEOUT; the CLI, which runs migrations, passes none).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return SqliteDatabase(parsed)
-    return PostgresDatabase(parsed, pool_size=pool_size)
+    return PostgresDatabase(parsed, pool_size=pool_size, timeout=timeout)

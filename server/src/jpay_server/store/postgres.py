@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import URL
@@ -25,12 +25,13 @@ T = TypeVar("T")
 class PostgresDatabase:
     """A PostgreSQL database: Core functions run through `run_sync` on pooled connections."""
 
-    def __init__(self, url: URL, *, pool_size: int = 10) -> None:
+    def __init__(self, url: URL, *, pool_size: int = 10, timeout: float | None = None) -> None:
         self.url = url
+        bounds = _bounds(timeout)
         self.engine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **bounds
         )
-        self.read_engine = _read_engine(url, pool_size)
+        self.read_engine = _read_engine(url, pool_size, bounds)
         # At most pool_size writes at once, so they reuse pooled connections rather than
         # open and close overflow ones (see _read_engine); commands never nest.
         self._write_slots = asyncio.Semaphore(pool_size)
@@ -39,13 +40,22 @@ class PostgresDatabase:
     async def read(self, query: Callable[[Connection], T]) -> T:
         """Run `query` in autocommit: each of its statements is atomic on its own."""
         async with self.read_engine.connect() as aconn:
-            result: T = await aconn.run_sync(query)
+            try:
+                result: T = await aconn.run_sync(query)
+            except TimeoutError:
+                await aconn.invalidate()  # a cancel may still be in flight: never reuse it
+                raise
             return result
 
     async def write(self, command: Callable[[Connection], T]) -> T:
         """Run `command` in one transaction, committed if it returns."""
-        async with self._write_slots, self.engine.begin() as aconn:
-            result: T = await aconn.run_sync(command)
+        async with self._write_slots, self.engine.connect() as aconn:
+            try:
+                async with aconn.begin():
+                    result: T = await aconn.run_sync(command)
+            except TimeoutError:
+                await aconn.invalidate()  # a cancel may still be in flight: never reuse it
+                raise
             return result
 
     @contextlib.asynccontextmanager
@@ -72,7 +82,23 @@ class PostgresDatabase:
         return [self.engine.sync_engine, self.read_engine.sync_engine]
 
 
-def _read_engine(url: URL, pool_size: int) -> AsyncEngine:
+def _bounds(timeout: float | None) -> dict[str, Any]:
+    """Engine options that bound every wait on the server to `timeout` seconds (None: none).
+
+    asyncpg's `command_timeout` bounds each statement and `timeout` the connect (both client
+    side, so a host cut off from the server fails fast instead of waiting for TCP to give up);
+    `pool_timeout` bounds the wait for a pooled connection. No extra round trip: the bounds
+    are set once per connection, locally. The TimeoutError raised is answered 503.
+    """
+    if timeout is None:
+        return {}
+    return {
+        "pool_timeout": timeout,
+        "connect_args": {"command_timeout": timeout, "timeout": timeout},
+    }
+
+
+def _read_engine(url: URL, pool_size: int, bounds: dict[str, Any]) -> AsyncEngine:
     """The engine for `read`: one round trip per statement.
 
     In autocommit no BEGIN precedes a read and no ROLLBACK follows it, and without a pre-ping
@@ -84,5 +110,5 @@ def _read_engine(url: URL, pool_size: int) -> AsyncEngine:
     another read, so the queue always drains.
     """
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=0, isolation_level="AUTOCOMMIT"
+        url, pool_size=pool_size, max_overflow=0, isolation_level="AUTOCOMMIT", **bounds
     )
