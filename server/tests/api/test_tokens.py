@@ -222,6 +222,15 @@ async def test_rotating_the_secret_without_overlap_revokes_old_tokens(harness):
     assert (await harness.checkouts((await harness.tokens(new))["access"])).status_code == 200
 
 
+async def test_a_rotated_secret_works_before_the_change_log_reaches_the_process(harness):
+    creds = await harness.app_credentials()
+    assert (await harness.token(creds)).status_code == 200  # the app is now held in memory
+    await stop_polling(harness)  # no sync: the process still holds the old generation only
+    new = await harness.run(lambda c, d: apps.rotate_secret(c, d, creds.app.app_code, 60))
+    assert (await harness.token(new)).status_code == 200
+    assert (await harness.token(creds)).status_code == 200  # inside its overlap
+
+
 async def test_rotating_with_overlap_keeps_old_secret_and_tokens_until_it_ends(harness, clock):
     creds = await harness.app_credentials()
     tokens = await harness.tokens(creds)

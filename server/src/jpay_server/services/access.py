@@ -237,6 +237,10 @@ class AccessState:
             return cached
         return await self._load(lambda conn: app_access(conn, app_key=app_key))
 
+    async def reload_app_by_key(self, app_key: str) -> AppAccess | None:
+        """The app's access state by app_key, read from the database whatever is cached."""
+        return await self._load(lambda conn: app_access(conn, app_key=app_key))
+
     def forget_user(self, user_id: int) -> None:
         """Drop a user's cached state now (the change log would within a poll interval)."""
         self._users.pop(user_id, None)
