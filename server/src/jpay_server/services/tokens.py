@@ -190,9 +190,13 @@ async def authenticate_app(
     if access is not None and record is None:
         # A secret rotated a moment ago may not have reached this process's memory yet (the
         # change log is polled): read the app once more before calling the secret wrong, so a
-        # secret works as soon as it is shown. Only a failing login pays for the read.
-        access = await state.reload_app_by_key(app_key)
-        record = match_secret(access.secrets if access else (), app_secret, ctx.keys.pepper, now)
+        # secret works as soon as it is shown; only a failing login pays for the read. The
+        # secret is compared again only if the app's secrets changed, so a wrong secret still
+        # costs one comparison, as an unknown key does.
+        fresh = await state.reload_app_by_key(app_key)
+        if fresh is not None and fresh.secrets != access.secrets:
+            access = fresh
+            record = match_secret(access.secrets, app_secret, ctx.keys.pepper, now)
     if access is not None and not access.allowlist.allows(client_ip):
         # From outside the allowlist every secret, right or wrong, gets what a wrong one gets:
         # a leaked secret is not confirmed to its holder. The refused-requests log keeps the
