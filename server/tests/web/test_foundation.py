@@ -70,6 +70,16 @@ def test_signed_in_layout_has_the_navigation_and_passes_axe(
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
 
+def test_every_navigation_page_has_a_plain_title(
+    dashboard: Dashboard, context: BrowserContext, page: Page
+) -> None:
+    sign_in_with_cookie(context, dashboard, dashboard.session_cookie())
+    page.goto(f"{dashboard.url}/")
+    for name in NAV_LINKS:
+        page.get_by_role("navigation").get_by_role("link", name=name, exact=True).click()
+        expect(page).to_have_title(f"{name} · JPay dashboard")
+
+
 def test_the_navigation_works_from_the_keyboard(
     dashboard: Dashboard, context: BrowserContext, page: Page
 ) -> None:
