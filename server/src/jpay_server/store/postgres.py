@@ -28,8 +28,11 @@ class PostgresDatabase:
     def __init__(self, url: URL, *, pool_size: int = 10, timeout: float | None = None) -> None:
         self.url = url
         bounds = _bounds(timeout)
+        # No pre-ping: on asyncpg it is three round trips (BEGIN, a probe, ROLLBACK) before
+        # every transaction's own three. A connection the server dropped fails one write (a
+        # 503, nothing committed), and SQLAlchemy then replaces every older pooled connection.
         self.engine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **bounds
+            url, pool_size=pool_size, max_overflow=pool_size, **bounds
         )
         self.read_engine = _read_engine(url, pool_size, bounds)
         # At most pool_size writes at once, so they reuse pooled connections rather than
