@@ -38,7 +38,7 @@ check: env  ## Lint, format check, type check and the layer contract
 	$(UV) run lint-imports  # the layer rule: [tool.importlinter] in pyproject.toml
 
 bench: env  ## Load benchmarks against the bare baseline (see bench/README.md); DB=postgres for PG+Redis
-	$(UV) run python -m bench --db $(or $(DB),sqlite)
+	$(UV) run --frozen --group bench python -m bench --db $(or $(DB),sqlite) $(ARGS)
 
 bench-sdk: env  ## The SDK's own cost per request: JPay.collections.list() vs a bare httpx call
 	$(UV) run python -m bench.sdk
