@@ -24,6 +24,8 @@ class Load:
     script: str | None = None
     args: tuple[str, ...] = ()
     expect_status: int = 200
+    min_seconds: float = 0  # a longer window for a load too slow to complete requests in one
+    connections: int | None = None  # fewer connections than the run's, for such a load
 
 
 def _script(load: Load) -> str:
@@ -47,6 +49,8 @@ def run(
     `services` are process names (`postgres`, `redis-server`) whose CPU over the window is
     reported too, in cores (CPU seconds over wall seconds).
     """
+    seconds = max(seconds, load.min_seconds)
+    connections = load.connections or connections
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{round(seconds)}s"]
     command += ["--timeout", "10s"]
     for name, value in load.headers:

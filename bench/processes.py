@@ -16,7 +16,7 @@ from testsupport import processes
 TICKS = os.sysconf("SC_CLK_TCK")
 ROOT = Path(__file__).resolve().parent.parent
 free_port = processes.free_port
-DRF_THREADS = 4  # per gunicorn worker
+DRF_THREADS = 8  # per gunicorn worker (bench/README.md says why)
 
 
 def _children(pid: int) -> list[int]:

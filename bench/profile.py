@@ -9,6 +9,7 @@ a sample anywhere inside logging is the access log's.
 from __future__ import annotations
 
 import json
+import linecache
 import shutil
 import subprocess
 import sys
@@ -54,6 +55,19 @@ OWNERS: tuple[tuple[str, str], ...] = (
     ("/asyncio/", LOOP),
 )
 ACCESS_LOG_PATHS = ("/logging/", "/uvicorn/logging.py", "/jpay_server/logs.py", "access_log")
+# A thread whose innermost Python line is one of these is waiting, not working (py-spy's own
+# idle detection misses blocking reads and queue gets): uvicorn's ping thread, aiosqlite's
+# worker thread between statements, a thread pool's idle workers.
+WAITING = (
+    "tx.get()",
+    "work_queue.get(",
+    "read(handle,",
+    "_recv(",
+    ".acquire(",
+    ".select(",
+    "time.sleep(",
+    ".wait(",
+)
 
 
 def _path(frame: str) -> str:
@@ -62,8 +76,19 @@ def _path(frame: str) -> str:
     return inside.rsplit(":", 1)[0]
 
 
-def classify(frames: list[str]) -> str:
-    """The category of one sample, its frames outermost first."""
+def _waiting(frame: str) -> bool:
+    """Whether the innermost frame's source line is a blocking wait."""
+    path, _, line = frame.rsplit("(", 1)[-1].rstrip(")").rpartition(":")
+    if not line.isdigit():
+        return False
+    source = linecache.getline(path, int(line))
+    return any(marker in source for marker in WAITING)
+
+
+def classify(frames: list[str]) -> str | None:
+    """The category of one sample, its frames outermost first (None: a waiting thread)."""
+    if not frames or _waiting(frames[-1]):
+        return None
     paths = [_path(frame) for frame in frames]
     if any(marker in path for path in paths for marker in ACCESS_LOG_PATHS):
         return ACCESS_LOG
@@ -72,7 +97,8 @@ def classify(frames: list[str]) -> str:
             if fragment in path:
                 if category == LOOP and "/uvicorn/protocols/http/" in path:
                     # The response's `send` (headers, body, transport.write) is the write.
-                    return WRITE if frame.startswith("send ") else LOOP
+                    function = frame.split(" (", 1)[0].rsplit(".", 1)[-1]
+                    return WRITE if function == "send" else LOOP
                 return category
     return OTHER
 
@@ -86,7 +112,9 @@ def categories(raw: str) -> Counter[str]:
             continue
         # The first entries are the process and the thread, not frames.
         frames = [f for f in stack.split(";") if f.endswith(")") and ":" in f]
-        counts[classify(frames)] += int(count)
+        category = classify(frames)
+        if category:
+            counts[category] += int(count)
     return counts
 
 

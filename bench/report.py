@@ -25,7 +25,10 @@ TARGETS: list[tuple[str, str, dict[str, str], dict[str, float]]] = [
     (
         "POST /auth/app/token",
         "POST /auth/app/token",
-        {PEERS[0]: "DRF token (default hasher)", PEERS[1]: "DRF token (1-iteration hasher)"},
+        {
+            PEERS[0]: "DRF token (default hasher, 4 conns)",
+            PEERS[1]: "DRF token (1-iteration hasher)",
+        },
         {"sqlite": 0.35, "postgres": 0.30},
     ),
     (
