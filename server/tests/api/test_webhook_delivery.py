@@ -53,8 +53,8 @@ class Counting(httpx.AsyncHTTPTransport):
 
 async def emit(h, app_code: int, url: str, n: int = 0):
     data = {"id": f"COLL-{n}", "status": "completed"}
-    return await h.do(
-        lambda c, s: service.emit(c, s, app_code, url, EventType.COLLECTION_COMPLETED, data)
+    return await h.database.write(
+        lambda conn: service.emit(h.ctx, conn, app_code, url, EventType.COLLECTION_COMPLETED, data)
     )
 
 

@@ -129,8 +129,9 @@ async def send_test_event(
         if app.webhook_url is None:
             raise Conflict("The app has no webhook_url: set one first", code="webhook_url_not_set")
         data = {"app_code": app.app_code, "message": "A test event from the merchant API."}
-        event = await service.emit(
-            ctx, session, app.app_code, app.webhook_url, EventType.TEST, data
+        url = app.webhook_url
+        event = await session.run_sync(
+            lambda s: service.emit(ctx, s.connection(), app.app_code, url, EventType.TEST, data)
         )
         details = {"event_id": event.id}
         now, target = ctx.clock(), f"app:{app_code}"

@@ -111,10 +111,6 @@ class WebhookRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add_event(self, event: WebhookEvent) -> None:
-        """Insert an event into the outbox."""
-        await self.session.run_sync(lambda s: add_event(s.connection(), event))
-
     async def event(self, event_id: str) -> WebhookEvent | None:
         """The event, or None."""
         row = await self.session.get(WebhookEventRow, event_id, populate_existing=True)
