@@ -102,7 +102,7 @@ class Harness:
 
     async def deliver_webhooks(self) -> list[str]:
         """One delivery round, as the worker does it; returns each event's new status."""
-        due = await self.do(lambda c, s: claim_due(c, s, 100))
+        due = await claim_due(self.ctx, self.database, 100)
         statuses = []
         async with httpx.AsyncClient() as client:
             for outgoing in due:
@@ -113,9 +113,7 @@ class Harness:
                     self.settings.webhook_timeout,
                     self.settings.allow_private_callbacks,
                 )
-                status = await self.do(
-                    lambda c, s, o=outgoing, r=result: finish_delivery(c, s, o, r)
-                )
+                status = await finish_delivery(self.ctx, self.database, outgoing, result)
                 statuses.append(status.value)
         return statuses
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,8 +62,7 @@ class IdempotencyRepository:
             return False
         return True
 
-    async def prune(self, before: datetime) -> None:
-        """Forget keys older than `before`."""
-        await self.session.execute(
-            delete(IdempotencyKeyRow).where(IdempotencyKeyRow.created_at < before)
-        )
+
+def prune_keys(conn: Connection, before: datetime) -> None:
+    """Forget keys older than `before`."""
+    conn.execute(delete(IdempotencyKeyRow).where(IdempotencyKeyRow.created_at < before))
