@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from tests.harness import unreachable_database
@@ -49,3 +52,19 @@ async def test_health_and_readiness(harness):
     assert response.json()["code"] == "service_unavailable"
     await harness.runtime.database.dispose()
     harness.runtime.database = healthy
+
+
+GOLDEN = Path(__file__).with_name("openapi.json")
+
+
+async def test_openapi_document_is_the_golden_one(harness):
+    """The published document changes only on purpose: a route, model or description edit
+    that changes it must update `openapi.json` beside this file in the same commit (the
+    served `/openapi.json`, keys sorted, indent 2), and say why in the commit message."""
+    served = (await harness.client.get("/openapi.json")).json()
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert served["info"].pop("version")  # the package's version, not the API's shape
+    golden["info"].pop("version")
+    for path in sorted(set(served["paths"]) | set(golden["paths"])):
+        assert served["paths"].get(path) == golden["paths"].get(path), path
+    assert served == golden

@@ -10,7 +10,6 @@ import pytest
 
 from jpay_server.domain.webhooks import EventType
 from jpay_server.services import webhooks as service
-from jpay_server.store.webhooks import add_event
 from jpay_server.worker.runner import delivery_loop
 from tests.harness import running
 from tests.receiver import dripping, receiving
@@ -54,9 +53,9 @@ class Counting(httpx.AsyncHTTPTransport):
 
 async def emit(h, app_code: int, url: str, n: int = 0):
     data = {"id": f"COLL-{n}", "status": "completed"}
-    event = service.new_event(h.ctx, app_code, url, EventType.COLLECTION_COMPLETED, data)
-    await h.database.write(lambda conn: add_event(conn, event))
-    return event
+    return await h.database.write(
+        lambda conn: service.emit(h.ctx, conn, app_code, url, EventType.COLLECTION_COMPLETED, data)
+    )
 
 
 async def wait_until(predicate, seconds: float = 15.0) -> None:
@@ -67,7 +66,7 @@ async def wait_until(predicate, seconds: float = 15.0) -> None:
 
 
 async def attempts_of(h, event_id: str):
-    return (await service.event_attempts(h.database, event_id))[1]
+    return (await h.do(lambda c, s: service.event_attempts(s, event_id)))[1]
 
 
 async def test_a_dripping_receiver_neither_holds_an_attempt_nor_delays_other_merchants(hooks):

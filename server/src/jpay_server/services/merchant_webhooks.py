@@ -123,10 +123,10 @@ async def send_test_event(
     if app.webhook_url is None:
         raise Conflict("The app has no webhook_url: set one first", code="webhook_url_not_set")
     data = {"app_code": app.app_code, "message": "A test event from the merchant API."}
-    event = service.new_event(ctx, app.app_code, app.webhook_url, EventType.TEST, data)
+    url = app.webhook_url
 
     def command(conn: Connection) -> WebhookEvent:
-        store.add_event(conn, event)
+        event = service.emit(ctx, conn, app.app_code, url, EventType.TEST, data)
         details = {"event_id": event.id}
         target = f"app:{app_code}"
         record_by(conn, ctx.clock(), by, app.merchant_id, "webhook.test", target, details)

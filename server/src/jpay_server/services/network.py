@@ -64,7 +64,7 @@ async def _settle(ctx: Context, session: AsyncSession, payment: Payment) -> None
             f"Failed payout to {payment.party}",
             now,
         )
-    await emit_payment_event(ctx, session, payment)
+    await session.run_sync(lambda s: emit_payment_event(ctx, s.connection(), payment))
 
 
 async def _credit(session: AsyncSession, *args: Any) -> None:

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook
 
 from jpay_server.domain import webhooks as rules
@@ -22,6 +21,7 @@ from jpay_server.store.db import Database
 from jpay_server.store.webhooks import (
     Attempt,
     SealedSecret,
+    add_event,
     add_webhook_secret,
     expire_webhook_secrets,
     webhook_secrets_of,
@@ -112,26 +112,24 @@ def new_event(
     )
 
 
-async def emit(
+def emit(
     ctx: Context,
-    session: AsyncSession,
+    conn: Connection,
     app_code: int,
     url: str,
     event_type: EventType,
     data: dict[str, Any],
 ) -> WebhookEvent:
-    """Put an event in the outbox, in the caller's transaction (so it is never lost)."""
+    """Put an event in the outbox, in the caller's write command (so it is never lost)."""
     event = new_event(ctx, app_code, url, event_type, data)
-    await session.run_sync(lambda s: store.add_event(s.connection(), event))
+    add_event(conn, event)
     return event
 
 
-async def emit_payment_event(ctx: Context, session: AsyncSession, payment: Payment) -> WebhookEvent:
+def emit_payment_event(ctx: Context, conn: Connection, payment: Payment) -> WebhookEvent:
     """Tell the merchant a payment reached its final state, at its callback_url."""
     event_type = rules.payment_event(payment)
-    return await emit(
-        ctx, session, payment.app_code, payment.callback_url, event_type, to_wire(payment)
-    )
+    return emit(ctx, conn, payment.app_code, payment.callback_url, event_type, to_wire(payment))
 
 
 def security_event(
