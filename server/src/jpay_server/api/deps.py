@@ -1,9 +1,8 @@
-"""Request-scoped helpers: the runtime, the client address, rate limits, the access decision."""
+"""Request-scoped helpers: the runtime, the client address, the access decision."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 
 from fastapi import Request
 
@@ -11,9 +10,8 @@ from jpay_server.domain import client_ip as client_ips
 from jpay_server.domain.access import Principal, bearer_token
 from jpay_server.domain.allowlists import IPAddress
 from jpay_server.domain.members import Member, Permission
-from jpay_server.domain.ratelimits import Rate
 from jpay_server.domain.users import UserAccess
-from jpay_server.errors import AuthenticationFailed, JPayError, PermissionDenied, RateLimited
+from jpay_server.errors import AuthenticationFailed, PermissionDenied
 from jpay_server.services.access import authorize, authorize_member, authorize_user
 from jpay_server.services.runtime import Runtime
 
@@ -31,14 +29,6 @@ def client_ip(request: Request, rt: Runtime) -> IPAddress | None:
     return client_ips.resolve(peer, forwarded, rt.settings.trusted_proxies)
 
 
-async def rate_limit(rt: Runtime, *hits: tuple[str, Rate]) -> None:
-    """Count one hit on each key; the first refused one raises 429 with Retry-After."""
-    for key, rate in hits:
-        decision = await rt.limiter.hit(key, rate)
-        if not decision.allowed:
-            raise RateLimited(decision.retry_after)
-
-
 async def authorized(request: Request, product: str | None) -> Principal:
     """The whole access decision for a request to a route needing `product`.
 
@@ -51,37 +41,10 @@ async def authorized(request: Request, product: str | None) -> Principal:
     try:  # a plain try costs the success path nothing (a context manager would)
         return await authorize(rt.access, token, ip, product, rt.ctx.clock())
     except (AuthenticationFailed, PermissionDenied) as exc:
-        app_code = _codec_app(rt, token, refresh=False)
+        codec = rt.access.codec  # the memo the refusal just filled names the app, unsigned
+        app_code = codec.app_of(token) if codec is not None else None
         rt.refusals.note_error(app_code, exc, ip, request.url.path, rt.ctx.clock())
         raise
-
-
-def _codec_app(rt: Runtime, token: str, refresh: bool) -> int | None:
-    codec = rt.access.codec
-    return codec.app_of(token, refresh) if codec is not None else None
-
-
-@contextmanager
-def refusals_noted(
-    request: Request, rt: Runtime, ip: IPAddress | None, app_code: Callable[[], int | None]
-) -> Iterator[None]:
-    """Note every 401 or 403 raised inside in the app's refused-requests log, then re-raise.
-
-    `app_code` names the app the request was for; it is asked only on a refusal, and a
-    refusal it cannot attribute (None) is not noted.
-    """
-    try:
-        yield
-    except (AuthenticationFailed, PermissionDenied) as exc:
-        # An error that hides its reason from the caller carries it as its cause.
-        noted = exc.__cause__ if isinstance(exc.__cause__, JPayError) else exc
-        rt.refusals.note_error(app_code(), noted, ip, request.url.path, rt.ctx.clock())
-        raise
-
-
-def refresh_token_app(rt: Runtime, token: str) -> Callable[[], int | None]:
-    """The app a refresh token was signed for (checked signature), for `refusals_noted`."""
-    return lambda: _codec_app(rt, token, refresh=True)
 
 
 def require(product: str | None) -> Callable[[Request], Awaitable[Principal]]:

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
+from jpay_server.domain.allowlists import IPAddress
 from jpay_server.domain.audit import Actor, Origin
 from jpay_server.domain.links import (
     LIFETIMES,
@@ -40,6 +41,7 @@ from jpay_server.errors import (
     invalid_link,
     permission_denied,
 )
+from jpay_server.services import limits
 from jpay_server.services.audit import record
 from jpay_server.services.context import Context
 from jpay_server.services.mail import queue
@@ -49,6 +51,7 @@ from jpay_server.store import links, users
 from jpay_server.store.changes import ChangeKind, record_change
 from jpay_server.store.dashboard_sessions import end_user_sessions
 from jpay_server.store.db import Database
+from jpay_server.store.ratelimits import RateLimiter
 from jpay_server.store.tables import MerchantRow
 
 
@@ -105,19 +108,34 @@ def _url(ctx: Context, path: str) -> str:
     return ctx.settings.public_url.rstrip("/") + path
 
 
+def _text(client: IPAddress | None) -> str | None:
+    return str(client) if client is not None else None
+
+
+async def _limit_emails(
+    ctx: Context, limiter: RateLimiter, email: str, client: IPAddress | None
+) -> None:
+    """What sends email counts per client address and per recipient."""
+    await limits.hit(
+        limiter, limits.logins_from(ctx.settings, client), limits.emails_to(ctx.settings, email)
+    )
+
+
 async def signup(
     ctx: Context,
     database: Database,
+    limiter: RateLimiter,
     business_name: str,
     email: str,
     password: str,
-    client_ip: str | None,
+    client: IPAddress | None,
 ) -> None:
     """Open signup: a pending merchant, its unverified owner and a verification email.
 
     An address that already has an account gets an email saying so, and the caller gets the
     same answer as for a new one (after the same password hashing).
     """
+    await _limit_emails(ctx, limiter, email, client)
     if ctx.settings.signup_mode != "open":
         raise signup_closed()
     name, email = clean_name(business_name), clean_email(email)
@@ -148,7 +166,7 @@ async def signup(
             merchant.id,
             "user.signup",
             f"user:{user.id}",
-            client_ip=client_ip,
+            client_ip=_text(client),
             details={"email": email, "role": Role.OWNER.value},
         )
 
@@ -165,8 +183,11 @@ def _take_link(ctx: Context, conn: Connection, token: str, purpose: LinkPurpose)
     return link
 
 
-async def verify_email(ctx: Context, database: Database, token: str) -> None:
+async def verify_email(
+    ctx: Context, database: Database, limiter: RateLimiter, token: str, client: IPAddress | None
+) -> None:
     """Confirm a signed-up user's address; the user can then log in."""
+    await limits.hit(limiter, limits.links_from(ctx.settings, client))
     now = ctx.clock()
 
     def command(conn: Connection) -> None:
@@ -184,8 +205,11 @@ async def verify_email(ctx: Context, database: Database, token: str) -> None:
     await database.write(command)
 
 
-async def forgot_password(ctx: Context, database: Database, email: str) -> None:
+async def forgot_password(
+    ctx: Context, database: Database, limiter: RateLimiter, email: str, client: IPAddress | None
+) -> None:
     """Email a reset link if the address has an account; answer the same either way."""
+    await _limit_emails(ctx, limiter, email, client)
     try:
         email = clean_email(email)
     except InvalidRequest:  # a malformed address has no account: the same silent answer
@@ -205,9 +229,15 @@ async def forgot_password(ctx: Context, database: Database, email: str) -> None:
 
 
 async def reset_password(
-    ctx: Context, database: Database, token: str, password: str, client_ip: str | None
+    ctx: Context,
+    database: Database,
+    limiter: RateLimiter,
+    token: str,
+    password: str,
+    client: IPAddress | None,
 ) -> None:
     """Set a new password with a reset link; every session and token of the user ends."""
+    await limits.hit(limiter, limits.links_from(ctx.settings, client))
     digest = link_digest(ctx.keys.pepper, token)
     found = await database.read(lambda conn: links.link_by_digest(conn, digest))
     if found is None or not found.usable(LinkPurpose.RESET_PASSWORD, ctx.clock()):
@@ -235,7 +265,7 @@ async def reset_password(
             user.merchant_id,
             "user.password_reset",
             f"user:{user.id}",
-            client_ip=client_ip,
+            client_ip=_text(client),
         )
 
     await database.write(command)
@@ -292,9 +322,15 @@ async def invite(
 
 
 async def accept_invite(
-    ctx: Context, database: Database, token: str, password: str, client_ip: str | None
+    ctx: Context,
+    database: Database,
+    limiter: RateLimiter,
+    token: str,
+    password: str,
+    client: IPAddress | None,
 ) -> tuple[int, int, Role]:
     """Join the team with an invitation: the user (active: the link proved the address)."""
+    await limits.hit(limiter, limits.links_from(ctx.settings, client))
     digest = link_digest(ctx.keys.pepper, token)
     found = await database.read(lambda conn: links.link_by_digest(conn, digest))
     if found is None or not found.usable(LinkPurpose.INVITE, ctx.clock()):
@@ -318,7 +354,7 @@ async def accept_invite(
             link.merchant_id,
             "user.accept_invite",
             f"user:{user.id}",
-            client_ip=client_ip,
+            client_ip=_text(client),
             details={"role": role.value},
         )
         return user.id, link.merchant_id, role

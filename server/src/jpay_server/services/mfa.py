@@ -9,6 +9,7 @@ import segno
 from sqlalchemy import Connection
 
 from jpay_server.domain import mfa
+from jpay_server.domain.allowlists import IPAddress
 from jpay_server.domain.audit import Actor
 from jpay_server.domain.passwords import verify_password
 from jpay_server.domain.secrets import NONCE_BYTES, seal, unseal
@@ -21,6 +22,7 @@ from jpay_server.errors import (
     invalid_mfa_code,
     token_invalid,
 )
+from jpay_server.services import limits
 from jpay_server.services.access import AccessState
 from jpay_server.services.audit import record
 from jpay_server.services.context import Context
@@ -28,6 +30,7 @@ from jpay_server.services.users import UserGrant, finish_login, record_login
 from jpay_server.store import users as store
 from jpay_server.store.changes import ChangeKind, record_change
 from jpay_server.store.db import Database
+from jpay_server.store.ratelimits import RateLimiter
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +83,15 @@ def _new_codes(ctx: Context, conn: Connection, user_id: int) -> list[str]:
 
 
 async def confirm(
-    ctx: Context, database: Database, user: UserAccess, code: str, ip: str | None
+    ctx: Context,
+    database: Database,
+    limiter: RateLimiter,
+    user: UserAccess,
+    code: str,
+    ip: str | None,
 ) -> list[str]:
     """Turn MFA on with a first code; returns ten recovery codes (shown once)."""
+    await limits.hit(limiter, limits.codes_for(ctx.settings, user.user_id))
     now = ctx.clock()
 
     def command(conn: Connection) -> list[str]:
@@ -125,9 +134,16 @@ def _check_code(ctx: Context, conn: Connection, user_id: int, code: str) -> bool
 
 
 async def disable(
-    ctx: Context, database: Database, user: UserAccess, password: str, code: str, ip: str | None
+    ctx: Context,
+    database: Database,
+    limiter: RateLimiter,
+    user: UserAccess,
+    password: str,
+    code: str,
+    ip: str | None,
 ) -> None:
     """Turn MFA off: needs the password and a current code (or a recovery code)."""
+    await limits.hit(limiter, limits.codes_for(ctx.settings, user.user_id))
     account = await database.read(lambda conn: store.user_by_id(conn, user.user_id))
     if account is None:
         raise token_invalid()
@@ -157,9 +173,15 @@ async def disable(
 
 
 async def regenerate_codes(
-    ctx: Context, database: Database, user: UserAccess, code: str, ip: str | None
+    ctx: Context,
+    database: Database,
+    limiter: RateLimiter,
+    user: UserAccess,
+    code: str,
+    ip: str | None,
 ) -> list[str]:
     """Ten new recovery codes for ten old ones, with a current code."""
+    await limits.hit(limiter, limits.codes_for(ctx.settings, user.user_id))
     now = ctx.clock()
 
     def command(conn: Connection) -> list[str]:
@@ -180,6 +202,21 @@ async def regenerate_codes(
     return await database.write(command)
 
 
+async def _limit_second_step(
+    ctx: Context,
+    state: AccessState,
+    limiter: RateLimiter,
+    mfa_token: str,
+    client: IPAddress | None,
+) -> None:
+    """Codes count per client address and, when the mfa_token names one, per user."""
+    hits = [limits.logins_from(ctx.settings, client)]
+    user_id = await mfa_user_of(ctx, state, mfa_token)
+    if user_id is not None:
+        hits.append(limits.codes_for(ctx.settings, user_id))
+    await limits.hit(limiter, *hits)
+
+
 async def _second_step(
     ctx: Context, state: AccessState, database: Database, mfa_token: str, code: str
 ) -> tuple[TokenCodec, User]:
@@ -195,17 +232,31 @@ async def _second_step(
 
 
 async def finish_mfa_login(
-    ctx: Context, state: AccessState, database: Database, mfa_token: str, code: str
+    ctx: Context,
+    state: AccessState,
+    database: Database,
+    limiter: RateLimiter,
+    mfa_token: str,
+    code: str,
+    client: IPAddress | None,
 ) -> UserGrant:
     """The second step of a login: a valid mfa_token and a code give the token pair."""
+    await _limit_second_step(ctx, state, limiter, mfa_token, client)
     codec, user = await _second_step(ctx, state, database, mfa_token, code)
     return await finish_login(ctx, state, database, codec, user, None)
 
 
 async def verify_mfa_login(
-    ctx: Context, state: AccessState, database: Database, mfa_token: str, code: str
+    ctx: Context,
+    state: AccessState,
+    database: Database,
+    limiter: RateLimiter,
+    mfa_token: str,
+    code: str,
+    client: IPAddress | None,
 ) -> UserAccess:
     """The second step for the dashboard, which keeps a session instead of a token pair."""
+    await _limit_second_step(ctx, state, limiter, mfa_token, client)
     _, user = await _second_step(ctx, state, database, mfa_token, code)
     return await record_login(ctx, state, database, user, None)
 

@@ -10,13 +10,16 @@ newest records are the useful ones).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import Connection
 
+from jpay_server.clock import Clock
 from jpay_server.domain.allowlists import IPAddress
 from jpay_server.domain.refusals import KEEP_PER_APP, Refusal, refusal
-from jpay_server.errors import JPayError
+from jpay_server.errors import AuthenticationFailed, JPayError, PermissionDenied
 from jpay_server.services.write_behind import WriteBehind
 from jpay_server.store.db import Database
 from jpay_server.store.refusals import add_refusals, prune_refusals, refusals_of
@@ -46,6 +49,27 @@ class RefusalLog(WriteBehind[Refusal]):
         if app_code is not None:
             ip = str(client_ip) if client_ip is not None else None
             self.note(refusal(app_code, now, ip, path, error.code, error.detail))
+
+    @contextmanager
+    def noting(
+        self,
+        app_code: Callable[[], int | None],
+        client_ip: IPAddress | None,
+        path: str,
+        clock: Clock,
+    ) -> Iterator[None]:
+        """Note every 401 or 403 raised inside, then re-raise.
+
+        `app_code` names the app the request was for; it is asked only on a refusal, and a
+        refusal it cannot attribute (None) is not noted.
+        """
+        try:
+            yield
+        except (AuthenticationFailed, PermissionDenied) as exc:
+            # An error that hides its reason from the caller carries it as its cause.
+            noted = exc.__cause__ if isinstance(exc.__cause__, JPayError) else exc
+            self.note_error(app_code(), noted, client_ip, path, clock())
+            raise
 
     def prepare(self, batch: list[Refusal]) -> list[Refusal]:
         """The batch without refusals that the prune would delete at once."""

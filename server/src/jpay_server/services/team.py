@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select, update
 
-from jpay_server.domain.audit import OPERATOR, Actor
+from jpay_server.domain.audit import OPERATOR, Actor, Origin
 from jpay_server.domain.members import Member, Role
 from jpay_server.domain.users import User, UserStatus, check_team_change
 from jpay_server.errors import Conflict, NotFound
+from jpay_server.services import accounts, limits
+from jpay_server.services.accounts import Invitation
 from jpay_server.services.audit import record
 from jpay_server.services.context import Context
 from jpay_server.store import users as store
 from jpay_server.store.changes import ChangeKind, record_change
 from jpay_server.store.dashboard_sessions import end_user_sessions
 from jpay_server.store.db import Database
+from jpay_server.store.ratelimits import RateLimiter
 from jpay_server.store.tables import MerchantRow
 
 
@@ -53,6 +56,20 @@ def _audit(
         client_ip=ip,
         details=details,
     )
+
+
+async def invite(
+    ctx: Context,
+    database: Database,
+    limiter: RateLimiter,
+    actor: Member,
+    email: str,
+    role: Role,
+    by: Origin,
+) -> Invitation:
+    """A team admin's invitation (`accounts.invite`), limited per recipient like every email."""
+    await limits.hit(limiter, limits.emails_to(ctx.settings, email))
+    return await accounts.invite(ctx, database, actor.merchant_id, email, role, by, actor)
 
 
 async def list_team(database: Database, actor: Member) -> list[User]:

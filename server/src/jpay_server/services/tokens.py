@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
@@ -39,15 +40,18 @@ from jpay_server.errors import (
     token_invalid,
     token_revoked,
 )
+from jpay_server.services import limits
 from jpay_server.services.access import AccessState
 from jpay_server.services.context import Context, new_id
 from jpay_server.services.webhooks import security_event
 from jpay_server.store import tokens as store
 from jpay_server.store.apps import touch_secret
 from jpay_server.store.changes import ChangeKind, record_change
-from jpay_server.store.db import Database
 from jpay_server.store.events import add_security_event
 from jpay_server.store.webhooks import add_event
+
+if TYPE_CHECKING:  # the runtime holds the logins log, which imports this module
+    from jpay_server.services.runtime import Runtime
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,39 +373,69 @@ def _reuse_allowed(
 
 
 async def log_in(
-    ctx: Context,
-    state: AccessState,
-    database: Database,
-    app_key: str,
-    app_secret: str,
-    client_ip: IPAddress | None,
+    rt: Runtime, app_key: str, app_secret: str, client_ip: IPAddress | None, path: str
 ) -> TokenGrant:
-    """The token use case whole: check the credentials in memory, issue the first pair, and
-    (at most once a minute per secret) record that the secret was used."""
-    login = await authenticate_app(ctx, state, app_key, app_secret, client_ip)
-    grant = issue_tokens(ctx, login)  # nothing to store: the family lives in its tokens
+    """The token use case whole: the limits, the credentials checked in memory, the first pair
+    issued, a refusal noted, and (at most once a minute per secret) the secret's use recorded."""
+    s = rt.settings
+    await limits.hit(rt.limiter, limits.app_logins_from(s, client_ip))
+    # The per-key limit is checked before the secret, so a key under attack confirms no
+    # guess, right ones included; only failures count, so an app's own logins never use it up.
+    key_limit = limits.failed_logins_of(s, app_key)
+    await limits.check(rt.limiter, key_limit)
+    try:
+        with rt.refusals.noting(
+            lambda: rt.access.cached_code(app_key), client_ip, path, rt.ctx.clock
+        ):
+            login = await authenticate_app(rt.ctx, rt.access, app_key, app_secret, client_ip)
+    except AuthenticationFailed as exc:
+        # A caller outside the app's allowlist can confirm no secret, so its failures do not
+        # use up the key's limit: a flood from outside cannot lock the app's own logins out.
+        if not isinstance(exc.__cause__, PermissionDenied):
+            await limits.hit(rt.limiter, key_limit)
+        raise
+    grant = issue_tokens(rt.ctx, login)  # nothing to store: the family lives in its tokens
     app_code, generation = login.access.app_code, login.generation
-    if state.touch_due(app_code, generation):
-        now = ctx.clock()
-        await database.write(lambda conn: touch_secret(conn, app_code, generation, now))
+    if rt.access.touch_due(app_code, generation):
+        now = rt.ctx.clock()
+        await rt.database.write(lambda conn: touch_secret(conn, app_code, generation, now))
+    rt.logins.note_grant(grant, str(client_ip) if client_ip is not None else None)  # within 1 s
     return grant
 
 
 async def refresh(
-    ctx: Context,
-    state: AccessState,
-    database: Database,
-    refresh_token: str,
-    client_ip: IPAddress | None,
+    rt: Runtime, refresh_token: str, client_ip: IPAddress | None, path: str
 ) -> TokenPair:
-    """The refresh use case whole: check in memory, record the use in one write command,
-    sign after the commit. A stolen copy raises `refresh_token_reused`, after the commit that
-    revoked its family."""
-    checked = await check_refresh(ctx, state, refresh_token, client_ip)
-    outcome = await database.write(lambda conn: rotate_refresh(ctx, conn, checked, client_ip))
-    if isinstance(outcome, Reused):
-        raise refresh_token_reused()
+    """The refresh use case whole: the limit, the check in memory, the use recorded in one
+    write command, the pair signed after the commit, a refusal noted. A stolen copy raises
+    `refresh_token_reused`, after the commit that revoked its family."""
+    ctx = rt.ctx
+    await limits.hit(rt.limiter, limits.refreshes_from(rt.settings, client_ip))
+    with rt.refusals.noting(lambda: _signed_for(rt, refresh_token), client_ip, path, ctx.clock):
+        checked = await check_refresh(ctx, rt.access, refresh_token, client_ip)
+        outcome = await rt.database.write(
+            lambda conn: rotate_refresh(ctx, conn, checked, client_ip)
+        )
+        if isinstance(outcome, Reused):
+            raise refresh_token_reused()
     return refreshed_pair(ctx, checked, outcome)
+
+
+def _signed_for(rt: Runtime, refresh_token: str) -> int | None:
+    """The app a refresh token was signed for (its signature checked), else None."""
+    codec = rt.access.codec
+    return codec.app_of(refresh_token, True) if codec is not None else None
+
+
+async def revoke(rt: Runtime, token: str, client_ip: IPAddress | None) -> None:
+    """Revoke the family of any valid access or refresh token; say nothing about the token."""
+    await limits.hit(rt.limiter, limits.refreshes_from(rt.settings, client_ip))
+    found = await family_of(rt.ctx, rt.access, token)
+    if found is not None:
+        family, app_code = found
+        await rt.database.write(
+            lambda conn: revoke_family(rt.ctx, conn, family, app_code, "revoked_by_client")
+        )
 
 
 def refreshed_pair(ctx: Context, request: CheckedRefresh, rotated: Rotated) -> TokenPair:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
+from jpay_server.domain.allowlists import IPAddress
 from jpay_server.domain.audit import Actor
 from jpay_server.domain.members import Role
 from jpay_server.domain.passwords import (
@@ -30,6 +31,7 @@ from jpay_server.errors import (
     email_not_verified,
     invalid_credentials,
 )
+from jpay_server.services import limits
 from jpay_server.services.access import AccessState
 from jpay_server.services.audit import record
 from jpay_server.services.context import Context, new_id
@@ -38,6 +40,7 @@ from jpay_server.store import users as store
 from jpay_server.store.changes import ChangeKind, record_change
 from jpay_server.store.dashboard_sessions import end_user_sessions
 from jpay_server.store.db import Database
+from jpay_server.store.ratelimits import RateLimiter
 from jpay_server.store.tables import MerchantRow
 
 
@@ -118,9 +121,21 @@ async def _verified_user(database: Database, email: str, password: str) -> User:
 
 
 async def login(
-    ctx: Context, state: AccessState, database: Database, email: str, password: str
+    ctx: Context,
+    state: AccessState,
+    database: Database,
+    limiter: RateLimiter,
+    email: str,
+    password: str,
+    client: IPAddress | None,
 ) -> UserGrant:
-    """Check an email and password; tokens, or MfaRequired with a token for the second step."""
+    """Check an email and password; tokens, or MfaRequired with a token for the second step.
+
+    Rate limited per client address and per email (every try counts: past the limit even the
+    right password waits)."""
+    await limits.hit(
+        limiter, limits.logins_from(ctx.settings, client), limits.passwords_for(ctx.settings, email)
+    )
     codec = await state.ensure_fresh()
     user = await _verified_user(database, email, password)
     if user.mfa_enabled:
@@ -137,13 +152,22 @@ class VerifiedLogin:
 
 
 async def verify_login(
-    ctx: Context, state: AccessState, database: Database, email: str, password: str
+    ctx: Context,
+    state: AccessState,
+    database: Database,
+    limiter: RateLimiter,
+    email: str,
+    password: str,
+    client: IPAddress | None,
 ) -> VerifiedLogin:
     """Check an email and password as `login` does, issuing no tokens (the dashboard's sign-in).
 
     The dashboard keeps its own server-side session instead of a token pair, so it starts no
     refresh family a merchant would then see among the app's live logins.
     """
+    await limits.hit(
+        limiter, limits.logins_from(ctx.settings, client), limits.passwords_for(ctx.settings, email)
+    )
     codec = await state.ensure_fresh()
     user = await _verified_user(database, email, password)
     if user.mfa_enabled:
@@ -215,12 +239,16 @@ async def change_password(
     ctx: Context,
     state: AccessState,
     database: Database,
+    limiter: RateLimiter,
     user: UserAccess,
     current: str,
     new: str,
     client_ip: str | None,
 ) -> UserGrant:
-    """A new password for the signed-in user: every other session ends; a fresh pair here."""
+    """A new password for the signed-in user: every other session ends; a fresh pair here.
+
+    Current passwords tried count against the user, like second-factor codes."""
+    await limits.hit(limiter, limits.codes_for(ctx.settings, user.user_id))
     account = await database.read(lambda conn: store.user_by_id(conn, user.user_id))
     if account is None:
         raise invalid_credentials()

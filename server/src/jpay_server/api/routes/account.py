@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from jpay_server.api.deps import client_ip, current_user, rate_limit, runtime
+from jpay_server.api.deps import client_ip, current_user, runtime
 from jpay_server.api.openapi import BEARER, errors
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.schemas.accounts import (
@@ -47,12 +47,6 @@ def _ip(request: Request) -> str | None:
     return str(ip) if ip else None
 
 
-async def _limit(request: Request, user: UserAccess) -> None:
-    """Code guesses count against the user, like logins against an email."""
-    rt = runtime(request)
-    await rate_limit(rt, (f"mfa:user:{user.user_id}", rt.settings.rate_limit_login_per_account))
-
-
 @router.post(
     "/mfa/enrol",
     response_model=MfaEnrolment,
@@ -84,9 +78,8 @@ async def enrol(user: User, request: Request) -> JSONResponse:
     "recovery codes, shown once (kept only as hashes). Login then asks for a code.",
 )
 async def confirm(body: CodeRequest, user: User, request: Request) -> JSONResponse:
-    await _limit(request, user)
     rt = runtime(request)
-    codes = await mfa.confirm(rt.ctx, rt.database, user, body.code, _ip(request))
+    codes = await mfa.confirm(rt.ctx, rt.database, rt.limiter, user, body.code, _ip(request))
     return JSONResponse({"recovery_codes": codes}, headers={"Pragma": "no-cache"})
 
 
@@ -99,9 +92,10 @@ async def confirm(body: CodeRequest, user: User, request: Request) -> JSONRespon
     description="With a current code: ten new recovery codes; the old ones stop working.",
 )
 async def recovery_codes(body: CodeRequest, user: User, request: Request) -> JSONResponse:
-    await _limit(request, user)
     rt = runtime(request)
-    codes = await mfa.regenerate_codes(rt.ctx, rt.database, user, body.code, _ip(request))
+    codes = await mfa.regenerate_codes(
+        rt.ctx, rt.database, rt.limiter, user, body.code, _ip(request)
+    )
     return JSONResponse({"recovery_codes": codes}, headers={"Pragma": "no-cache"})
 
 
@@ -114,9 +108,8 @@ async def recovery_codes(body: CodeRequest, user: User, request: Request) -> JSO
     description="Needs the password and a current code (or a recovery code).",
 )
 async def disable(body: DisableMfaRequest, user: User, request: Request) -> JSONResponse:
-    await _limit(request, user)
     rt = runtime(request)
-    await mfa.disable(rt.ctx, rt.database, user, body.password, body.code, _ip(request))
+    await mfa.disable(rt.ctx, rt.database, rt.limiter, user, body.password, body.code, _ip(request))
     return JSONResponse({"detail": "Two-factor authentication is off"})
 
 
@@ -131,12 +124,12 @@ async def disable(body: DisableMfaRequest, user: User, request: Request) -> JSON
     "fresh token pair, like a login.",
 )
 async def password(body: ChangePasswordRequest, user: User, request: Request) -> JSONResponse:
-    await _limit(request, user)
     rt = runtime(request)
     grant = await change_password(
         rt.ctx,
         rt.access,
         rt.database,
+        rt.limiter,
         user,
         body.current_password,
         body.new_password,

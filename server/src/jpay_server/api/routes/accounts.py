@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from jpay_server.api.deps import client_ip, rate_limit, runtime
+from jpay_server.api.deps import client_ip, runtime
 from jpay_server.api.openapi import errors
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.schemas.accounts import (
@@ -24,8 +24,6 @@ from jpay_server.api.schemas.accounts import (
     TokenRequest,
     UserTokenResponse,
 )
-from jpay_server.domain.ratelimits import client_bucket
-from jpay_server.domain.users import email_key
 from jpay_server.services import accounts, mfa
 from jpay_server.services.users import UserGrant, login
 
@@ -68,13 +66,7 @@ def grant_body(grant: UserGrant) -> dict[str, object]:
 async def login_route(body: LoginRequest, request: Request) -> JSONResponse:
     rt = runtime(request)
     ip = client_ip(request, rt)
-    s = rt.settings
-    await rate_limit(
-        rt,
-        (f"login:ip:{client_bucket(ip)}", s.rate_limit_login_per_ip),
-        (f"login:email:{email_key(body.email)}", s.rate_limit_login_per_account),
-    )
-    grant = await login(rt.ctx, rt.access, rt.database, body.email, body.password)
+    grant = await login(rt.ctx, rt.access, rt.database, rt.limiter, body.email, body.password, ip)
     return JSONResponse(grant_body(grant), headers=_NO_CACHE)
 
 
@@ -89,21 +81,16 @@ async def login_route(body: LoginRequest, request: Request) -> JSONResponse:
 )
 async def login_mfa_route(body: LoginMfaRequest, request: Request) -> JSONResponse:
     rt = runtime(request)
-    ip = client_ip(request, rt)
-    s = rt.settings
-    hits = [(f"login:ip:{client_bucket(ip)}", s.rate_limit_login_per_ip)]
-    user_id = await mfa.mfa_user_of(rt.ctx, rt.access, body.mfa_token)
-    if user_id is not None:
-        hits.append((f"mfa:user:{user_id}", s.rate_limit_login_per_account))
-    await rate_limit(rt, *hits)
-    grant = await mfa.finish_mfa_login(rt.ctx, rt.access, rt.database, body.mfa_token, body.code)
+    grant = await mfa.finish_mfa_login(
+        rt.ctx,
+        rt.access,
+        rt.database,
+        rt.limiter,
+        body.mfa_token,
+        body.code,
+        client_ip(request, rt),
+    )
     return JSONResponse(grant_body(grant), headers=_NO_CACHE)
-
-
-def _ip(request: Request) -> str | None:
-    rt = runtime(request)
-    ip = client_ip(request, rt)
-    return str(ip) if ip else None
 
 
 @router.post(
@@ -119,15 +106,14 @@ def _ip(request: Request) -> str | None:
 )
 async def signup_route(body: SignupRequest, request: Request) -> JSONResponse:
     rt = runtime(request)
-    ip = client_ip(request, rt)
-    s = rt.settings
-    await rate_limit(
-        rt,
-        (f"login:ip:{client_bucket(ip)}", s.rate_limit_login_per_ip),
-        (f"email:{email_key(body.email)}", s.rate_limit_email_per_address),
-    )
     await accounts.signup(
-        rt.ctx, rt.database, body.business_name, body.email, body.password, _ip(request)
+        rt.ctx,
+        rt.database,
+        rt.limiter,
+        body.business_name,
+        body.email,
+        body.password,
+        client_ip(request, rt),
     )
     return JSONResponse({"detail": _CHECK_EMAIL}, 202)
 
@@ -142,9 +128,7 @@ async def signup_route(body: SignupRequest, request: Request) -> JSONResponse:
 )
 async def verify_email_route(body: TokenRequest, request: Request) -> JSONResponse:
     rt = runtime(request)
-    ip = client_ip(request, rt)
-    await rate_limit(rt, (f"link:ip:{client_bucket(ip)}", rt.settings.rate_limit_login_per_ip))
-    await accounts.verify_email(rt.ctx, rt.database, body.token)
+    await accounts.verify_email(rt.ctx, rt.database, rt.limiter, body.token, client_ip(request, rt))
     return JSONResponse({"detail": "Email address confirmed"})
 
 
@@ -160,14 +144,9 @@ async def verify_email_route(body: TokenRequest, request: Request) -> JSONRespon
 )
 async def forgot_route(body: ForgotRequest, request: Request) -> JSONResponse:
     rt = runtime(request)
-    ip = client_ip(request, rt)
-    s = rt.settings
-    await rate_limit(
-        rt,
-        (f"login:ip:{client_bucket(ip)}", s.rate_limit_login_per_ip),
-        (f"email:{email_key(body.email)}", s.rate_limit_email_per_address),
+    await accounts.forgot_password(
+        rt.ctx, rt.database, rt.limiter, body.email, client_ip(request, rt)
     )
-    await accounts.forgot_password(rt.ctx, rt.database, body.email)
     return JSONResponse({"detail": _CHECK_EMAIL}, 202)
 
 
@@ -182,9 +161,9 @@ async def forgot_route(body: ForgotRequest, request: Request) -> JSONResponse:
 )
 async def reset_route(body: TokenPasswordRequest, request: Request) -> JSONResponse:
     rt = runtime(request)
-    ip = client_ip(request, rt)
-    await rate_limit(rt, (f"link:ip:{client_bucket(ip)}", rt.settings.rate_limit_login_per_ip))
-    await accounts.reset_password(rt.ctx, rt.database, body.token, body.password, _ip(request))
+    await accounts.reset_password(
+        rt.ctx, rt.database, rt.limiter, body.token, body.password, client_ip(request, rt)
+    )
     return JSONResponse({"detail": "Password changed; sign in again"})
 
 
@@ -200,9 +179,7 @@ async def reset_route(body: TokenPasswordRequest, request: Request) -> JSONRespo
 )
 async def accept_invite_route(body: TokenPasswordRequest, request: Request) -> JSONResponse:
     rt = runtime(request)
-    ip = client_ip(request, rt)
-    await rate_limit(rt, (f"link:ip:{client_bucket(ip)}", rt.settings.rate_limit_login_per_ip))
     user_id, merchant_id, role = await accounts.accept_invite(
-        rt.ctx, rt.database, body.token, body.password, _ip(request)
+        rt.ctx, rt.database, rt.limiter, body.token, body.password, client_ip(request, rt)
     )
     return JSONResponse({"user_id": user_id, "merchant_id": merchant_id, "role": role.value}, 201)

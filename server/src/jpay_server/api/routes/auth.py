@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from jpay_server.api.deps import client_ip, rate_limit, refresh_token_app, refusals_noted, runtime
+from jpay_server.api.deps import client_ip, runtime
 from jpay_server.api.openapi import errors
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.schemas.auth import (
@@ -15,14 +15,7 @@ from jpay_server.api.schemas.auth import (
     RevokeResponse,
     TokenResponse,
 )
-from jpay_server.domain.ratelimits import client_bucket
-from jpay_server.errors import (
-    AuthenticationFailed,
-    PermissionDenied,
-    RateLimited,
-)
-from jpay_server.services.tokens import family_of, log_in, revoke_family
-from jpay_server.services.tokens import refresh as refresh_pair
+from jpay_server.services import tokens
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 # RFC 6749 §5.1: token responses must not be cached (Cache-Control comes from the guard).
@@ -41,24 +34,7 @@ _NO_CACHE = {"Pragma": "no-cache"}
 async def app_token(body: AppTokenRequest, request: Request) -> JSONResponse:
     rt = runtime(request)
     ip = client_ip(request, rt)
-    s = rt.settings
-    await rate_limit(rt, (f"token:ip:{client_bucket(ip)}", s.rate_limit_token_per_ip))
-    # The per-key limit is checked before the secret, so a key under attack confirms no
-    # guess, right ones included; only failures count, so an app's own logins never use it up.
-    key_limit = (f"token:key:{body.app_key}", s.rate_limit_token_per_key)
-    ahead = await rt.limiter.peek(*key_limit)
-    if not ahead.allowed:
-        raise RateLimited(ahead.retry_after)
-    try:
-        with refusals_noted(request, rt, ip, lambda: rt.access.cached_code(body.app_key)):
-            grant = await log_in(rt.ctx, rt.access, rt.database, body.app_key, body.app_secret, ip)
-    except AuthenticationFailed as exc:
-        # A caller outside the app's allowlist can confirm no secret, so its failures do not
-        # use up the key's limit: a flood from outside cannot lock the app's own logins out.
-        if not isinstance(exc.__cause__, PermissionDenied):
-            await rate_limit(rt, key_limit)
-        raise
-    rt.logins.note_grant(grant, str(ip) if ip is not None else None)  # written within 1 s
+    grant = await tokens.log_in(rt, body.app_key, body.app_secret, ip, request.url.path)
     content = {
         "access": grant.pair.access,
         "refresh": grant.pair.refresh,
@@ -83,10 +59,7 @@ async def app_token(body: AppTokenRequest, request: Request) -> JSONResponse:
 )
 async def refresh(body: RefreshRequest, request: Request) -> JSONResponse:
     rt = runtime(request)
-    ip = client_ip(request, rt)
-    await rate_limit(rt, (f"refresh:ip:{client_bucket(ip)}", rt.settings.rate_limit_refresh_per_ip))
-    with refusals_noted(request, rt, ip, refresh_token_app(rt, body.refresh)):
-        pair = await refresh_pair(rt.ctx, rt.access, rt.database, body.refresh, ip)
+    pair = await tokens.refresh(rt, body.refresh, client_ip(request, rt), request.url.path)
     content = {
         "access": pair.access,
         "refresh": pair.refresh,
@@ -107,12 +80,5 @@ async def refresh(body: RefreshRequest, request: Request) -> JSONResponse:
 )
 async def revoke(body: RevokeRequest, request: Request) -> JSONResponse:
     rt = runtime(request)
-    ip = client_ip(request, rt)
-    await rate_limit(rt, (f"refresh:ip:{client_bucket(ip)}", rt.settings.rate_limit_refresh_per_ip))
-    found = await family_of(rt.ctx, rt.access, body.token)
-    if found is not None:
-        family, app_code = found
-        await rt.database.write(
-            lambda conn: revoke_family(rt.ctx, conn, family, app_code, "revoked_by_client")
-        )
+    await tokens.revoke(rt, body.token, client_ip(request, rt))
     return JSONResponse({"revoked": True})

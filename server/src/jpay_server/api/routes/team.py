@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from jpay_server.api.deps import client_ip, rate_limit, require_member, runtime
+from jpay_server.api.deps import client_ip, require_member, runtime
 from jpay_server.api.openapi import BEARER, errors
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.schemas.accounts import (
@@ -18,8 +18,8 @@ from jpay_server.api.schemas.accounts import (
 )
 from jpay_server.domain.audit import Actor, Origin
 from jpay_server.domain.members import Member, Permission
-from jpay_server.domain.users import User, email_key
-from jpay_server.services import accounts, team
+from jpay_server.domain.users import User
+from jpay_server.services import team
 
 router = APIRouter(prefix="/merchant/users", tags=["team"])
 _SECURED = {"security": BEARER}
@@ -77,12 +77,9 @@ async def invite_user(
     body: InviteRequest, request: Request, member: Member = MANAGE
 ) -> JSONResponse:
     rt = runtime(request)
-    await rate_limit(
-        rt, (f"email:{email_key(body.email)}", rt.settings.rate_limit_email_per_address)
-    )
     origin = Origin(Actor.user(member.user_id), _ip(request), member.merchant_id)
-    invitation = await accounts.invite(
-        rt.ctx, rt.database, member.merchant_id, body.email, body.role, origin, member
+    invitation = await team.invite(
+        rt.ctx, rt.database, rt.limiter, member, body.email, body.role, origin
     )
     content = {
         "invite_url": invitation.invite_url,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.api.deps import authorized, require, runtime
-from jpay_server.api.idempotency import idempotent
+from jpay_server.api.idempotency import answered
 from jpay_server.api.openapi import BEARER, errors
 from jpay_server.api.pagination import day_range, page_body
 from jpay_server.api.query import parameters, parse_query
@@ -26,6 +25,7 @@ from jpay_server.domain.money import format_cents
 from jpay_server.domain.payments import wire_time
 from jpay_server.domain.wallets import LedgerEntry, LedgerFilter
 from jpay_server.services import wallets as service
+from jpay_server.services.idempotency import Keyed
 
 router = APIRouter(prefix="/wallets", tags=["wallets"])
 
@@ -97,15 +97,5 @@ async def transfer(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     rt = runtime(request)
-
-    async def work(session: AsyncSession) -> dict[str, Any]:
-        done = await session.run_sync(
-            lambda s: service.transfer(rt.ctx, s.connection(), principal.merchant_id, body.amount)
-        )
-        return {
-            "reference": done.reference,
-            "amount": format_cents(done.amount_cents),
-            **done.balances.as_wire(),
-        }
-
-    return await idempotent(rt, principal, idempotency_key, "wallets.transfer", body, work)
+    keyed = Keyed(idempotency_key, "wallets.transfer", body.model_dump(mode="json"))
+    return answered(await service.transfer(rt.ctx, rt.database, principal, body.amount, keyed))

@@ -13,7 +13,6 @@ from jpay_server.web import cookies
 from jpay_server.web.pages.base import (
     Flash,
     client_ip,
-    limit,
     posted_form,
     put_flash,
     redirect,
@@ -66,14 +65,11 @@ async def new_password(request: Request) -> Response:
     form = await posted_form(request, me.csrf)
     rt = runtime(request)
     try:
-        # The same key as the API's password and code routes: guesses count against the user.
-        await limit(
-            request, (f"mfa:user:{me.user.user_id}", rt.settings.rate_limit_login_per_account)
-        )
         await change_password(
             rt.ctx,
             rt.access,
             rt.database,
+            rt.limiter,
             me.user,
             form.get("current_password", ""),
             form.get("new_password", ""),

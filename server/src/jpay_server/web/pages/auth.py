@@ -7,8 +7,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from jpay_server.domain.dashboard_sessions import Stage
-from jpay_server.domain.ratelimits import client_bucket
-from jpay_server.domain.users import email_key
 from jpay_server.errors import AuthenticationFailed, RateLimited
 from jpay_server.services import dashboard_sessions, mfa, users
 from jpay_server.services.dashboard_sessions import SignedIn
@@ -18,7 +16,6 @@ from jpay_server.web.pages.base import (
     client_address,
     client_ip,
     expected_anonymous_csrf,
-    limit,
     posted_form,
     redirect,
     render,
@@ -71,15 +68,9 @@ async def login(request: Request) -> Response:
     ip = client_ip(request)
     settings = rt.settings
     try:
-        await limit(
-            request,
-            (
-                f"login:ip:{client_bucket(client_address(request))}",
-                settings.rate_limit_login_per_ip,
-            ),
-            (f"login:email:{email_key(email)}", settings.rate_limit_login_per_account),
+        verified = await users.verify_login(
+            rt.ctx, rt.access, rt.database, rt.limiter, email, password, client_address(request)
         )
-        verified = await users.verify_login(rt.ctx, rt.access, rt.database, email, password)
     except RateLimited as exc:
         error = SLOW_DOWN.format(seconds=exc.retry_after)
         return _login_page(request, 429, error=error, email=email)
@@ -95,14 +86,14 @@ async def login(request: Request) -> Response:
     return response
 
 
-async def _half_session(request: Request) -> tuple[str, str, int] | None:
-    """The token, CSRF token and user of this browser's half-signed-in session, if any."""
+async def _half_session(request: Request) -> tuple[str, str] | None:
+    """The token and CSRF token of this browser's half-signed-in session, if any."""
     rt = runtime(request)
     token = cookies.session_token(request, rt.settings)
     if token is None:
         return None
     half = await dashboard_sessions.current_session(rt.ctx, rt.database, token, stage=Stage.MFA)
-    return None if half is None else (token, half.csrf_token, half.user_id)
+    return None if half is None else (token, half.csrf_token)
 
 
 async def mfa_page(request: Request) -> Response:
@@ -118,22 +109,22 @@ async def second_factor(request: Request) -> Response:
     half = await _half_session(request)
     if half is None:
         return redirect("/login")
-    token, csrf, user_id = half
+    token, csrf = half
     form = await posted_form(request, csrf)
     rt = runtime(request)
     ticket = await dashboard_sessions.mfa_ticket(rt.ctx, rt.database, token)
     if ticket is None:
         return redirect("/login")
     try:
-        await limit(
-            request,
-            (
-                f"login:ip:{client_bucket(client_address(request))}",
-                rt.settings.rate_limit_login_per_ip,
-            ),
-            (f"mfa:user:{user_id}", rt.settings.rate_limit_login_per_account),
+        await mfa.verify_mfa_login(
+            rt.ctx,
+            rt.access,
+            rt.database,
+            rt.limiter,
+            ticket,
+            form.get("code", ""),
+            client_address(request),
         )
-        await mfa.verify_mfa_login(rt.ctx, rt.access, rt.database, ticket, form.get("code", ""))
     except RateLimited as exc:
         error = SLOW_DOWN.format(seconds=exc.retry_after)
         return render(request, "login_mfa.html", 429, viewer=None, csrf=csrf, error=error)

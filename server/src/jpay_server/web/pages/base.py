@@ -18,9 +18,7 @@ from jpay_server.domain import client_ip as client_ips
 from jpay_server.domain.allowlists import IPAddress
 from jpay_server.domain.dashboard_sessions import DashboardSession
 from jpay_server.domain.members import Member, Permission, allows
-from jpay_server.domain.ratelimits import Rate
 from jpay_server.domain.users import UserAccess, UserStatus, check_permission
-from jpay_server.errors import RateLimited
 from jpay_server.services import dashboard_sessions
 from jpay_server.services.runtime import Runtime
 from jpay_server.settings import Settings
@@ -229,12 +227,3 @@ async def take_flash(request: Request, me: Viewer) -> Flash:
         return Flash()
     values = json.loads(text)
     return Flash(values.get("notice"), values.get("secret"), values.get("about"))
-
-
-async def limit(request: Request, *keys: tuple[str, Rate]) -> None:
-    """Count one hit on each key, as the API's login route does; 429 past a limit."""
-    rt = runtime(request)
-    for key, rate in keys:
-        decision = await rt.limiter.hit(key, rate)
-        if not decision.allowed:
-            raise RateLimited(decision.retry_after)

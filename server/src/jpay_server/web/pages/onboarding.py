@@ -10,16 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from jpay_server.domain.ratelimits import client_bucket
-from jpay_server.domain.users import email_key
 from jpay_server.errors import InvalidRequest, JPayError, PermissionDenied, RateLimited
 from jpay_server.services import accounts
 from jpay_server.web.pages.base import (
     anonymous_csrf,
     client_address,
-    client_ip,
     expected_anonymous_csrf,
-    limit,
     posted_form,
     redirect,
     render,
@@ -48,31 +44,20 @@ async def signup(request: Request) -> Response:
     rt = runtime(request)
     name, email = form.get("business_name", "").strip(), form.get("email", "").strip()
     try:
-        await _limit_emails(request, email)
         await accounts.signup(
-            rt.ctx, rt.database, name, email, form.get("password", ""), client_ip(request)
+            rt.ctx,
+            rt.database,
+            rt.limiter,
+            name,
+            email,
+            form.get("password", ""),
+            client_address(request),
         )
     except (InvalidRequest, PermissionDenied, RateLimited) as exc:
         return _page(request, "signup.html", 400, error=exc.detail, name=name, email=email)
     return _page(
         request, "message.html", title="Check your email", message=SENT.format(email=email)
     )
-
-
-async def _limit_emails(request: Request, email: str) -> None:
-    """The API's limits on what sends email: per client address and per recipient."""
-    settings = runtime(request).settings
-    await limit(
-        request,
-        (f"login:ip:{client_bucket(client_address(request))}", settings.rate_limit_login_per_ip),
-        (f"email:{email_key(email)}", settings.rate_limit_email_per_address),
-    )
-
-
-async def _limit_links(request: Request) -> None:
-    """The API's limit on trying emailed tokens, per client address."""
-    rate = runtime(request).settings.rate_limit_login_per_ip
-    await limit(request, (f"link:ip:{client_bucket(client_address(request))}", rate))
 
 
 def _token_page(request: Request, template: str) -> Response:
@@ -89,8 +74,9 @@ async def verify(request: Request) -> Response:
     form = await posted_form(request, expected_anonymous_csrf(request))
     rt = runtime(request)
     try:
-        await _limit_links(request)
-        await accounts.verify_email(rt.ctx, rt.database, form.get("token", ""))
+        await accounts.verify_email(
+            rt.ctx, rt.database, rt.limiter, form.get("token", ""), client_address(request)
+        )
     except JPayError as exc:
         return _page(request, "verify.html", 400, error=exc.detail, token="")
     return redirect("/login?verified=1")
@@ -107,10 +93,11 @@ async def forgot(request: Request) -> Response:
     rt = runtime(request)
     email = form.get("email", "").strip()
     try:
-        await _limit_emails(request, email)
+        await accounts.forgot_password(
+            rt.ctx, rt.database, rt.limiter, email, client_address(request)
+        )
     except RateLimited as exc:
         return _page(request, "forgot.html", 429, error=exc.detail)
-    await accounts.forgot_password(rt.ctx, rt.database, email)
     message = RESET_SENT.format(email=email)
     return _page(request, "message.html", title="Check your email", message=message)
 
@@ -126,9 +113,13 @@ async def reset(request: Request) -> Response:
     rt = runtime(request)
     token = form.get("token", "")
     try:
-        await _limit_links(request)
         await accounts.reset_password(
-            rt.ctx, rt.database, token, form.get("password", ""), client_ip(request)
+            rt.ctx,
+            rt.database,
+            rt.limiter,
+            token,
+            form.get("password", ""),
+            client_address(request),
         )
     except JPayError as exc:
         return _page(request, "reset.html", 400, error=exc.detail, token=token)
@@ -146,9 +137,13 @@ async def accept_invite(request: Request) -> Response:
     rt = runtime(request)
     token = form.get("token", "")
     try:
-        await _limit_links(request)
         await accounts.accept_invite(
-            rt.ctx, rt.database, token, form.get("password", ""), client_ip(request)
+            rt.ctx,
+            rt.database,
+            rt.limiter,
+            token,
+            form.get("password", ""),
+            client_address(request),
         )
     except JPayError as exc:
         return _page(request, "accept_invite.html", 400, error=exc.detail, token=token)

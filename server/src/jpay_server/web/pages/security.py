@@ -12,7 +12,6 @@ from jpay_server.web.pages.base import (
     Flash,
     Viewer,
     client_ip,
-    limit,
     posted_form,
     put_flash,
     redirect,
@@ -52,20 +51,14 @@ async def start(request: Request) -> Response:
         return redirect("/account")
 
 
-async def _limit_codes(request: Request, me: Viewer) -> None:
-    rt = runtime(request)
-    await limit(request, (f"mfa:user:{me.user.user_id}", rt.settings.rate_limit_login_per_account))
-
-
 async def confirm(request: Request) -> Response:
     """Turn the second factor on with a first code; show the recovery codes once."""
     me = await signed_in(request)
     form = await posted_form(request, me.csrf)
     rt = runtime(request)
     try:
-        await _limit_codes(request, me)
         codes = await mfa.confirm(
-            rt.ctx, rt.database, me.user, form.get("code", ""), client_ip(request)
+            rt.ctx, rt.database, rt.limiter, me.user, form.get("code", ""), client_ip(request)
         )
     except AuthenticationFailed:
         return await _enrolment(
@@ -82,9 +75,8 @@ async def recovery_codes(request: Request) -> Response:
     form = await posted_form(request, me.csrf)
     rt = runtime(request)
     try:
-        await _limit_codes(request, me)
         codes = await mfa.regenerate_codes(
-            rt.ctx, rt.database, me.user, form.get("code", ""), client_ip(request)
+            rt.ctx, rt.database, rt.limiter, me.user, form.get("code", ""), client_ip(request)
         )
     except AuthenticationFailed as exc:
         await put_flash(request, me, Flash(None, exc.detail, "error"))
@@ -99,10 +91,10 @@ async def disable(request: Request) -> Response:
     form = await posted_form(request, me.csrf)
     rt = runtime(request)
     try:
-        await _limit_codes(request, me)
         await mfa.disable(
             rt.ctx,
             rt.database,
+            rt.limiter,
             me.user,
             form.get("password", ""),
             form.get("code", ""),

@@ -8,13 +8,11 @@ from starlette.routing import BaseRoute, Route
 
 from jpay_server.domain.audit import Actor, Origin
 from jpay_server.domain.members import Permission, Role
-from jpay_server.domain.users import email_key
 from jpay_server.errors import Conflict, InvalidRequest, PermissionDenied, RateLimited
-from jpay_server.services import accounts, team
+from jpay_server.services import team
 from jpay_server.web.pages.base import (
     Flash,
     client_ip,
-    limit,
     posted_form,
     put_flash,
     redirect,
@@ -93,13 +91,8 @@ async def invite(request: Request) -> Response:
     try:
         if role not in set(Role):
             raise InvalidRequest("Choose a role")
-        await limit(
-            request, (f"email:{email_key(email)}", rt.settings.rate_limit_email_per_address)
-        )
         by = Origin(Actor.user(member.user_id), client_ip(request), member.merchant_id)
-        sent = await accounts.invite(
-            rt.ctx, rt.database, member.merchant_id, email, Role(role), by, member
-        )
+        sent = await team.invite(rt.ctx, rt.database, rt.limiter, member, email, Role(role), by)
     except (Conflict, InvalidRequest, PermissionDenied, RateLimited) as exc:
         await put_flash(request, me, Flash(None, exc.detail, "error"))
         return redirect("/team")
