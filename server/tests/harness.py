@@ -8,7 +8,6 @@ from typing import Any, TypeVar
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.api.app import create_app
 from jpay_server.domain.merchants import Merchant
@@ -56,11 +55,6 @@ class Harness:
     async def run(self, use: Callable[[Context, Database], Awaitable[T]]) -> T:
         """Run an operator use case, as the CLI does."""
         return await use(self.ctx, self.database)
-
-    async def do(self, use: Callable[[Context, AsyncSession], Awaitable[T]]) -> T:
-        """Run a use case that still takes an ORM session, in its own transaction."""
-        async with self.runtime.database.transaction() as session:
-            return await use(self.ctx, session)
 
     async def sync(self) -> None:
         """Apply logged access changes now (the background poll does it within 250 ms)."""
