@@ -114,7 +114,8 @@ async def test_redis_hit_and_peek_counts_the_hit_only_in_one_round_trip():
         assert 1 <= answers[0][1].retry_after <= 30
         assert not (await second.hit("ip", rate)).allowed  # the hits were shared
         hit, peek = await first.hit_and_peek(("other-ip", rate), ("unused-key", rate))
-        assert hit.allowed and peek.allowed
+        assert hit.allowed
+        assert peek.allowed
         assert (await second.hit("unused-key", rate)).allowed  # peeking counted nothing
         assert (await second.hit("unused-key", rate)).allowed
     finally:
