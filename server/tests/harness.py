@@ -156,10 +156,7 @@ async def running(settings: Settings, clock: Callable[[], Any]) -> AsyncIterator
 
 async def stop_polling(harness: Harness) -> None:
     """Stop the background access-state sync (to count queries made by requests alone)."""
-    rt = harness.runtime
-    rt._stop.set()
-    for task in rt._tasks:
-        await task
+    await harness.runtime.stop_tasks()
 
 
 def unreachable_database() -> Database:
