@@ -219,6 +219,26 @@ async def forgot_password(
     await database.write(command)
 
 
+async def _password_for_link(
+    ctx: Context,
+    database: Database,
+    limiter: RateLimiter,
+    token: str,
+    purpose: LinkPurpose,
+    password: str,
+    client: IPAddress | None,
+) -> str:
+    """The hash of a new password chosen with a usable link (hashed before the write, which
+    takes the link; a wrong token costs no hashing)."""
+    await limits.hit(limiter, limits.links_from(ctx.settings, client))
+    digest = link_digest(ctx.keys.pepper, token)
+    found = await database.read(lambda conn: links.link_by_digest(conn, digest))
+    if found is None or not found.usable(purpose, ctx.clock()):
+        raise invalid_link()
+    check_new_password(password, found.email)
+    return await asyncio.to_thread(hash_password, password)
+
+
 async def reset_password(
     ctx: Context,
     database: Database,
@@ -228,13 +248,9 @@ async def reset_password(
     client: IPAddress | None,
 ) -> None:
     """Set a new password with a reset link; every session and token of the user ends."""
-    await limits.hit(limiter, limits.links_from(ctx.settings, client))
-    digest = link_digest(ctx.keys.pepper, token)
-    found = await database.read(lambda conn: links.link_by_digest(conn, digest))
-    if found is None or not found.usable(LinkPurpose.RESET_PASSWORD, ctx.clock()):
-        raise invalid_link()
-    check_new_password(password, found.email)
-    hashed = await asyncio.to_thread(hash_password, password)
+    hashed = await _password_for_link(
+        ctx, database, limiter, token, LinkPurpose.RESET_PASSWORD, password, client
+    )
     now = ctx.clock()
     ip = _text(client)
 
@@ -314,13 +330,9 @@ async def accept_invite(
     client: IPAddress | None,
 ) -> tuple[int, int, Role]:
     """Join the team with an invitation: the user (active: the link proved the address)."""
-    await limits.hit(limiter, limits.links_from(ctx.settings, client))
-    digest = link_digest(ctx.keys.pepper, token)
-    found = await database.read(lambda conn: links.link_by_digest(conn, digest))
-    if found is None or not found.usable(LinkPurpose.INVITE, ctx.clock()):
-        raise invalid_link()
-    check_new_password(password, found.email)
-    hashed = await asyncio.to_thread(hash_password, password)
+    hashed = await _password_for_link(
+        ctx, database, limiter, token, LinkPurpose.INVITE, password, client
+    )
     now = ctx.clock()
     ip = _text(client)
 
