@@ -216,7 +216,7 @@ async def test_a_process_behind_a_pruned_log_reloads_even_with_no_newer_change(h
     await stop_polling(harness)
     await harness.run(lambda c, d: merchants.suspend_merchant(c, d, creds.app.merchant_id))
     clock.advance(61 * 60)
-    await harness.do(housekeep)  # another process prunes the change before we read it
+    await harness.run(housekeep)  # another process prunes the change before we read it
     await harness.sync()
     clock.advance(-61 * 60)
     assert (await harness.checkouts(tokens["access"])).json()["code"] == "account_suspended"

@@ -354,9 +354,9 @@ async def test_housekeeping_forgets_spent_refresh_state_and_old_changes(harness,
     tokens = await harness.tokens(creds)
     assert (await harness.refresh(tokens["refresh"])).status_code == 200  # one use remembered
     await harness.run(lambda c, d: apps.set_products(c, d, creds.app.app_code, ["payouts"]))
-    assert (await harness.do(housekeep)).refresh_uses == 0
+    assert (await harness.run(housekeep)).refresh_uses == 0
     clock.advance(8 * 86400 + 1)  # past the family's end and the retention day
-    assert (await harness.do(housekeep)).refresh_uses == 1
+    assert (await harness.run(housekeep)).refresh_uses == 1
     jti = str(claims(tokens["refresh"])["jti"])
     assert await harness.runtime.database.read(lambda c: use_of(c, jti)) is None
     assert await harness.database.read(lambda c: changes_since(c, 0)) == []
