@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
 
 from jpay_server import errors as e
 from jpay_server.api.responses import JSONResponse
@@ -81,9 +81,9 @@ def error_response(exc: e.JPayError) -> JSONResponse:
     return JSONResponse(error_body(exc), status_of(exc), headers=error_headers(exc))
 
 
-def from_validation(exc: RequestValidationError) -> e.InvalidRequest:
-    """Turn FastAPI's validation error into the documented 400s."""
-    error = exc.errors()[0]
+def invalid_input(error: dict[str, Any]) -> e.InvalidRequest:
+    """The documented 400 for one pydantic error whose `loc` starts with where the input
+    was: "body", "path", "query" or "header" (api/routing.py)."""
     kind, loc = error["type"], tuple(error["loc"])
     field = ".".join(str(part) for part in loc[1:]) or None
     if kind == "json_invalid":
@@ -119,11 +119,6 @@ def _field_error(kind: str, field: str, ctx: dict[str, Any]) -> e.InvalidRequest
 async def _on_jpay_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, e.JPayError)
     return error_response(exc)
-
-
-async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    return error_response(from_validation(exc))
 
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -184,11 +179,10 @@ def internal_error_response() -> JSONResponse:
     return JSONResponse({"detail": "Internal server error", "code": "internal_error"}, 500)
 
 
-def install(app: FastAPI) -> None:
+def install(app: Starlette) -> None:
     """Register every exception handler on the app."""
     # Anything else propagates to RequestContext, which answers the 500.
     app.add_exception_handler(e.JPayError, _on_jpay_error)
-    app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     # Only a database that cannot be reached is a 503; an integrity error is a bug (500).
     # TimeoutError: a statement or connect past JPAY_DATABASE_TIMEOUT (asyncpg raises it bare).
