@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -207,6 +208,8 @@ async def _json(request: Request) -> Any:
         return json.loads(raw)
     except json.JSONDecodeError:
         raise invalid_input({"type": "json_invalid", "loc": ("body",)}) from None
+    except (ValueError, RecursionError):  # not UTF-8, or nested too deep: FastAPI's answer
+        raise HTTPException(400, "There was an error parsing the body") from None
 
 
 def _body(model: type[BaseModel], data: Any) -> BaseModel:
