@@ -131,18 +131,21 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _allowed_methods(request: Request) -> str:
-    """Every method any route serves on this path (RFC 9110 §15.5.6).
+    """Every method the path's route template serves (RFC 9110 §15.5.6).
 
     Starlette's own Allow names only the first route whose path matches, which is wrong when
-    one path has a route per method (GET and POST /merchant/users).
+    one path has a route per method (GET and POST /merchant/users). Where a literal template
+    and a parameter template both match (`/checkouts/initiate`, `/checkouts/{checkout_id}`),
+    the path is the literal one's, as OpenAPI documents it.
     """
     path = request.scope.get("path", "")
-    methods: set[str] = set()
+    by_template: dict[int, set[str]] = {}
     for route in request.app.routes:
         regex = getattr(route, "path_regex", None)
         if regex is not None and regex.match(path) and getattr(route, "methods", None):
-            methods |= set(route.methods)
-    return ", ".join(sorted(methods))
+            parameters = len(getattr(route, "param_convertors", ()))
+            by_template.setdefault(parameters, set()).update(route.methods)
+    return ", ".join(sorted(by_template[min(by_template)])) if by_template else ""
 
 
 async def _on_database_error(_request: Request, exc: Exception) -> JSONResponse:
