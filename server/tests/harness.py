@@ -98,7 +98,7 @@ class Harness:
         """Advance the clock past the sandbox delay and step due payments, `times` times."""
         for _ in range(times):
             self.clock.advance(self.settings.sandbox_step_delay)
-            await self.do(lambda c, s: advance_due(c, s))
+            await self.run(advance_due)
 
     async def deliver_webhooks(self) -> list[str]:
         """One delivery round, as the worker does it; returns each event's new status."""

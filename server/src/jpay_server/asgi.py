@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from jpay_server.access_log import AccessLog
 from jpay_server.api.app import create_app
 from jpay_server.clock import Clock, system_clock
 from jpay_server.domain.randomness import TokenBytes
@@ -53,9 +54,12 @@ def create_server(
     return Server(api, create_web(settings, lambda: api.state.runtime))
 
 
-def create_app_from_env() -> Server:
-    """The server with settings from the environment, the worker in-process unless disabled."""
+def create_app_from_env() -> AccessLog:
+    """The server with settings from the environment, the worker in-process unless disabled.
+
+    Its access log is ours (`jpay_server.access_log`), in place of uvicorn's.
+    """
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     background: tuple[Background, ...] = (runner.run,) if settings.worker_in_process else ()
-    return create_server(settings, background=background)
+    return AccessLog(create_server(settings, background=background))

@@ -132,7 +132,7 @@ async def test_bank_payouts(harness, shop):
 async def test_inactive_channels_are_refused(harness, shop):
     creds, access = shop
     await harness.fund(creds.app.merchant_id, "1000.00")
-    await harness.do(lambda c, s: set_channel_active(s, 63902, False))
+    await harness.run(lambda c, d: set_channel_active(d, 63902, False))
     response = await harness.call("POST", INITIATE, access, json=body(creds))
     assert response.json()["detail"] == "Invalid channel"
 
@@ -253,7 +253,7 @@ async def test_channels_list_is_the_documented_shape(harness, shop):
     paged = (await harness.call("GET", "/channels?page=2&page_size=3", access)).json()
     assert [c["code"] for c in paged["items"]] == [68, 63902, 63903]
     assert paged["pagination"] == {"count": 7, "page": 2, "page_size": 3, "total_pages": 3}
-    await harness.do(lambda c, s: set_channel_active(s, 1, False))
+    await harness.run(lambda c, d: set_channel_active(d, 1, False))
     active = (await harness.call("GET", "/channels?type=bank", access)).json()
     assert [c["code"] for c in active["items"]] == [7, 68]
     every = (await harness.call("GET", "/channels?type=bank&active_only=false", access)).json()

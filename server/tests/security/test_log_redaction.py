@@ -50,6 +50,12 @@ def test_no_token_or_secret_in_any_log_line(tmp_path, sqlite_factory):
         issued += [rotated_pair["access"], rotated_pair["refresh"]]
         # Mistakes a client makes with secrets, which must not land in logs either.
         httpx.get(f"{base}/payments/collections/checkouts?access_token={access}")
+        # The same token percent-encoded, and a secret in the path itself.
+        encoded = access.replace(".", "%2E")
+        httpx.get(f"{base}/payments/collections/checkouts?access_token={encoded}")
+        httpx.get(f"{base}/apps/{secrets[0]}")
+        httpx.get(f"{server.base_url}/dashboard/login?next={secrets[1]}")
+        httpx.get(f"{base}/payments/collections/checkouts", headers={"X-Request-ID": access[:60]})
         httpx.get(f"{base}/payments/collections/checkouts", headers={"Authorization": access})
         httpx.post(
             f"{base}/auth/app/token",
@@ -60,8 +66,18 @@ def test_no_token_or_secret_in_any_log_line(tmp_path, sqlite_factory):
         httpx.post(f"{base}/auth/revoke", json={"token": rotated_pair["access"]})
     log = server.logs() + cli_logs
     lines = [line for line in log.splitlines() if line.strip()]
-    assert any('"uvicorn.access"' in line for line in lines)  # the run was really logged
-    assert any("access_token=[REDACTED]" in line for line in lines)
+    access_lines = [json.loads(line) for line in lines if '"jpay_server.access"' in line]
+    assert access_lines  # the run was really logged, one line per request
+    assert not any('"uvicorn.access"' in line for line in lines)  # and only once
+    assert sum("access_token=[REDACTED]" in entry["path"] for entry in access_lines) == 2
+    assert any(entry["path"] == f"{API}/apps/[REDACTED]" for entry in access_lines)
+    assert any(entry["path"] == "/dashboard/login?next=[REDACTED]" for entry in access_lines)
+    for entry in access_lines:  # the fields operators rely on
+        assert {"request_id", "client", "method", "path", "status", "duration_ms"} <= set(entry)
+        assert entry["status"] >= 200
+        assert entry["duration_ms"] >= 0
+        if entry["path"].startswith(API):  # the API tags every answer with its request id
+            assert entry["request_id"]
     for line in lines:
         json.loads(line)  # structured: one JSON object per line
         assert not SHAPES.search(line), line
@@ -85,3 +101,17 @@ def test_emailed_link_tokens_are_redacted_except_in_developments_mailbox_lines()
     # Other secrets stay redacted even in the mailbox line.
     secret = logging.makeLogRecord({"msg": "jpay_sk_abcdef", "_dev_mail": True})
     assert "jpay_sk_" not in formatter.format(secret)
+
+
+def test_a_request_target_is_redacted_however_it_is_encoded():
+    from jpay_server.logs import redact_target
+
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+    assert redact_target(f"/x?access_token={jwt}") == "/x?access_token=[REDACTED]"
+    hidden = redact_target(f"/x?access_token={jwt.replace('.', '%2E')}&a=%0A")
+    assert "eyJ" not in hidden
+    assert "c2lnbmF0dXJl" not in hidden
+    assert "\n" not in hidden  # decoded for the check, never written decoded
+    assert redact_target("/x/jpay_sk_abcdef?q=1") == "/x/[REDACTED]?q=1"
+    assert redact_target("/reset?token=jpay_lt_abc") == "/reset?token=[REDACTED]"
+    assert redact_target("/plain%20path?q=a%2Fb") == "/plain%20path?q=a%2Fb"

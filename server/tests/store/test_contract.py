@@ -334,6 +334,28 @@ async def test_a_read_on_a_dropped_connection_fails_once_then_reads_recover(
     assert await db.read(lambda c: tokens.is_revoked(c, "fam")) is False
 
 
+async def test_a_write_on_a_dropped_connection_fails_once_then_writes_recover(
+    db: Database,
+) -> None:
+    """PostgreSQL writes skip the pre-ping too: a dropped connection costs one failed write,
+    which commits nothing."""
+    if isinstance(db, SqliteDatabase):
+        pytest.skip("the SQLite writer is a local file")
+    assert await db.write(lambda c: tokens.record_first_use(c, use("t-before")))
+
+    def drop_the_others(c: Connection) -> None:
+        c.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+    await db.read(drop_the_others)
+    with pytest.raises(DBAPIError):
+        await db.write(lambda c: tokens.record_first_use(c, use("t-lost")))
+    assert await db.write(lambda c: tokens.record_first_use(c, use("t-lost")))
+    assert await db.write(lambda c: tokens.record_first_use(c, use("t-after")))
+
+
 async def test_writes_queued_behind_another_writer_commit_together_each_undone_alone(
     db: Database,
 ) -> None:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Connection
+from sqlalchemy import Connection, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from jpay_server.domain.channels import DOCUMENTED
@@ -19,13 +19,15 @@ from jpay_server.domain.wallets import EntryType, LedgerFilter, WalletKind
 from jpay_server.domain.webhooks import EventStatus, WebhookEvent
 from jpay_server.store.channels import channel_page
 from jpay_server.store.db import Database, open_database
-from jpay_server.store.idempotency import IdempotencyRepository
+from jpay_server.store.idempotency import KeyTaken, remember, remembered
 from jpay_server.store.merchants import add_merchant
 from jpay_server.store.payments import (
     DuplicateRefNo,
-    PaymentRepository,
+    add_payment,
+    claim_due,
     payment_by_id,
     payment_page,
+    save_state,
 )
 from jpay_server.store.tables import WalletRow
 from jpay_server.store.wallets import (
@@ -35,8 +37,8 @@ from jpay_server.store.wallets import (
     ledger_page,
     open_wallets,
 )
-from jpay_server.store.webhooks import WebhookRepository
-from tests.store.test_contract import seed_app
+from jpay_server.store.webhooks import WebhookRepository, add_event
+from tests.store.test_contract import open_transaction, seed_app
 
 pytestmark = pytest.mark.anyio
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
@@ -108,49 +110,45 @@ async def test_concurrent_debits_never_overdraw(db: Database) -> None:
 async def test_the_database_itself_refuses_a_negative_balance(db: Database) -> None:
     merchant = await funded_merchant(db, 100)
 
-    async def overdraw() -> None:
-        async with db.transaction() as s:
-            row = await s.get_one(WalletRow, (merchant, "payout"))
-            row.balance_cents = -1
-            await s.flush()
+    def overdraw(c: Connection) -> None:
+        c.execute(
+            update(WalletRow)
+            .where(WalletRow.merchant_id == merchant, WalletRow.kind == "payout")
+            .values(balance_cents=-1)
+        )
 
     with pytest.raises(IntegrityError):
-        await overdraw()
+        await db.write(overdraw)
 
 
 async def test_ref_no_is_unique_per_app_and_kind(db: Database) -> None:
     app = await seed_app(db)
-    async with db.transaction() as s:
-        await PaymentRepository(s).add(payment(app.app_code, app.merchant_id, 1))
-
-    async def clash() -> None:
-        async with db.transaction() as s:
-            twin = payment(app.app_code, app.merchant_id, 1)
-            await PaymentRepository(s).add(replace(twin, id="COLL-other"))
+    await db.write(lambda c: add_payment(c, payment(app.app_code, app.merchant_id, 1)))
+    twin = replace(payment(app.app_code, app.merchant_id, 1), id="COLL-other")
 
     with pytest.raises(DuplicateRefNo):
-        await clash()
+        await db.write(lambda c: add_payment(c, twin))
 
 
 async def test_two_workers_claim_disjoint_payments(db: Database) -> None:
     app = await seed_app(db)
-    async with db.transaction() as s:
-        for n in range(6):
-            await PaymentRepository(s).add(payment(app.app_code, app.merchant_id, n))
+    await db.write(
+        lambda c: [add_payment(c, payment(app.app_code, app.merchant_id, n)) for n in range(6)]
+    )
     claimed: list[list[str]] = []
     started = asyncio.Event()
 
     async def worker(first: bool) -> None:
         if not first:
             await started.wait()
-        async with db.transaction() as s:
-            repo = PaymentRepository(s)
-            due = await repo.claim_due(NOW + timedelta(minutes=1), 3)
+        async with open_transaction(db) as conn:
+            due = await conn.run_sync(lambda c: claim_due(c, NOW + timedelta(minutes=1), 3))
             started.set()
             claimed.append([p.id for p in due])
             await asyncio.sleep(0.2)  # hold the locks while the other claims
             for p in due:  # as the worker does: a stepped payment is no longer due now
-                await repo.save_state(replace(p, next_step_at=NOW + timedelta(hours=1)))
+                later = replace(p, next_step_at=NOW + timedelta(hours=1))
+                await conn.run_sync(lambda c, later=later: save_state(c, later))
 
     await asyncio.gather(worker(True), worker(False))
     assert len(claimed) == 2
@@ -159,9 +157,11 @@ async def test_two_workers_claim_disjoint_payments(db: Database) -> None:
 
 async def test_list_filters_and_pages(db: Database) -> None:
     app = await seed_app(db)
-    async with db.transaction() as s:
-        for n in range(5):
-            await PaymentRepository(s).add(payment(app.app_code, app.merchant_id, n, due=None))
+    await db.write(
+        lambda c: [
+            add_payment(c, payment(app.app_code, app.merchant_id, n, due=None)) for n in range(5)
+        ]
+    )
     collections, payouts = PaymentKind.COLLECTION, PaymentKind.PAYOUT
     code = app.app_code
     count, page = await db.read(lambda c: payment_page(c, code, collections, PaymentFilter(), 1, 2))
@@ -201,8 +201,7 @@ async def test_a_leased_event_is_not_claimed_again_until_the_lease_ends(db: Data
         NOW,
         NOW,
     )
-    async with db.transaction() as s:
-        await WebhookRepository(s).add_event(event)
+    await db.write(lambda c: add_event(c, event))
     async with db.transaction() as s:
         first = await WebhookRepository(s).claim_due(NOW, NOW + timedelta(seconds=40), 10)
     async with db.transaction() as s:
@@ -224,25 +223,22 @@ async def test_only_one_request_remembers_a_key(db: Database) -> None:
     app = await seed_app(db)
     answer = Remembered("e", "fp", 200, {"id": "x"})
 
-    async def remember(n: int) -> bool:
-        async with db.transaction() as s:
-            return await IdempotencyRepository(s).remember(app.app_code, "k", answer, NOW)
+    async def keep(n: int) -> bool:
+        try:
+            await db.write(lambda c: remember(c, app.app_code, "k", answer, NOW))
+        except KeyTaken:
+            return False
+        return True
 
-    assert sorted(await asyncio.gather(*(remember(n) for n in range(4)))) == [
+    assert sorted(await asyncio.gather(*(keep(n) for n in range(4)))) == [
         False,
         False,
         False,
         True,
     ]
-    async with db.transaction(write=False) as s:
-        assert (
-            await IdempotencyRepository(s).get(app.app_code, "k", NOW - timedelta(hours=1))
-            == answer
-        )
-        assert (
-            await IdempotencyRepository(s).get(app.app_code, "k", NOW + timedelta(seconds=1))
-            is None
-        )
+    code = app.app_code
+    assert await db.read(lambda c: remembered(c, code, "k", NOW - timedelta(hours=1))) == answer
+    assert await db.read(lambda c: remembered(c, code, "k", NOW + timedelta(seconds=1))) is None
 
 
 async def test_reads_see_writes_made_since_the_last_read(
@@ -257,8 +253,7 @@ async def test_reads_see_writes_made_since_the_last_read(
     )
     other = open_database(any_database_url)  # another process's writes, through its own engine
     try:
-        async with other.transaction() as s:
-            await PaymentRepository(s).add(payment(code, app.merchant_id, 1, due=None))
+        await other.write(lambda c: add_payment(c, payment(code, app.merchant_id, 1, due=None)))
     finally:
         await other.dispose()
     count, found = await db.read(

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jpay_server.cli.common import JsonFlag, emit, emit_rows, read, transact
+from jpay_server.cli.common import JsonFlag, emit, emit_rows, read, run
 from jpay_server.domain.channels import Channel
 from jpay_server.services import channels as service
 
@@ -43,17 +43,17 @@ def add(
     as_json: JsonFlag = False,
 ) -> None:
     """Add a channel to the catalogue."""
-    added = transact(lambda _ctx, s: service.add_channel(s, code, name, type_, display_name))
+    added = run(lambda _ctx, db: service.add_channel(db, code, name, type_, display_name))
     emit(_record(added), as_json)
 
 
 @app.command()
 def deactivate(code: Code, as_json: JsonFlag = False) -> None:
     """Stop accepting new payments on a channel."""
-    emit(_record(transact(lambda _ctx, s: service.set_channel_active(s, code, False))), as_json)
+    emit(_record(run(lambda _ctx, db: service.set_channel_active(db, code, False))), as_json)
 
 
 @app.command()
 def activate(code: Code, as_json: JsonFlag = False) -> None:
     """Accept new payments on a channel again."""
-    emit(_record(transact(lambda _ctx, s: service.set_channel_active(s, code, True))), as_json)
+    emit(_record(run(lambda _ctx, db: service.set_channel_active(db, code, True))), as_json)

@@ -48,6 +48,9 @@ def serve(
         proxy_headers=False,
         server_header=False,
         log_config=logging_config(current.log_level, current.log_format),
+        # The app writes its own access log (jpay_server.access_log): one line per request
+        # with its request id and duration, serialised once, only the target redacted.
+        access_log=False,
         loop="uvloop",
         http="httptools",
         timeout_graceful_shutdown=10,

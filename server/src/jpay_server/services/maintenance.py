@@ -14,7 +14,7 @@ from jpay_server.services.context import Context
 from jpay_server.store.changes import prune_changes
 from jpay_server.store.db import Database
 from jpay_server.store.idempotency import TTL as IDEMPOTENCY_TTL
-from jpay_server.store.idempotency import IdempotencyRepository
+from jpay_server.store.idempotency import prune_keys
 from jpay_server.store.links import prune_links
 from jpay_server.store.mail import prune_emails
 from jpay_server.store.tokens import prune as prune_tokens
@@ -45,7 +45,7 @@ async def housekeep(ctx: Context, session: AsyncSession) -> Pruned:
     horizon = now - timedelta(seconds=ctx.settings.refresh_token_lifetime) - FAMILY_RETENTION
     uses = await session.run_sync(lambda s: prune_tokens(s.connection(), horizon))
     await session.run_sync(lambda s: prune_changes(s.connection(), now - CHANGE_LOG_RETENTION))
-    await IdempotencyRepository(session).prune(now - IDEMPOTENCY_TTL)
+    await session.run_sync(lambda s: prune_keys(s.connection(), now - IDEMPOTENCY_TTL))
     await WebhookRepository(session).prune(now - EVENT_RETENTION)
     await session.run_sync(lambda s: prune_links(s.connection(), now - EVENT_RETENTION))
     await session.run_sync(lambda s: prune_emails(s.connection(), now - EVENT_RETENTION))

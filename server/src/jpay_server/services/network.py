@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection
 
 from jpay_server.domain import sandbox
 from jpay_server.domain.payments import Payment, PaymentKind, PaymentStatus
 from jpay_server.domain.wallets import EntryType, WalletKind
 from jpay_server.services.context import Context
 from jpay_server.services.webhooks import emit_payment_event
-from jpay_server.store.payments import PaymentRepository
+from jpay_server.store.db import Database
+from jpay_server.store.payments import claim_due, save_state
 from jpay_server.store.wallets import credit
 
 
-async def advance_due(ctx: Context, session: AsyncSession, limit: int = 50) -> int:
+async def advance_due(ctx: Context, database: Database, limit: int = 50) -> int:
     """Take every due payment one step; returns how many moved.
 
-    Each step, its wallet movement and its webhook event are written in the caller's one
-    transaction: a worker killed half-way leaves the payments due, to be stepped again.
+    Each step, its wallet movement and its webhook event are written in one write command:
+    a worker killed half-way leaves the payments due, to be stepped again.
     """
+    return await database.write(lambda conn: _advance(ctx, conn, limit))
+
+
+def _advance(ctx: Context, conn: Connection, limit: int) -> int:
     now = ctx.clock()
-    repo = PaymentRepository(session)
-    due = await repo.claim_due(now, limit)
+    due = claim_due(conn, now, limit)
     for payment in due:
         step = sandbox.step(payment, now, ctx.settings.sandbox_step_delay)
         moved = replace(
@@ -34,17 +37,17 @@ async def advance_due(ctx: Context, session: AsyncSession, limit: int = 50) -> i
             next_step_at=step.next_step_at,
             updated_at=now,
         )
-        await repo.save_state(moved)
+        save_state(conn, moved)
         if moved.status.final:
-            await _settle(ctx, session, moved)
+            _settle(ctx, conn, moved)
     return len(due)
 
 
-async def _settle(ctx: Context, session: AsyncSession, payment: Payment) -> None:
+def _settle(ctx: Context, conn: Connection, payment: Payment) -> None:
     now = ctx.clock()
     if payment.kind is PaymentKind.COLLECTION and payment.status is PaymentStatus.COMPLETED:
-        await _credit(
-            session,
+        credit(
+            conn,
             payment.merchant_id,
             WalletKind.COLLECTION,
             payment.amount_cents,
@@ -54,8 +57,8 @@ async def _settle(ctx: Context, session: AsyncSession, payment: Payment) -> None
             now,
         )
     elif payment.kind is PaymentKind.PAYOUT and payment.status is PaymentStatus.FAILED:
-        await _credit(
-            session,
+        credit(
+            conn,
             payment.merchant_id,
             WalletKind.PAYOUT,
             payment.amount_cents,
@@ -64,8 +67,4 @@ async def _settle(ctx: Context, session: AsyncSession, payment: Payment) -> None
             f"Failed payout to {payment.party}",
             now,
         )
-    await session.run_sync(lambda s: emit_payment_event(ctx, s.connection(), payment))
-
-
-async def _credit(session: AsyncSession, *args: Any) -> None:
-    await session.run_sync(lambda s: credit(s.connection(), *args))
+    emit_payment_event(ctx, conn, payment)

@@ -6,13 +6,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain import payments as rules
 from jpay_server.domain.access import Principal
 from jpay_server.domain.channels import Channel, ChannelType, invalid_channel, usable
 from jpay_server.domain.money import parse_amount
-from jpay_server.domain.payments import Payment, PaymentFilter, PaymentKind, PaymentStatus
+from jpay_server.domain.payments import (
+    Payment,
+    PaymentFilter,
+    PaymentKind,
+    PaymentStatus,
+    to_wire,
+)
 from jpay_server.domain.phones import (
     Phone,
     inferred_channel,
@@ -24,12 +29,15 @@ from jpay_server.domain.wallets import EntryType, WalletKind, insufficient
 from jpay_server.domain.webhooks import check_callback_url
 from jpay_server.errors import InvalidRequest, NotFound
 from jpay_server.services.context import Context
-from jpay_server.store.channels import ChannelRepository
+from jpay_server.services.idempotency import Answer, Keyed, once
+from jpay_server.store.channels import channel_by_code
+from jpay_server.store.db import Database
 from jpay_server.store.payments import (
     DuplicateRefNo,
-    PaymentRepository,
+    add_payment,
     payment_by_id,
     payment_page,
+    ref_no_taken,
 )
 from jpay_server.store.wallets import debit
 
@@ -69,7 +77,7 @@ def _check_app(principal: Principal, app_code: int) -> None:
         raise NotFound("App not found", code="app_not_found")
 
 
-async def _mobile_channel(session: AsyncSession, requested: int | None, phone: Phone) -> Channel:
+def _mobile_channel(conn: Connection, requested: int | None, phone: Phone) -> Channel:
     code = requested if requested is not None else inferred_channel(phone)
     if code is None:
         raise InvalidRequest(
@@ -77,7 +85,7 @@ async def _mobile_channel(session: AsyncSession, requested: int | None, phone: P
             code="channel_required",
             field="channel",
         )
-    return usable(await ChannelRepository(session).get(code))
+    return usable(channel_by_code(conn, code))
 
 
 def _new_payment(
@@ -100,18 +108,30 @@ def _new_payment(
     )
 
 
-async def _insert(session: AsyncSession, payment: Payment) -> Payment:
+def _insert(conn: Connection, payment: Payment) -> Payment:
     try:
-        await PaymentRepository(session).add(payment)
+        add_payment(conn, payment)
     except DuplicateRefNo:
         raise rules.duplicate_ref_no(payment.kind) from None
     return payment
 
 
 async def initiate_collection(
-    ctx: Context, session: AsyncSession, principal: Principal, req: CollectionRequest
+    ctx: Context, database: Database, principal: Principal, req: CollectionRequest, keyed: Keyed
+) -> Answer:
+    """Ask the customer's mobile-money network for a payment (an STK push), once per key."""
+    return await once(
+        ctx,
+        database,
+        principal.app_code,
+        keyed,
+        lambda conn: to_wire(_collection(ctx, conn, principal, req)),
+    )
+
+
+def _collection(
+    ctx: Context, conn: Connection, principal: Principal, req: CollectionRequest
 ) -> Payment:
-    """Ask the customer's mobile-money network for a payment (an STK push)."""
     phone = parse_phone(req.payfrom, "payfrom")
     cents = parse_amount(req.amount)
     ref_no = rules.check_ref_no(req.ref_no)
@@ -120,7 +140,7 @@ async def initiate_collection(
     category = rules.check_category(req.category)
     narration = rules.check_narration(req.narration, "Request Payment")
     _check_app(principal, req.app_code)
-    channel = await _mobile_channel(session, req.channel, phone)
+    channel = _mobile_channel(conn, req.channel, phone)
     if channel.type is not ChannelType.MOBILE_MONEY:
         raise invalid_channel("Collections support mobile money channels only")
     payment = _new_payment(
@@ -136,15 +156,13 @@ async def initiate_collection(
         narration=narration,
         channel=channel,
     )
-    return await _insert(session, payment)
+    return _insert(conn, payment)
 
 
-async def _payout_channel(
-    session: AsyncSession, payto: str, requested: int | None
-) -> tuple[str, Channel]:
+def _payout_channel(conn: Connection, payto: str, requested: int | None) -> tuple[str, Channel]:
     if payto.startswith("+"):
         phone = parse_phone(payto, "payto")
-        channel = await _mobile_channel(session, requested, phone)
+        channel = _mobile_channel(conn, requested, phone)
         if channel.type is not ChannelType.MOBILE_MONEY:
             raise invalid_channel("A phone number needs a mobile money channel")
         return phone.e164, channel
@@ -155,7 +173,7 @@ async def _payout_channel(
         raise InvalidRequest(
             "channel field is required for bank transfers", code="field_required", field="channel"
         )
-    channel = usable(await ChannelRepository(session).get(requested))
+    channel = usable(channel_by_code(conn, requested))
     if channel.type is not ChannelType.BANK:
         if without_plus(payto):
             raise invalid_phone("payto")
@@ -164,15 +182,25 @@ async def _payout_channel(
 
 
 async def initiate_payout(
-    ctx: Context, session: AsyncSession, principal: Principal, req: PayoutRequest
-) -> Payment:
+    ctx: Context, database: Database, principal: Principal, req: PayoutRequest, keyed: Keyed
+) -> Answer:
     """Send money from the payout wallet, debiting it now (credited back if the payout fails)."""
+    return await once(
+        ctx,
+        database,
+        principal.app_code,
+        keyed,
+        lambda conn: to_wire(_payout(ctx, conn, principal, req)),
+    )
+
+
+def _payout(ctx: Context, conn: Connection, principal: Principal, req: PayoutRequest) -> Payment:
     cents = parse_amount(req.amount)
     ref_no = rules.check_ref_no(req.ref_no)
     url = check_callback_url(req.callback_url, ctx.settings.allow_private_callbacks)
     category = rules.check_category(req.category)
     narration = rules.check_narration(req.narration, "Disbursement")
-    party, channel = await _payout_channel(session, req.payto, req.channel)
+    party, channel = _payout_channel(conn, req.payto, req.channel)
     _check_app(principal, req.app_code)
     payment = _new_payment(
         ctx,
@@ -187,25 +215,21 @@ async def initiate_payout(
         narration=narration,
         channel=channel,
     )
-    if await PaymentRepository(session).ref_no_taken(
-        principal.app_code, PaymentKind.PAYOUT, ref_no
-    ):
+    if ref_no_taken(conn, principal.app_code, PaymentKind.PAYOUT, ref_no):
         raise rules.duplicate_ref_no(PaymentKind.PAYOUT)
-    debited = await session.run_sync(
-        lambda s: debit(
-            s.connection(),
-            principal.merchant_id,
-            WalletKind.PAYOUT,
-            cents,
-            EntryType.PAYOUT,
-            payment.id,
-            f"Payout to {party}",
-            payment.created_at,
-        )
+    debited = debit(
+        conn,
+        principal.merchant_id,
+        WalletKind.PAYOUT,
+        cents,
+        EntryType.PAYOUT,
+        payment.id,
+        f"Payout to {party}",
+        payment.created_at,
     )
     if debited is None:
         raise insufficient(WalletKind.PAYOUT)
-    return await _insert(session, payment)
+    return _insert(conn, payment)
 
 
 def get_payment(

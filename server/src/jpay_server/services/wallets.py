@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection
 
+from jpay_server.domain.access import Principal
 from jpay_server.domain.audit import BY_OPERATOR
 from jpay_server.domain.money import format_cents, parse_amount
 from jpay_server.domain.payments import random_code
@@ -19,6 +21,7 @@ from jpay_server.domain.wallets import (
 )
 from jpay_server.services.audit import record_by
 from jpay_server.services.context import Context
+from jpay_server.services.idempotency import Answer, Keyed, once
 from jpay_server.services.merchants import merchant_of
 from jpay_server.store.db import Database
 from jpay_server.store.wallets import balances as wallet_balances
@@ -46,8 +49,23 @@ def ledger(
     return ledger_page(conn, merchant_id, where, (page - 1) * page_size, page_size)
 
 
-def transfer(ctx: Context, conn: Connection, merchant_id: int, amount: object) -> Transfer:
-    """Move money from the collection wallet to the payout wallet (a write command)."""
+async def transfer(
+    ctx: Context, database: Database, principal: Principal, amount: object, keyed: Keyed
+) -> Answer:
+    """Move money from the collection wallet to the payout wallet, once per key."""
+
+    def command(conn: Connection) -> dict[str, Any]:
+        done = _transfer(ctx, conn, principal.merchant_id, amount)
+        return {
+            "reference": done.reference,
+            "amount": format_cents(done.amount_cents),
+            **done.balances.as_wire(),
+        }
+
+    return await once(ctx, database, principal.app_code, keyed, command)
+
+
+def _transfer(ctx: Context, conn: Connection, merchant_id: int, amount: object) -> Transfer:
     cents = parse_amount(amount)
     now = ctx.clock()
     reference = f"TRF-{now:%Y%m%d}-{random_code(ctx.rand, 10)}"

@@ -1,16 +1,17 @@
-"""Channel repository."""
+"""Channels: the catalogue of networks and banks a payment can go through."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, RowMapping, bindparam, func, insert, or_, select, update
 
 from jpay_server.domain.channels import Channel, ChannelType
 from jpay_server.store.tables import ChannelRow
 
 
-def _channel(row: ChannelRow) -> Channel:
-    return Channel(row.code, row.name, ChannelType(row.type), row.display_name, row.is_active)
+def _channel(row: RowMapping) -> Channel:
+    return Channel(
+        row["code"], row["name"], ChannelType(row["type"]), row["display_name"], row["is_active"]
+    )
 
 
 _TYPE = bindparam("type", type_=ChannelRow.type.type)
@@ -40,38 +41,31 @@ def channel_page(
         total = int(conn.execute(_CHANNEL_COUNT, params).scalar_one())
     else:
         total = 0
-    channels = [
-        Channel(r.code, r.name, ChannelType(r.type), r.display_name, r.is_active) for r in rows
-    ]
-    return total, channels
+    return total, [_channel(row._mapping) for row in rows]
 
 
-class ChannelRepository:
-    """Reads and writes channels inside the caller's transaction."""
+_BY_CODE = select(ChannelRow.__table__).where(ChannelRow.code == bindparam("code"))
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
-    async def get(self, code: int) -> Channel | None:
-        """The channel with this code, or None."""
-        row = await self.session.get(ChannelRow, code)
-        return _channel(row) if row else None
+def channel_by_code(conn: Connection, code: int) -> Channel | None:
+    """The channel with this code, or None."""
+    row = conn.execute(_BY_CODE, {"code": code}).first()
+    return _channel(row._mapping) if row else None
 
-    async def add(self, channel: Channel) -> None:
-        """Insert a channel."""
-        self.session.add(
-            ChannelRow(
-                code=channel.code,
-                name=channel.name,
-                type=channel.type.value,
-                display_name=channel.display_name,
-                is_active=channel.is_active,
-            )
+
+def add_channel(conn: Connection, channel: Channel) -> None:
+    """Insert a channel."""
+    conn.execute(
+        insert(ChannelRow).values(
+            code=channel.code,
+            name=channel.name,
+            type=channel.type.value,
+            display_name=channel.display_name,
+            is_active=channel.is_active,
         )
-        await self.session.flush()
+    )
 
-    async def set_active(self, code: int, active: bool) -> None:
-        """Activate or deactivate a channel."""
-        row = await self.session.get_one(ChannelRow, code)
-        row.is_active = active
-        await self.session.flush()  # autoflush is off: later reads must see this
+
+def set_channel_active(conn: Connection, code: int, active: bool) -> None:
+    """Activate or deactivate a channel."""
+    conn.execute(update(ChannelRow).where(ChannelRow.code == code).values(is_active=active))

@@ -1,12 +1,11 @@
-"""Idempotency-key repository."""
+"""Idempotency keys: the first successful answer to each (app, key), kept for a day."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.idempotency import Remembered
 from jpay_server.store.tables import IdempotencyKeyRow
@@ -15,55 +14,55 @@ from jpay_server.store.tables import IdempotencyKeyRow
 TTL = timedelta(hours=24)
 
 
-class IdempotencyRepository:
-    """Remembers successful responses by (app, key) inside the caller's transaction."""
+class KeyTaken(Exception):
+    """Another request remembered an answer under this key first (the command rolls back)."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
-    async def get(self, app_code: int, key: str, since: datetime) -> Remembered | None:
-        """The response remembered under this key since `since`, or None."""
-        row = await self.session.scalar(
-            select(IdempotencyKeyRow).where(
-                IdempotencyKeyRow.app_code == app_code,
-                IdempotencyKeyRow.key == key,
-                IdempotencyKeyRow.created_at >= since,
+_REMEMBERED = select(
+    IdempotencyKeyRow.endpoint,
+    IdempotencyKeyRow.fingerprint,
+    IdempotencyKeyRow.status_code,
+    IdempotencyKeyRow.body,
+).where(
+    IdempotencyKeyRow.app_code == bindparam("app_code"),
+    IdempotencyKeyRow.key == bindparam("key"),
+    IdempotencyKeyRow.created_at >= bindparam("since", type_=IdempotencyKeyRow.created_at.type),
+)
+
+
+def remembered(conn: Connection, app_code: int, key: str, since: datetime) -> Remembered | None:
+    """The answer remembered under this key since `since`, or None."""
+    row = conn.execute(_REMEMBERED, {"app_code": app_code, "key": key, "since": since}).first()
+    if row is None:
+        return None
+    return Remembered(row.endpoint, row.fingerprint, row.status_code, row.body)
+
+
+def remember(conn: Connection, app_code: int, key: str, answer: Remembered, now: datetime) -> None:
+    """Keep an answer under its key; KeyTaken if another request's is already there."""
+    conn.execute(
+        delete(IdempotencyKeyRow).where(
+            IdempotencyKeyRow.app_code == app_code,
+            IdempotencyKeyRow.key == key,
+            IdempotencyKeyRow.created_at < now - TTL,
+        )
+    )
+    try:
+        conn.execute(
+            insert(IdempotencyKeyRow).values(
+                app_code=app_code,
+                key=key,
+                endpoint=answer.endpoint,
+                fingerprint=answer.fingerprint,
+                status_code=answer.status_code,
+                body=answer.body,
+                created_at=now,
             )
         )
-        if row is None:
-            return None
-        return Remembered(row.endpoint, row.fingerprint, row.status_code, row.body)
+    except IntegrityError as exc:
+        raise KeyTaken(key) from exc
 
-    async def remember(
-        self, app_code: int, key: str, remembered: Remembered, now: datetime
-    ) -> bool:
-        """Keep a response; False if another request took the key first (the caller rolls back)."""
-        await self.session.execute(
-            delete(IdempotencyKeyRow).where(
-                IdempotencyKeyRow.app_code == app_code,
-                IdempotencyKeyRow.key == key,
-                IdempotencyKeyRow.created_at < now - TTL,
-            )
-        )
-        try:
-            async with self.session.begin_nested():
-                self.session.add(
-                    IdempotencyKeyRow(
-                        app_code=app_code,
-                        key=key,
-                        endpoint=remembered.endpoint,
-                        fingerprint=remembered.fingerprint,
-                        status_code=remembered.status_code,
-                        body=remembered.body,
-                        created_at=now,
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
 
-    async def prune(self, before: datetime) -> None:
-        """Forget keys older than `before`."""
-        await self.session.execute(
-            delete(IdempotencyKeyRow).where(IdempotencyKeyRow.created_at < before)
-        )
+def prune_keys(conn: Connection, before: datetime) -> None:
+    """Forget keys older than `before`."""
+    conn.execute(delete(IdempotencyKeyRow).where(IdempotencyKeyRow.created_at < before))

@@ -1,4 +1,4 @@
-"""Payment repository: collections and payouts, their listing, and the worker's due queue."""
+"""Payments: collections and payouts, their listing, and the worker's due queue."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, func, or_, select
+from sqlalchemy import Connection, RowMapping, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.domain.channels import Channel, ChannelType
 from jpay_server.domain.payments import (
@@ -19,35 +18,6 @@ from jpay_server.domain.payments import (
 )
 from jpay_server.store.pages import page_total
 from jpay_server.store.tables import ChannelRow, PaymentRow
-
-
-def _payment(row: PaymentRow, channel: ChannelRow) -> Payment:
-    return Payment(
-        id=row.id,
-        kind=PaymentKind(row.kind),
-        app_code=row.app_code,
-        merchant_id=row.merchant_id,
-        party=row.party,
-        amount_cents=row.amount_cents,
-        ref_no=row.ref_no,
-        account_number=row.account_number,
-        callback_url=row.callback_url,
-        category=row.category,
-        narration=row.narration,
-        channel=Channel(
-            channel.code,
-            channel.name,
-            ChannelType(channel.type),
-            channel.display_name,
-            channel.is_active,
-        ),
-        status=PaymentStatus(row.status),
-        failure_reason=row.failure_reason,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        next_step_at=row.next_step_at,
-    )
-
 
 # A payment row with its channel's columns, as the read queries select it.
 _COLUMNS = (
@@ -187,80 +157,81 @@ class DuplicateRefNo(Exception):
     """The app already has a payment of this kind with this ref_no."""
 
 
-class PaymentRepository:
-    """Reads and writes payments inside the caller's transaction."""
+def add_payment(conn: Connection, payment: Payment) -> None:
+    """Insert a payment; DuplicateRefNo if its ref_no is taken (the command then rolls back)."""
+    try:
+        conn.execute(
+            insert(PaymentRow).values(
+                id=payment.id,
+                kind=payment.kind.value,
+                app_code=payment.app_code,
+                merchant_id=payment.merchant_id,
+                party=payment.party,
+                amount_cents=payment.amount_cents,
+                ref_no=payment.ref_no,
+                account_number=payment.account_number,
+                callback_url=payment.callback_url,
+                category=payment.category,
+                narration=payment.narration,
+                channel=payment.channel.code,
+                status=payment.status.value,
+                failure_reason=payment.failure_reason,
+                created_at=payment.created_at,
+                updated_at=payment.updated_at,
+                next_step_at=payment.next_step_at,
+            )
+        )
+    except IntegrityError as exc:
+        raise DuplicateRefNo(payment.ref_no) from exc
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
-    async def add(self, payment: Payment) -> None:
-        """Insert a payment; DuplicateRefNo if its ref_no is taken."""
-        row = PaymentRow(
-            id=payment.id,
-            kind=payment.kind.value,
-            app_code=payment.app_code,
-            merchant_id=payment.merchant_id,
-            party=payment.party,
-            amount_cents=payment.amount_cents,
-            ref_no=payment.ref_no,
-            account_number=payment.account_number,
-            callback_url=payment.callback_url,
-            category=payment.category,
-            narration=payment.narration,
-            channel=payment.channel.code,
+def ref_no_taken(conn: Connection, app_code: int, kind: PaymentKind, ref_no: str) -> bool:
+    """True if the app already used this ref_no for this kind."""
+    query = select(PaymentRow.id).where(
+        PaymentRow.app_code == app_code,
+        PaymentRow.kind == kind.value,
+        PaymentRow.ref_no == ref_no,
+    )
+    return conn.execute(query).first() is not None
+
+
+def claim_due(conn: Connection, now: datetime, limit: int) -> list[Payment]:
+    """Payments whose next network step is due, locked for this transaction.
+
+    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several workers share the queue without
+    waiting on each other; SQLite has one writer, so the transaction itself is the lock.
+    """
+    due = (
+        select(PaymentRow.id)
+        .where(PaymentRow.next_step_at.is_not(None), PaymentRow.next_step_at <= now)
+        .order_by(PaymentRow.next_step_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(conn.execute(due).scalars())
+    if not ids:
+        return []
+    query = (
+        select(*_COLUMNS)
+        .join(ChannelRow, ChannelRow.code == PaymentRow.channel)
+        .where(PaymentRow.id.in_(ids))
+        .order_by(PaymentRow.next_step_at)
+    )
+    return [_from_columns(row._mapping) for row in conn.execute(query)]
+
+
+def save_state(conn: Connection, payment: Payment) -> None:
+    """Write back a payment's status, failure reason and next step."""
+    conn.execute(
+        update(PaymentRow)
+        .where(PaymentRow.id == payment.id)
+        .values(
             status=payment.status.value,
             failure_reason=payment.failure_reason,
-            created_at=payment.created_at,
-            updated_at=payment.updated_at,
             next_step_at=payment.next_step_at,
+            updated_at=payment.updated_at,
         )
-        try:
-            async with self.session.begin_nested():
-                self.session.add(row)
-        except IntegrityError as exc:
-            raise DuplicateRefNo(payment.ref_no) from exc
-
-    async def ref_no_taken(self, app_code: int, kind: PaymentKind, ref_no: str) -> bool:
-        """True if the app already used this ref_no for this kind."""
-        query = select(PaymentRow.id).where(
-            PaymentRow.app_code == app_code,
-            PaymentRow.kind == kind.value,
-            PaymentRow.ref_no == ref_no,
-        )
-        return await self.session.scalar(query) is not None
-
-    async def claim_due(self, now: datetime, limit: int) -> list[Payment]:
-        """Payments whose next network step is due, locked for this transaction.
-
-        On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several workers share the queue without
-        waiting on each other; SQLite has one writer, so the transaction itself is the lock.
-        """
-        due = (
-            select(PaymentRow.id)
-            .where(PaymentRow.next_step_at.is_not(None), PaymentRow.next_step_at <= now)
-            .order_by(PaymentRow.next_step_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        ids = list(await self.session.scalars(due))
-        if not ids:
-            return []
-        query = (
-            select(PaymentRow, ChannelRow)
-            .join(ChannelRow, ChannelRow.code == PaymentRow.channel)
-            .where(PaymentRow.id.in_(ids))
-            .order_by(PaymentRow.next_step_at)
-        )
-        return [_payment(p, c) for p, c in (await self.session.execute(query)).all()]
-
-    async def save_state(self, payment: Payment) -> None:
-        """Write back a payment's status, failure reason and next step."""
-        row = await self.session.get_one(PaymentRow, payment.id)
-        row.status = payment.status.value
-        row.failure_reason = payment.failure_reason
-        row.next_step_at = payment.next_step_at
-        row.updated_at = payment.updated_at
-        await self.session.flush()  # autoflush is off: later reads must see this
+    )
 
 
 def merchant_payment_page(

@@ -34,8 +34,7 @@ async def network_loop(ctx: Context, database: Database, stop: asyncio.Event) ->
     while not stop.is_set():
         moved = 0
         try:
-            async with database.transaction() as session:
-                moved = await advance_due(ctx, session, BATCH)
+            moved = await advance_due(ctx, database, BATCH)
         except Exception:
             log.exception("sandbox network step failed; retrying")
         if moved < BATCH:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from jpay_server.api.middleware.body_limit import BODY_METHODS, content_length
-from jpay_server.api.middleware.reject import reject
-from jpay_server.errors import UnsupportedMediaType
+from starlette.types import Message, Receive
 
 
 def is_json(content_type: bytes) -> bool:
@@ -17,44 +13,14 @@ def is_json(content_type: bytes) -> bool:
     )
 
 
-def _content_type(scope: Scope) -> bytes:
-    for name, value in scope["headers"]:
-        if name == b"content-type":
-            return bytes(value)
-    return b""
+async def is_empty(length: bytes | None, receive: Receive) -> tuple[bool, Receive]:
+    """Whether the body is empty (a non-JSON type is then harmless), and the receive to use.
 
-
-class JsonBodies:
-    """415 for a non-empty POST, PUT or PATCH body whose Content-Type is not JSON."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] not in BODY_METHODS
-            or is_json(_content_type(scope))
-        ):
-            await self.app(scope, receive, send)
-            return
-        length = content_length(scope)
-        if length is None:  # chunked: look at the body itself
-            first, receive = await _peek(receive)
-            empty = not first.get("body")
-        else:
-            empty = length.strip(b"0") == b""
-        if empty:
-            await self.app(scope, receive, send)
-        else:
-            await reject(UnsupportedMediaType(), scope, receive, send)
-
-
-async def _peek(receive: Receive) -> tuple[Message, Receive]:
-    """The first body message, and a receive that returns it again before the rest.
-
-    Behind BodyLimit a chunked body arrives whole, so the first message is the body.
+    With no Content-Length (chunked) the first body message is read and replayed; behind the
+    body limit a chunked body arrives whole, so that message is the body.
     """
+    if length is not None:
+        return length.strip(b"0") == b"", receive
     first = await receive()
     sent = False
 
@@ -65,4 +31,4 @@ async def _peek(receive: Receive) -> tuple[Message, Receive]:
             return first
         return await receive()
 
-    return first, replay
+    return not first.get("body"), replay

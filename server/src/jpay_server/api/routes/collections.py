@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from jpay_server.api.deps import require, runtime
-from jpay_server.api.idempotency import idempotent
+from jpay_server.api.idempotency import answered
 from jpay_server.api.openapi import errors
 from jpay_server.api.pagination import page_body
 from jpay_server.api.responses import JSONResponse
@@ -20,6 +17,7 @@ from jpay_server.api.schemas.payments import Collection, CollectionInitiate, Col
 from jpay_server.api.schemas.queries import PaymentQuery
 from jpay_server.domain.access import Principal
 from jpay_server.domain.payments import PaymentKind, to_wire
+from jpay_server.services.idempotency import Keyed
 from jpay_server.services.payments import (
     CollectionRequest,
     get_payment,
@@ -47,11 +45,8 @@ async def initiate(
 ) -> JSONResponse:
     rt = runtime(request)
     fields = CollectionRequest(**body.model_dump())
-
-    async def work(session: AsyncSession) -> dict[str, Any]:
-        return to_wire(await initiate_collection(rt.ctx, session, principal, fields))
-
-    return await idempotent(rt, principal, idempotency_key, "collections.initiate", body, work)
+    keyed = Keyed(idempotency_key, "collections.initiate", body.model_dump(mode="json"))
+    return answered(await initiate_collection(rt.ctx, rt.database, principal, fields, keyed))
 
 
 @routes.get(

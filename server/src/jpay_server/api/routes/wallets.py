@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from jpay_server.api.deps import require, runtime
-from jpay_server.api.idempotency import idempotent
+from jpay_server.api.idempotency import answered
 from jpay_server.api.openapi import errors
 from jpay_server.api.pagination import day_range, page_body
 from jpay_server.api.responses import JSONResponse
@@ -25,6 +24,7 @@ from jpay_server.domain.money import format_cents
 from jpay_server.domain.payments import wire_time
 from jpay_server.domain.wallets import LedgerEntry, LedgerFilter
 from jpay_server.services import wallets as service
+from jpay_server.services.idempotency import Keyed
 
 routes = Routes(prefix="/wallets", tag="wallets")
 
@@ -91,15 +91,5 @@ async def transfer(
     request: Request, principal: Principal, idempotency_key: str | None, body: TransferRequest
 ) -> JSONResponse:
     rt = runtime(request)
-
-    async def work(session: AsyncSession) -> dict[str, Any]:
-        done = await session.run_sync(
-            lambda s: service.transfer(rt.ctx, s.connection(), principal.merchant_id, body.amount)
-        )
-        return {
-            "reference": done.reference,
-            "amount": format_cents(done.amount_cents),
-            **done.balances.as_wire(),
-        }
-
-    return await idempotent(rt, principal, idempotency_key, "wallets.transfer", body, work)
+    keyed = Keyed(idempotency_key, "wallets.transfer", body.model_dump(mode="json"))
+    return answered(await service.transfer(rt.ctx, rt.database, principal, body.amount, keyed))
