@@ -37,8 +37,8 @@ check: env  ## Lint, format check, type check and the layer contract
 	$(UV) run mypy
 	$(UV) run lint-imports  # the layer rule: [tool.importlinter] in pyproject.toml
 
-bench: env  ## Load benchmarks against the bare baseline (see bench/README.md); DB=postgres for PG+Redis
-	$(UV) run python -m bench --db $(or $(DB),sqlite)
+bench: env  ## Load benchmarks vs the bare reference and the DRF peer (bench/README.md); DB=postgres, ARGS=--profile
+	$(UV) run --frozen --group bench python -m bench --db $(or $(DB),sqlite) $(ARGS)
 
 bench-sdk: env  ## The SDK's own cost per request: JPay.collections.list() vs a bare httpx call
 	$(UV) run python -m bench.sdk

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.processes import Served, cpu_seconds
+from bench.processes import Served, cpu_by_pid, cpu_seconds, named
 
 LUA = Path(__file__).resolve().parent / "lua"
 
@@ -23,6 +24,8 @@ class Load:
     script: str | None = None
     args: tuple[str, ...] = ()
     expect_status: int = 200
+    min_seconds: float = 0  # a longer window for a load too slow to complete requests in one
+    connections: int | None = None  # fewer connections than the run's, for such a load
 
 
 def _script(load: Load) -> str:
@@ -34,9 +37,20 @@ def _script(load: Load) -> str:
 
 
 def run(
-    load: Load, server: Served, seconds: float, connections: int, threads: int
+    load: Load,
+    server: Served,
+    seconds: float,
+    connections: int,
+    threads: int,
+    services: tuple[str, ...] = (),
 ) -> dict[str, float]:
-    """Apply the load for `seconds`; requests/s, latency, errors and server CPU per request."""
+    """Apply the load for `seconds`; requests/s, latency, errors and server CPU per request.
+
+    `services` are process names (`postgres`, `redis-server`) whose CPU over the window is
+    reported too, in cores (CPU seconds over wall seconds).
+    """
+    seconds = max(seconds, load.min_seconds)
+    connections = load.connections or connections
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{round(seconds)}s"]
     command += ["--timeout", "10s"]
     for name, value in load.headers:
@@ -46,10 +60,20 @@ def run(
         command += ["--", *load.args]
     pids = server.pids()
     cpu_before = cpu_seconds(pids)
+    service_before = {name: cpu_by_pid(named(name)) for name in services}
+    started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
+    wall = time.monotonic() - started
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed: {done.stderr or done.stdout}")
     cpu = cpu_seconds(pids) - cpu_before
+    cores = {}
+    for name, before in service_before.items():
+        after = cpu_by_pid(named(name))
+        # A process that started in the window counts whole; one that ended is lost (rare).
+        used = sum(value - before.get(pid, 0.0) for pid, value in after.items())
+        cores[f"{name}_cores"] = used / wall
+    settle(pids)
     line = next(out for out in done.stdout.splitlines() if out.startswith("BENCH_JSON "))
     raw = json.loads(line.removeprefix("BENCH_JSON "))
     requests = raw["requests"]
@@ -67,4 +91,18 @@ def run(
         "errors": socket_errors + unexpected,
         "requests": requests,
         "cpu_ms_per_request": 1000 * cpu / max(requests, 1),
+        **cores,
     }
+
+
+def settle(pids: list[int], limit: float = 60.0) -> None:
+    """Wait until the server is idle again: requests wrk left queued must not bill the next
+    measurement (a peer hashing with a million PBKDF2 iterations drains for seconds)."""
+    deadline = time.monotonic() + limit
+    last = cpu_seconds(pids)
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = cpu_seconds(pids)
+        if now - last < 0.025:  # under a tenth of a core over the quarter second
+            return
+        last = now

@@ -16,6 +16,7 @@ from testsupport import processes
 TICKS = os.sysconf("SC_CLK_TCK")
 ROOT = Path(__file__).resolve().parent.parent
 free_port = processes.free_port
+DRF_THREADS = 8  # per gunicorn worker (bench/README.md says why)
 
 
 def _children(pid: int) -> list[int]:
@@ -53,6 +54,31 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / TICKS
 
 
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """Each process's user + system CPU so far, in seconds (gone processes left out)."""
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+    return found
+
+
+def named(comm: str) -> list[int]:
+    """Every process whose name (`/proc/<pid>/comm`) is `comm`, e.g. postgres, redis-server."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == comm:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
 def peak_rss_mb(pid: int) -> float:
     """The process's peak resident set (VmHWM), in MiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -73,9 +99,10 @@ class Served:
         return tree(self.process.pid)
 
     def workers(self) -> list[int]:
-        """The processes that serve requests (uvicorn's spawned workers, or the server itself)."""
+        """The processes that serve requests: uvicorn's spawned workers, gunicorn's forked
+        ones, or the server itself."""
         spawned = [p for p in self.pids() if "spawn_main" in _cmdline(p)]
-        return spawned or [self.process.pid]
+        return spawned or _children(self.process.pid) or [self.process.pid]
 
     def stop(self) -> None:
         processes.stop(self.process, grace=20)
@@ -102,8 +129,11 @@ def jpay_server(env: dict[str, str], port: int, workers: int, log: Path) -> Serv
     return start("jpay-server", args, env, port, log, "/readyz")
 
 
-def baseline(env: dict[str, str], port: int, workers: int, log: Path) -> Served:
-    """The bare Starlette app under the same uvicorn settings as `jpay-server serve`."""
+def reference(
+    env: dict[str, str], port: int, workers: int, log: Path, *, access_log: bool = False
+) -> Served:
+    """The bare Starlette app under the same uvicorn settings as `jpay-server serve`, with
+    no access log (the least Python can do) unless `access_log`: uvicorn's plain-text one."""
     args = [
         sys.executable,
         "-m",
@@ -121,5 +151,27 @@ def baseline(env: dict[str, str], port: int, workers: int, log: Path) -> Served:
         "--no-proxy-headers",
         "--timeout-graceful-shutdown",
         "10",
+        "--access-log" if access_log else "--no-access-log",
     ]
-    return start("baseline", args, env, port, log, "/get")
+    return start("reference", args, env, port, log, "/get")
+
+
+def drf(env: dict[str, str], port: int, workers: int, log: Path) -> Served:
+    """The DRF peer as a Django user deploys it: gunicorn, gthread workers (bench/README.md)."""
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "bench.peers.drf.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(DRF_THREADS),
+        "--graceful-timeout",
+        "10",
+    ]
+    return start("drf", args, env, port, log, "/api/v1/payments/collections/checkouts")

@@ -1,4 +1,4 @@
-"""Summaries: medians with min-max over rounds, and ratios to the baseline."""
+"""Summaries: medians with min-max over rounds, ratios to the reference, issue 13's verdicts."""
 
 from __future__ import annotations
 
@@ -6,12 +6,40 @@ import statistics
 from collections import defaultdict
 from typing import Any
 
-TARGETS = {
-    # endpoint: (baseline it is compared with, minimum ratio of requests/s)
-    "GET checkouts (empty)": ("baseline GET", 0.8),
-    "POST /auth/refresh": ("baseline POST", 0.20),
-    "POST /auth/app/token": ("baseline POST", 0.25),
-}
+# Peers' columns in the verdict table, in order.
+PEERS = ("DRF + simplejwt", "DRF, 1-iteration hasher")
+# label, jpay-server's endpoint, the peers' endpoints, minimum ratio on SQLite and on PostgreSQL.
+TARGETS: list[tuple[str, str, dict[str, str], dict[str, float]]] = [
+    (
+        "protected GET, empty list",
+        "GET checkouts (empty)",
+        {PEERS[0]: "DRF GET (empty)"},
+        {"sqlite": 0.80, "postgres": 0.60},
+    ),
+    (
+        "protected GET, page of 50",
+        "GET checkouts (50 rows)",
+        {PEERS[0]: "DRF GET (50 rows)"},
+        {"sqlite": 0.30, "postgres": 0.25},
+    ),
+    (
+        "POST /auth/app/token",
+        "POST /auth/app/token",
+        {
+            PEERS[0]: "DRF token (default hasher, 4 conns)",
+            PEERS[1]: "DRF token (1-iteration hasher)",
+        },
+        {"sqlite": 0.35, "postgres": 0.30},
+    ),
+    (
+        "POST /auth/refresh",
+        "POST /auth/refresh",
+        {PEERS[0]: "DRF POST /auth/refresh"},
+        {"sqlite": 0.20, "postgres": 0.12},
+    ),
+]
+# p99 of the protected GET (empty list) over the reference GET's p99 measured beside it.
+P99 = ("GET checkouts (empty)", {PEERS[0]: "DRF GET (empty)"}, {"sqlite": 2.0, "postgres": 3.0})
 
 
 def _spread(values: list[float], digits: int = 0) -> str:
@@ -25,61 +53,79 @@ def _spread(values: list[float], digits: int = 0) -> str:
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    """A plain-text table of every endpoint measured in this run."""
+    """A plain-text table of every load measured in this run."""
     by_name: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_name[row["endpoint"]].append(row)
-    ratios = _ratios(rows)
+    ratios, p99s = _ratios(rows), _ratios(rows, "p99_ms", "compared_p99_ms")
+    services = sorted({k for row in rows for k in row if k.endswith("_cores")})
     lines = [
-        f"{'endpoint':30} {'requests/s median (min-max)':>30} {'ratio':>18} {'p50 ms':>8} "
-        f"{'p99 ms':>8} {'errors':>7} {'cpu ms/req':>10}"
+        f"{'load':36} {'requests/s median (min-max)':>28} {'ratio to reference':>19} "
+        f"{'p50 ms':>8} {'p99 ms':>8} {'p99 ratio':>9} {'errors':>7} {'cpu ms/req':>10}"
+        + "".join(f" {name.removesuffix('_cores') + ' cores':>14}" for name in services)
     ]
     for name, measured in by_name.items():
-        rps = [m["requests_per_s"] for m in measured]
-        ratio = ratios.get(name)
+        ratio, p99 = ratios.get(name), p99s.get(name)
         lines.append(
-            f"{name:30} {_spread(rps):>30} {(_spread(ratio, 2) + 'x') if ratio else '':>18} "
+            f"{name:36} {_spread([m['requests_per_s'] for m in measured]):>28} "
+            f"{(_spread(ratio, 2) + 'x') if ratio else '':>19} "
             f"{statistics.median(m['p50_ms'] for m in measured):8.1f} "
             f"{statistics.median(m['p99_ms'] for m in measured):8.1f} "
+            f"{(f'{statistics.median(p99):.2f}x') if p99 else '':>9} "
             f"{sum(m['errors'] for m in measured):7.0f} "
             f"{statistics.median(m['cpu_ms_per_request'] for m in measured):10.2f}"
+            + "".join(
+                f" {statistics.median(m.get(s, 0.0) for m in measured):14.2f}" for s in services
+            )
         )
     return "\n".join(lines)
 
 
-def _ratios(rows: list[dict[str, Any]]) -> dict[str, list[float]]:
-    """Per endpoint and round, requests/s over its baseline measured next to it."""
+def _ratios(
+    rows: list[dict[str, Any]], field: str = "requests_per_s", reference: str = "compared_with"
+) -> dict[str, list[float]]:
+    """Per load and round, its figure over the reference's measured just before it."""
     ratios: dict[str, list[float]] = defaultdict(list)
     for row in rows:
-        reference = row.get("compared_with")
-        if reference:
-            ratios[row["endpoint"]].append(row["requests_per_s"] / reference)
+        if row.get(reference):
+            ratios[row["endpoint"]].append(row[field] / row[reference])
     return ratios
 
 
-def verdicts(rows: list[dict[str, Any]]) -> list[str]:
-    """Each target: held or not, by the median ratio."""
-    ratios = _ratios(rows)
-    out = []
-    for name, (_, minimum) in TARGETS.items():
-        if name in ratios:
-            median = statistics.median(ratios[name])
-            verdict = "PASS" if median >= minimum else "MISS"
-            out.append(f"{verdict} {name}: {median:.2f}x (target {minimum}x)")
-    medians = {
-        n: statistics.median(r["requests_per_s"] for r in rows if r["endpoint"] == n)
-        for n in {r["endpoint"] for r in rows}
-    }
-    if "GET bad token (401)" in medians and "GET checkouts (empty)" in medians:
-        ratio = medians["GET bad token (401)"] / medians["GET checkouts (empty)"]
-        out.append(
-            f"{'PASS' if ratio >= 1.0 else 'MISS'} 401 vs protected GET: {ratio:.2f}x (target 1.0x)"
+def _median(values: list[float] | None) -> str:
+    return f"{statistics.median(values):.2f}x" if values else "-"
+
+
+def verdicts(rows: list[dict[str, Any]], db: str) -> str:
+    """Issue 13's targets, PASS or MISS by the median ratio, with the peers' ratios beside."""
+    ratios, p99s = _ratios(rows), _ratios(rows, "p99_ms", "compared_p99_ms")
+    connections = rows[0]["connections"] if rows else 64
+    header = (
+        f"{'target (' + db + ')':36} {'needs':>7} {'jpay-server':>12} {'verdict':>8}"
+        + "".join(f" {peer:>24}" for peer in PEERS)
+    )
+    lines = [header]
+    for label, ours, peers, minimum in TARGETS:
+        if ours not in ratios:
+            continue
+        median = statistics.median(ratios[ours])
+        lines.append(
+            f"{label:36} {'>=' + format(minimum[db], '.2f') + 'x':>7} {median:11.2f}x "
+            f"{'PASS' if median >= minimum[db] else 'MISS':>8}"
+            + "".join(f" {_median(ratios.get(peers.get(peer, ''))):>24}" for peer in PEERS)
         )
-    p99 = [r["p99_ms"] for r in rows if r["endpoint"] == "GET checkouts (empty)"]
-    if p99:
-        median = statistics.median(p99)
-        verdict = "PASS" if median < 50 else "MISS"
-        out.append(f"{verdict} p99 of the protected GET: {median:.1f} ms (target < 50 ms)")
-    errors = sum(r["errors"] for r in rows if not r["endpoint"].startswith("baseline"))
-    out.append(f"{'PASS' if errors == 0 else 'MISS'} errors under load: {errors:.0f}")
-    return out
+    ours, peers, maximum = P99
+    if ours in p99s:
+        median = statistics.median(p99s[ours])
+        lines.append(
+            f"{'p99 at ' + str(connections) + ' conns, GET (x reference)':36} "
+            f"{'<=' + format(maximum[db], '.1f') + 'x':>7} {median:11.2f}x "
+            f"{'PASS' if median <= maximum[db] else 'MISS':>8}"
+            + "".join(f" {_median(p99s.get(peers.get(peer, ''))):>24}" for peer in PEERS)
+        )
+    errors = sum(r["errors"] for r in rows if not r["endpoint"].startswith(("reference", "DRF")))
+    lines.append(
+        f"{'errors under load (jpay-server)':36} {'0':>7} {errors:12.0f} "
+        f"{'PASS' if errors == 0 else 'MISS':>8}"
+    )
+    return "\n".join(lines)

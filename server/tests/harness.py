@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
 
 from jpay_server.api.app import create_app
@@ -57,11 +56,6 @@ class Harness:
         """Run an operator use case, as the CLI does."""
         return await use(self.ctx, self.database)
 
-    async def do(self, use: Callable[[Context, AsyncSession], Awaitable[T]]) -> T:
-        """Run a use case that still takes an ORM session, in its own transaction."""
-        async with self.runtime.database.transaction() as session:
-            return await use(self.ctx, session)
-
     async def sync(self) -> None:
         """Apply logged access changes now (the background poll does it within 250 ms)."""
         await self.runtime.access.sync()
@@ -102,7 +96,7 @@ class Harness:
 
     async def deliver_webhooks(self) -> list[str]:
         """One delivery round, as the worker does it; returns each event's new status."""
-        due = await self.do(lambda c, s: claim_due(c, s, 100))
+        due = await claim_due(self.ctx, self.database, 100)
         statuses = []
         async with httpx.AsyncClient() as client:
             for outgoing in due:
@@ -113,9 +107,7 @@ class Harness:
                     self.settings.webhook_timeout,
                     self.settings.allow_private_callbacks,
                 )
-                status = await self.do(
-                    lambda c, s, o=outgoing, r=result: finish_delivery(c, s, o, r)
-                )
+                status = await finish_delivery(self.ctx, self.database, outgoing, result)
                 statuses.append(status.value)
         return statuses
 
@@ -156,10 +148,7 @@ async def running(settings: Settings, clock: Callable[[], Any]) -> AsyncIterator
 
 async def stop_polling(harness: Harness) -> None:
     """Stop the background access-state sync (to count queries made by requests alone)."""
-    rt = harness.runtime
-    rt._stop.set()
-    for task in rt._tasks:
-        await task
+    await harness.runtime.stop_tasks()
 
 
 def unreachable_database() -> Database:

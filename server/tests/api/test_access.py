@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import socket
 import time
@@ -160,12 +161,17 @@ async def test_hot_path_makes_no_database_round_trip(harness):
     assert len(statements) == 20  # and the rejected token cost nothing
 
 
+def later(seconds: float):
+    """A monotonic clock `seconds` ahead of the real one (as if that long had passed)."""
+    return lambda: time.monotonic() + seconds
+
+
 async def test_stale_access_state_fails_closed(make_settings, database_url, clock):
     settings = make_settings(database_url=database_url, rate_limit_enabled=False)
     async with running(settings, clock) as h:
         tokens = await h.tokens(await h.app_credentials())
         await stop_polling(h)
-        h.runtime.access._synced_at -= settings.access_state_max_staleness + 1
+        h.runtime.access.monotonic = later(settings.access_state_max_staleness + 1)
         h.runtime.access.database = unreachable_database()
         response = await h.checkouts(tokens["access"])
         assert response.status_code == 503
@@ -182,15 +188,21 @@ async def test_a_database_that_stops_answering_gives_a_503_not_a_hung_request(
         async with running(settings, clock) as h:
             tokens = await h.tokens(await h.app_credentials())
             await stop_polling(h)
-            h.runtime.access._synced_at -= settings.access_state_max_staleness + 1
-            h.runtime.access.database = open_database(
-                f"postgresql+asyncpg://postgres@127.0.0.1:{port}/x"
-            )
+            access = h.runtime.access
+            access.monotonic = later(settings.access_state_max_staleness + 1)
+            access.database = open_database(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/x")
             # asyncpg alone would wait 60 s for the server's greeting.
             response = await asyncio.wait_for(h.checkouts(tokens["access"]), 10)
             assert response.status_code == 503
-            h.runtime.access._syncing = True  # a background sync stuck the same way
-            response = await asyncio.wait_for(h.checkouts(tokens["access"]), 10)
+            # A background sync stuck the same way: requests meanwhile answer 503 too.
+            stuck = asyncio.create_task(access.run(asyncio.Event()))
+            await asyncio.sleep(2 * settings.access_state_poll_interval)
+            try:
+                response = await asyncio.wait_for(h.checkouts(tokens["access"]), 10)
+            finally:
+                stuck.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await stuck
             assert response.status_code == 503
 
 
@@ -204,7 +216,7 @@ async def test_a_process_behind_a_pruned_log_reloads_even_with_no_newer_change(h
     await stop_polling(harness)
     await harness.run(lambda c, d: merchants.suspend_merchant(c, d, creds.app.merchant_id))
     clock.advance(61 * 60)
-    await harness.do(housekeep)  # another process prunes the change before we read it
+    await harness.run(housekeep)  # another process prunes the change before we read it
     await harness.sync()
     clock.advance(-61 * 60)
     assert (await harness.checkouts(tokens["access"])).json()["code"] == "account_suspended"
@@ -229,9 +241,5 @@ async def test_cached_state_expires_even_if_a_change_was_never_logged(harness):
 
     await harness.database.write(suspend_silently)
     assert (await harness.checkouts(tokens["access"])).status_code == 200  # still cached
-    access, _ = harness.runtime.access._apps[creds.app.app_code]
-    harness.runtime.access._apps[creds.app.app_code] = (
-        access,
-        time.monotonic() - APP_STATE_TTL - 1,
-    )
+    harness.runtime.access.monotonic = later(APP_STATE_TTL + 1)
     assert (await harness.checkouts(tokens["access"])).json()["code"] == "account_suspended"

@@ -341,21 +341,29 @@ async def test_revoke_with_a_refresh_token(harness):
 
 
 async def test_housekeeping_forgets_spent_refresh_state_and_old_changes(harness, clock):
+    from jpay_server.services.access import AccessState
     from jpay_server.services.maintenance import housekeep
-    from jpay_server.store.changes import change_head, changes_since
+    from jpay_server.store.changes import changes_since
 
     creds = await harness.app_credentials()
+    other = await harness.app_credentials()
+    # A second process that will miss changes: it syncs only when told to.
+    behind = AccessState(harness.runtime.ctx, harness.database)
+    await behind.start()
+    assert (await behind.app(creds.app.app_code)) is not None  # cached there
     tokens = await harness.tokens(creds)
     assert (await harness.refresh(tokens["refresh"])).status_code == 200  # one use remembered
     await harness.run(lambda c, d: apps.set_products(c, d, creds.app.app_code, ["payouts"]))
-    assert (await harness.do(housekeep)).refresh_uses == 0
+    assert (await harness.run(housekeep)).refresh_uses == 0
     clock.advance(8 * 86400 + 1)  # past the family's end and the retention day
-    assert (await harness.do(housekeep)).refresh_uses == 1
+    assert (await harness.run(housekeep)).refresh_uses == 1
     jti = str(claims(tokens["refresh"])["jti"])
     assert await harness.runtime.database.read(lambda c: use_of(c, jti)) is None
     assert await harness.database.read(lambda c: changes_since(c, 0)) == []
-    # A process that missed pruned changes reloads everything rather than miss one.
-    await harness.run(lambda c, d: apps.set_products(c, d, creds.app.app_code, ["collections"]))
-    harness.runtime.access._seq = 0
-    await harness.sync()
-    assert harness.runtime.access._seq == await harness.database.read(change_head)
+    # A process that missed pruned changes reloads everything rather than miss one: a newer
+    # change to another app must not leave the missed one's stale state in its cache.
+    await harness.run(lambda c, d: apps.set_products(c, d, other.app.app_code, ["collections"]))
+    await behind.sync()
+    missed = await behind.app(creds.app.app_code)
+    assert missed is not None
+    assert missed.products == frozenset({"payouts"})

@@ -66,7 +66,7 @@ async def wait_until(predicate, seconds: float = 15.0) -> None:
 
 
 async def attempts_of(h, event_id: str):
-    return (await h.do(lambda c, s: service.event_attempts(s, event_id)))[1]
+    return (await service.event_attempts(h.database, event_id))[1]
 
 
 async def test_a_dripping_receiver_neither_holds_an_attempt_nor_delays_other_merchants(hooks):

@@ -88,8 +88,8 @@ async def test_a_failing_receiver_gets_the_event_once_as_a_success(hooks):
         ids = {r.headers["webhook-id"] for r in receiver.received}
         assert len(ids) == 1  # the same event each time: receivers deduplicate on it
         assert [e["data"]["id"] for e in receiver.events(creds.webhook_secret)] == [made["id"]]
-    events = await hooks.do(lambda c, s: service.list_events(s, creds.app.app_code, None, 10))
-    event, attempts = await hooks.do(lambda c, s: service.event_attempts(s, events[0].id))
+    events = await service.list_events(hooks.database, creds.app.app_code, None, 10)
+    event, attempts = await service.event_attempts(hooks.database, events[0].id)
     assert event.status == "delivered"
     assert event.attempts == 3
     assert [a.status_code for a in attempts] == [500, 503, 204]
@@ -119,7 +119,7 @@ async def test_retry_after_is_honoured(hooks):
         await collect(hooks, creds, access, receiver.url)
         await hooks.step_network(2)
         assert await hooks.deliver_webhooks() == ["pending"]
-        events = await hooks.do(lambda c, s: service.list_events(s, None, None, 1))
+        events = await service.list_events(hooks.database, None, None, 1)
         assert (events[0].next_attempt_at - hooks.clock()).total_seconds() >= 119
         hooks.clock.advance(60)
         assert await hooks.deliver_webhooks() == []
@@ -132,7 +132,7 @@ async def test_a_slow_receiver_times_out_and_is_retried(hooks):
         await collect(hooks, creds, access, receiver.url)
         await hooks.step_network(2)
         assert await hooks.deliver_webhooks() == ["pending"]
-        events = await hooks.do(lambda c, s: service.list_events(s, None, None, 1))
+        events = await service.list_events(hooks.database, None, None, 1)
         assert events[0].last_error == "timeout after 0.5 s"
 
 
@@ -182,8 +182,8 @@ async def test_redeliver_sends_the_same_event_again(hooks):
         await collect(hooks, creds, access, receiver.url)
         await hooks.step_network(2)
         await hooks.deliver_webhooks()
-        [event] = await hooks.do(lambda c, s: service.list_events(s, None, None, 5))
-        await hooks.do(lambda c, s: service.redeliver(c, s, event.id))
+        [event] = await service.list_events(hooks.database, None, None, 5)
+        await service.redeliver(hooks.ctx, hooks.database, event.id)
         assert await hooks.deliver_webhooks() == ["delivered"]
         assert [r.headers["webhook-id"] for r in receiver.received] == [event.id, event.id]
         first, second = (json.loads(r.body) for r in receiver.received)

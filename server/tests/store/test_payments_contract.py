@@ -17,6 +17,7 @@ from jpay_server.domain.merchants import MerchantStatus
 from jpay_server.domain.payments import Payment, PaymentFilter, PaymentKind, PaymentStatus
 from jpay_server.domain.wallets import EntryType, LedgerFilter, WalletKind
 from jpay_server.domain.webhooks import EventStatus, WebhookEvent
+from jpay_server.store import webhooks
 from jpay_server.store.channels import channel_page
 from jpay_server.store.db import Database, open_database
 from jpay_server.store.idempotency import KeyTaken, remember, remembered
@@ -37,7 +38,6 @@ from jpay_server.store.wallets import (
     ledger_page,
     open_wallets,
 )
-from jpay_server.store.webhooks import WebhookRepository, add_event
 from tests.store.test_contract import open_transaction, seed_app
 
 pytestmark = pytest.mark.anyio
@@ -201,18 +201,19 @@ async def test_a_leased_event_is_not_claimed_again_until_the_lease_ends(db: Data
         NOW,
         NOW,
     )
-    await db.write(lambda c: add_event(c, event))
-    async with db.transaction() as s:
-        first = await WebhookRepository(s).claim_due(NOW, NOW + timedelta(seconds=40), 10)
-    async with db.transaction() as s:
-        during = await WebhookRepository(s).claim_due(
-            NOW + timedelta(seconds=39), NOW + timedelta(seconds=80), 10
+    await db.write(lambda c: webhooks.add_event(c, event))
+    first = await db.write(lambda c: webhooks.claim_due(c, NOW, NOW + timedelta(seconds=40), 10))
+    during = await db.write(
+        lambda c: webhooks.claim_due(
+            c, NOW + timedelta(seconds=39), NOW + timedelta(seconds=80), 10
         )
-    async with db.transaction() as s:
-        after = await WebhookRepository(s).claim_due(
-            NOW + timedelta(seconds=41), NOW + timedelta(seconds=81), 10
+    )
+    after = await db.write(
+        lambda c: webhooks.claim_due(
+            c, NOW + timedelta(seconds=41), NOW + timedelta(seconds=81), 10
         )
-        attempts = await WebhookRepository(s).attempts("msg_1")
+    )
+    attempts = await db.read(lambda c: webhooks.attempts_of(c, "msg_1"))
     assert [e.attempts for e in first] == [1]
     assert during == []
     assert [e.attempts for e in after] == [2]

@@ -15,7 +15,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from jpay_server.errors import JPayError
 from jpay_server.services.context import Context
@@ -66,16 +65,6 @@ def run(work: Callable[[Context, Database], Awaitable[T]]) -> T:
         raise fail(str(exc)) from None
     except OSError as exc:
         raise fail(f"cannot reach the database: {exc.strerror or exc}") from None
-
-
-def transact(use: Callable[[Context, AsyncSession], Awaitable[T]]) -> T:
-    """Run one use case in one transaction."""
-
-    async def work(ctx: Context, database: Database) -> T:
-        async with database.transaction() as session:
-            return await use(ctx, session)
-
-    return run(work)
 
 
 def read(query: Callable[[Connection], T]) -> T:

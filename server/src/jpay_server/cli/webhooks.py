@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from jpay_server.cli.common import JsonFlag, emit, emit_rows, transact
+from jpay_server.cli.common import JsonFlag, emit, emit_rows, run
 from jpay_server.domain.webhooks import WebhookEvent
 from jpay_server.services import webhooks as service
 from jpay_server.services.context import Context
+from jpay_server.store.db import Database
 
 app = typer.Typer(help="Webhook events and deliveries.", no_args_is_help=True)
 EventId = Annotated[str, typer.Argument(help="The event id (msg_…), also its webhook-id.")]
@@ -42,7 +42,7 @@ def list_(
     as_json: JsonFlag = False,
 ) -> None:
     """List webhook events, newest first."""
-    events = transact(lambda _ctx, s: service.list_events(s, app_code, status, limit))
+    events = run(lambda _ctx, db: service.list_events(db, app_code, status, limit))
     columns = ["event_id", "type", "app_code", "status", "attempts", "last_status", "created_at"]
     emit_rows([_record(e) for e in events], columns, as_json, "events")
 
@@ -51,8 +51,8 @@ def list_(
 def show(event_id: EventId, as_json: JsonFlag = False) -> None:
     """Show an event and every attempt to deliver it."""
 
-    async def load(_ctx: Context, s: AsyncSession) -> dict[str, Any]:
-        event, attempts = await service.event_attempts(s, event_id)
+    async def load(_ctx: Context, database: Database) -> dict[str, Any]:
+        event, attempts = await service.event_attempts(database, event_id)
         rows = [
             {
                 "attempt": a.attempt,
@@ -65,7 +65,7 @@ def show(event_id: EventId, as_json: JsonFlag = False) -> None:
         ]
         return _record(event) | {"deliveries": rows}
 
-    record = transact(load)
+    record = run(load)
     if as_json:
         emit(record, True)
         return
@@ -79,4 +79,4 @@ def show(event_id: EventId, as_json: JsonFlag = False) -> None:
 @app.command()
 def redeliver(event_id: EventId, as_json: JsonFlag = False) -> None:
     """Send an event again now, whatever happened to it before."""
-    emit(_record(transact(lambda ctx, s: service.redeliver(ctx, s, event_id))), as_json)
+    emit(_record(run(lambda ctx, db: service.redeliver(ctx, db, event_id))), as_json)

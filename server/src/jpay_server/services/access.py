@@ -55,9 +55,12 @@ INLINE_SYNC_TIMEOUT = 1.0  # a request waits this long at most for a sync of its
 class AccessState:
     """A process's cache of access state, kept in step with the access change log."""
 
-    def __init__(self, ctx: Context, database: Database) -> None:
+    def __init__(
+        self, ctx: Context, database: Database, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ctx = ctx
         self.database = database
+        self.monotonic = monotonic  # seconds for ages and staleness; tests move it forward
         self.codec: TokenCodec | None = None
         self._apps: dict[int, tuple[AppAccess, float]] = {}
         self._codes_by_key: dict[str, int] = {}
@@ -101,7 +104,7 @@ class AccessState:
         self._revoked |= {fam: at + self._revocation_horizon for fam, at in revoked}
         self._seq, self._mark = seq, mark
         self._version += 1
-        self._synced_at = time.monotonic()
+        self._synced_at = self.monotonic()
 
     async def sync(self) -> None:
         """Apply every change logged since the last sync."""
@@ -134,7 +137,7 @@ class AccessState:
         if found:
             self._mark = await self.database.read(lambda conn: change_mark(conn, self._seq))
         await self._expire_keys()
-        self._synced_at = time.monotonic()
+        self._synced_at = self.monotonic()
         self._forget_old_revocations()
 
     async def _apply(self, change: Change) -> None:
@@ -185,7 +188,7 @@ class AccessState:
 
     def touch_due(self, app_code: int, generation: int) -> bool:
         """True at most once a minute per secret: when to update its `last_used_at`."""
-        now = time.monotonic()
+        now = self.monotonic()
         last = self._touched.get((app_code, generation))
         if last is not None and now - last < SECRET_TOUCH_INTERVAL:
             return False
@@ -202,7 +205,7 @@ class AccessState:
 
     async def ensure_fresh(self) -> TokenCodec:
         """The codec, after syncing inline if the background sync has fallen behind."""
-        if time.monotonic() - self._synced_at > self.ctx.settings.access_state_max_staleness:
+        if self.monotonic() - self._synced_at > self.ctx.settings.access_state_max_staleness:
             if self._syncing:
                 # The background sync is already stuck on the database (a partition drops
                 # packets rather than refusing them): queueing behind it would hang this
@@ -219,7 +222,7 @@ class AccessState:
     def _cached(self, app_code: int | None) -> AppAccess | None:
         entry = self._apps.get(app_code) if app_code is not None else None
         # The change log keeps entries current; the TTL is the safety net if a change is lost.
-        if entry is None or time.monotonic() - entry[1] > APP_STATE_TTL:
+        if entry is None or self.monotonic() - entry[1] > APP_STATE_TTL:
             return None
         return entry[0]
 
@@ -248,12 +251,12 @@ class AccessState:
     async def user(self, user_id: int) -> UserAccess | None:
         """A merchant user's live state: from memory, or loaded from the database."""
         entry = self._users.get(user_id)
-        if entry is not None and time.monotonic() - entry[1] <= APP_STATE_TTL:
+        if entry is not None and self.monotonic() - entry[1] <= APP_STATE_TTL:
             return entry[0]
         version = self._version
         found = await self.database.read(lambda conn: user_access(conn, user_id))
         if found is not None and version == self._version:
-            self._users[user_id] = (found, time.monotonic())
+            self._users[user_id] = (found, self.monotonic())
         return found
 
     async def _load(self, query: Callable[[Connection], AppAccess | None]) -> AppAccess | None:
@@ -262,7 +265,7 @@ class AccessState:
         # A change applied while we were reading may be newer than what we read: then use
         # the value for this request only, and let the next request load again.
         if access is not None and version == self._version:
-            self._apps[access.app_code] = (access, time.monotonic())
+            self._apps[access.app_code] = (access, self.monotonic())
             self._codes_by_key[access.app_key] = access.app_code
         return access
 

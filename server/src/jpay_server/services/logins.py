@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import Connection
 
 from jpay_server.clock import Clock
+from jpay_server.domain.logins import Login, LoginStart
 from jpay_server.domain.members import Member
 from jpay_server.errors import NotFound
 from jpay_server.services import apps as app_service
@@ -21,7 +22,7 @@ from jpay_server.services.merchant_apps import origin
 from jpay_server.services.tokens import TokenGrant, revoke_family
 from jpay_server.services.write_behind import WriteBehind
 from jpay_server.store.db import Database
-from jpay_server.store.logins import Login, LoginStart, add_logins, logins_of, prune_logins
+from jpay_server.store.logins import add_logins, logins_of, prune_logins
 
 MAX_PENDING = 20_000
 KEEP_ENDED = timedelta(days=1)  # an ended login is listed nowhere; kept a day for support

@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection
 
 from jpay_server.services.context import Context
 from jpay_server.store.changes import prune_changes
@@ -18,7 +18,7 @@ from jpay_server.store.idempotency import prune_keys
 from jpay_server.store.links import prune_links
 from jpay_server.store.mail import prune_emails
 from jpay_server.store.tokens import prune as prune_tokens
-from jpay_server.store.webhooks import WebhookRepository
+from jpay_server.store.webhooks import prune_events
 
 log = logging.getLogger(__name__)
 # A process more than this far behind the change log reloads all its state instead.
@@ -37,19 +37,23 @@ class Pruned:
     refresh_uses: int
 
 
-async def housekeep(ctx: Context, session: AsyncSession) -> Pruned:
+async def housekeep(ctx: Context, database: Database) -> Pruned:
     """Forget spent refresh state, old change-log rows, idempotency keys, settled webhooks,
-    link tokens expired 30 days ago and settled emails older than that."""
+    link tokens expired 30 days ago and settled emails older than that (one transaction)."""
     now = ctx.clock()
     # A use or a revocation matters while any token of its family may be alive.
     horizon = now - timedelta(seconds=ctx.settings.refresh_token_lifetime) - FAMILY_RETENTION
-    uses = await session.run_sync(lambda s: prune_tokens(s.connection(), horizon))
-    await session.run_sync(lambda s: prune_changes(s.connection(), now - CHANGE_LOG_RETENTION))
-    await session.run_sync(lambda s: prune_keys(s.connection(), now - IDEMPOTENCY_TTL))
-    await WebhookRepository(session).prune(now - EVENT_RETENTION)
-    await session.run_sync(lambda s: prune_links(s.connection(), now - EVENT_RETENTION))
-    await session.run_sync(lambda s: prune_emails(s.connection(), now - EVENT_RETENTION))
-    return Pruned(uses)
+
+    def prune(conn: Connection) -> Pruned:
+        uses = prune_tokens(conn, horizon)
+        prune_changes(conn, now - CHANGE_LOG_RETENTION)
+        prune_keys(conn, now - IDEMPOTENCY_TTL)
+        prune_events(conn, now - EVENT_RETENTION)
+        prune_links(conn, now - EVENT_RETENTION)
+        prune_emails(conn, now - EVENT_RETENTION)
+        return Pruned(uses)
+
+    return await database.write(prune)
 
 
 async def run(ctx: Context, database: Database, stop: asyncio.Event) -> None:
@@ -60,8 +64,7 @@ async def run(ctx: Context, database: Database, stop: asyncio.Event) -> None:
         if stop.is_set():
             return
         try:
-            async with database.transaction() as session:
-                pruned = await housekeep(ctx, session)
+            pruned = await housekeep(ctx, database)
             log.info("housekeeping done", extra={"pruned_refresh_uses": pruned.refresh_uses})
         except Exception as exc:  # retried next interval
             log.warning("housekeeping failed: %s", type(exc).__name__)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection
 
 from jpay_server.domain.apps import App
 from jpay_server.domain.members import Member
@@ -20,6 +20,7 @@ from jpay_server.services.apps import AppCredentials
 from jpay_server.services.audit import record_by
 from jpay_server.services.context import Context
 from jpay_server.services.merchant_apps import origin
+from jpay_server.store import webhooks as store
 from jpay_server.store.db import Database
 from jpay_server.store.webhooks import Attempt
 
@@ -74,13 +75,13 @@ async def events(
 ) -> list[EventWithAttempts]:
     """The app's newest events, each with its delivery attempts."""
     await app_service.get_app(database, app_code, by=origin(member, None))
-    async with database.transaction(write=False) as session:
-        found = await service.list_events(session, app_code, status, min(limit, MAX_EVENTS))
-        result = []
-        for event in found:
-            _, attempts = await service.event_attempts(session, event.id)
-            result.append(EventWithAttempts(event, tuple(attempts)))
-    return result
+    state = service.event_status(status)
+
+    def query(conn: Connection) -> list[EventWithAttempts]:
+        found = store.recent_events(conn, app_code, state, min(limit, MAX_EVENTS))
+        return [EventWithAttempts(e, tuple(store.attempts_of(conn, e.id))) for e in found]
+
+    return await database.read(query)
 
 
 async def redeliver(
@@ -94,29 +95,23 @@ async def redeliver(
     """Deliver one of the app's events again now (one more attempt)."""
     by = origin(member, client_ip)
     app = await app_service.get_app(database, app_code, by=by)
-    async with database.transaction() as session:
-        event, _ = await _own_event(session, app, event_id)
-        redone = await service.redeliver(ctx, session, event.id)
+
+    def command(conn: Connection) -> WebhookEvent:
+        event = _own_event(conn, app, event_id)
+        redone = service.make_due(ctx, conn, event.id)
         details = {"event_id": event.id, "type": event.type}
-        now, target = ctx.clock(), f"app:{app_code}"
-        await session.run_sync(
-            lambda s: record_by(
-                s.connection(), now, by, app.merchant_id, "webhook.redeliver", target, details
-            )
-        )
+        target = f"app:{app_code}"
+        record_by(conn, ctx.clock(), by, app.merchant_id, "webhook.redeliver", target, details)
         return redone
 
+    return await database.write(command)
 
-async def _own_event(
-    session: AsyncSession, app: App, event_id: str
-) -> tuple[WebhookEvent, list[Attempt]]:
-    try:
-        event, attempts = await service.event_attempts(session, event_id)
-    except NotFound:
-        raise _not_found(event_id) from None
-    if event.app_code != app.app_code:
+
+def _own_event(conn: Connection, app: App, event_id: str) -> WebhookEvent:
+    event = store.event_by_id(conn, event_id)
+    if event is None or event.app_code != app.app_code:
         raise _not_found(event_id)
-    return event, attempts
+    return event
 
 
 async def send_test_event(
@@ -125,19 +120,16 @@ async def send_test_event(
     """Queue a signed `webhook.test` event to the app's webhook_url, to check the receiver."""
     by = origin(member, client_ip)
     app = await app_service.get_app(database, app_code, by=by)
-    async with database.transaction() as session:
-        if app.webhook_url is None:
-            raise Conflict("The app has no webhook_url: set one first", code="webhook_url_not_set")
-        data = {"app_code": app.app_code, "message": "A test event from the merchant API."}
-        url = app.webhook_url
-        event = await session.run_sync(
-            lambda s: service.emit(ctx, s.connection(), app.app_code, url, EventType.TEST, data)
-        )
+    if app.webhook_url is None:
+        raise Conflict("The app has no webhook_url: set one first", code="webhook_url_not_set")
+    data = {"app_code": app.app_code, "message": "A test event from the merchant API."}
+    url = app.webhook_url
+
+    def command(conn: Connection) -> WebhookEvent:
+        event = service.emit(ctx, conn, app.app_code, url, EventType.TEST, data)
         details = {"event_id": event.id}
-        now, target = ctx.clock(), f"app:{app_code}"
-        await session.run_sync(
-            lambda s: record_by(
-                s.connection(), now, by, app.merchant_id, "webhook.test", target, details
-            )
-        )
+        target = f"app:{app_code}"
+        record_by(conn, ctx.clock(), by, app.merchant_id, "webhook.test", target, details)
         return event
+
+    return await database.write(command)

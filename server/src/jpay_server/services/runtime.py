@@ -48,6 +48,13 @@ class Runtime:
         """The process's settings."""
         return self.ctx.settings
 
+    async def stop_tasks(self) -> None:
+        """Stop the background tasks (access sync, write-behind logs, `background`) and wait."""
+        self._stop.set()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
 
 def _limiter(settings: Settings) -> RateLimiter:
     if not settings.rate_limit_enabled:
@@ -90,9 +97,6 @@ async def start_runtime(
 
 async def stop_runtime(runtime: Runtime) -> None:
     """Stop background tasks and release connections."""
-    runtime._stop.set()
-    for task in runtime._tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await runtime.stop_tasks()
     await runtime.limiter.close()
     await runtime.database.dispose()

@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
 from jpay_server.domain import webhooks as rules
@@ -18,10 +16,11 @@ from jpay_server.domain.secrets import seal, unseal
 from jpay_server.domain.webhooks import Delivery, EventStatus, EventType, WebhookEvent
 from jpay_server.errors import InvalidRequest, NotFound
 from jpay_server.services.context import Context
+from jpay_server.store import webhooks as store
+from jpay_server.store.db import Database
 from jpay_server.store.webhooks import (
     Attempt,
     SealedSecret,
-    WebhookRepository,
     add_event,
     add_webhook_secret,
     expire_webhook_secrets,
@@ -144,26 +143,24 @@ def security_event(
 
 
 async def claim_due(
-    ctx: Context, session: AsyncSession, limit: int, per_app: int | None = None
+    ctx: Context, database: Database, limit: int, per_app: int | None = None
 ) -> list[Outgoing]:
     """Lease due events for delivery by this worker (at most `per_app` in flight per app)."""
     now = ctx.clock()
     # Long enough for an attempt to finish (timeout) and be recorded; a worker that dies
     # mid-POST leaves the lease to lapse, and the event is delivered again (never lost).
     lease_until = now + timedelta(seconds=2 * ctx.settings.webhook_timeout) + LEASE_MARGIN
-    events = await WebhookRepository(session).claim_due(now, lease_until, limit, per_app)
-    secrets: dict[int, tuple[str, ...]] = {}
-    for code in {event.app_code for event in events}:
 
-        def signing(s: Session, app_code: int = code) -> tuple[str, ...]:
-            return _signing_secrets(ctx, s.connection(), app_code)
+    def claim(conn: Connection) -> list[Outgoing]:
+        events = store.claim_due(conn, now, lease_until, limit, per_app)
+        secrets = {code: _signing_secrets(ctx, conn, code) for code in {e.app_code for e in events}}
+        return [Outgoing(e, e.attempts, secrets[e.app_code]) for e in events]
 
-        secrets[code] = await session.run_sync(signing)
-    return [Outgoing(e, e.attempts, secrets[e.app_code]) for e in events]
+    return await database.write(claim)
 
 
 async def finish_delivery(
-    ctx: Context, session: AsyncSession, outgoing: Outgoing, delivery: Delivery
+    ctx: Context, database: Database, outgoing: Outgoing, delivery: Delivery
 ) -> EventStatus:
     """Record an attempt and schedule the next one (with jitter) or settle the event."""
     now = ctx.clock()
@@ -179,44 +176,56 @@ async def finish_delivery(
         delivery.duration_ms,
         delivery.excerpt,
     )
-    await WebhookRepository(session).finish_attempt(
-        outgoing.event.id, outgoing.attempt, status, next_at, result
+    event_id, attempt = outgoing.event.id, outgoing.attempt
+    await database.write(
+        lambda conn: store.finish_attempt(conn, event_id, attempt, status, next_at, result)
     )
     return status
 
 
-async def list_events(
-    session: AsyncSession, app_code: int | None, status: str | None, limit: int
-) -> list[WebhookEvent]:
-    """The newest events, optionally of one app or in one state."""
+def event_status(status: str | None) -> EventStatus | None:
+    """The state a listing asks for (None: any), or InvalidRequest."""
     try:
-        state = EventStatus(status) if status else None
+        return EventStatus(status) if status else None
     except ValueError:
         raise InvalidRequest(
             "status must be one of: pending, delivered, failed, gone", field="status"
         ) from None
-    return await WebhookRepository(session).recent(app_code, state, limit)
 
 
-async def event_attempts(
-    session: AsyncSession, event_id: str
-) -> tuple[WebhookEvent, list[Attempt]]:
-    """An event and every attempt to deliver it."""
-    repo = WebhookRepository(session)
-    event = await repo.event(event_id)
+async def list_events(
+    database: Database, app_code: int | None, status: str | None, limit: int
+) -> list[WebhookEvent]:
+    """The newest events, optionally of one app or in one state."""
+    state = event_status(status)
+    return await database.read(lambda conn: store.recent_events(conn, app_code, state, limit))
+
+
+def event_with_attempts(conn: Connection, event_id: str) -> tuple[WebhookEvent, list[Attempt]]:
+    """An event and every attempt to deliver it, or NotFound (a step of a read or command)."""
+    event = store.event_by_id(conn, event_id)
     if event is None:
         raise NotFound(f"webhook event {event_id} not found", code="event_not_found")
-    return event, await repo.attempts(event_id)
+    return event, store.attempts_of(conn, event_id)
 
 
-async def redeliver(ctx: Context, session: AsyncSession, event_id: str) -> WebhookEvent:
-    """Send an event again now (one more attempt), whatever happened to it before."""
-    repo = WebhookRepository(session)
-    if not await repo.redeliver(event_id, ctx.clock()):
+async def event_attempts(database: Database, event_id: str) -> tuple[WebhookEvent, list[Attempt]]:
+    """An event and every attempt to deliver it."""
+    return await database.read(lambda conn: event_with_attempts(conn, event_id))
+
+
+def make_due(ctx: Context, conn: Connection, event_id: str) -> WebhookEvent:
+    """Make an event due now (one more attempt), or NotFound (a step of a write command)."""
+    if not store.make_due(conn, event_id, ctx.clock()):
         raise NotFound(f"webhook event {event_id} not found", code="event_not_found")
-    event = await repo.event(event_id)
+    event = store.event_by_id(conn, event_id)
     assert event is not None
     return event
+
+
+async def redeliver(ctx: Context, database: Database, event_id: str) -> WebhookEvent:
+    """Send an event again now (one more attempt), whatever happened to it before."""
+    return await database.write(lambda conn: make_due(ctx, conn, event_id))
 
 
 def event_payload(event: WebhookEvent) -> dict[str, Any]:

@@ -10,12 +10,11 @@ from the URL: store/sqlite.py or store/postgres.py.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from typing import Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jpay_server.store.postgres import PostgresDatabase
 from jpay_server.store.sqlite import SqliteDatabase
@@ -27,7 +26,7 @@ class Database(Protocol):
     """What services, migrations and the runtime need of a database."""
 
     url: URL
-    engine: AsyncEngine  # Alembic's, and the ORM sessions' of services not yet converted
+    engine: AsyncEngine  # Alembic's
 
     async def read(self, query: Callable[[Connection], T]) -> T:
         """Run a read-only Core query function in autocommit; each statement is atomic."""
@@ -35,10 +34,6 @@ class Database(Protocol):
 
     async def write(self, command: Callable[[Connection], T]) -> T:
         """Run a Core command function in one write transaction, committed if it returns."""
-        ...
-
-    def transaction(self, *, write: bool = True) -> AbstractAsyncContextManager[AsyncSession]:
-        """An ORM session in one transaction (for services not yet converted to Core)."""
         ...
 
     async def ping(self) -> None:

@@ -36,9 +36,11 @@ class GroupCommit:
     is rolled back alone, and each caller sees only its own result, after the commit.
     """
 
-    def __init__(self, writer: HeldConnection, turn: asyncio.Lock, busy_timeout: float) -> None:
+    def __init__(self, writer: HeldConnection, busy_timeout: float) -> None:
         self.writer = writer
-        self.turn = turn  # this process's writers, one at a time (shared with ORM sessions)
+        # SQLite has one writer. Queueing this process's writers here, in the event loop,
+        # keeps them from each holding a connection while SQLite's busy handler sleeps.
+        self.turn = asyncio.Lock()
         self.busy_timeout = busy_timeout
         self.transactions = 0  # committed so far: how many commits the queue saved shows here
         self._queue: list[_Queued] = []

@@ -3,37 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, insert, select
 
+from jpay_server.domain.logins import Login, LoginStart
 from jpay_server.store.tables import LoginFamilyRow, RefreshUseRow, RevokedFamilyRow
-
-
-@dataclass(frozen=True, slots=True)
-class LoginStart:
-    """A login as recorded when its first tokens were issued."""
-
-    family_id: str
-    app_code: int
-    started_at: datetime
-    ends_at: datetime
-    client_ip: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Login:
-    """A login as its merchant sees it."""
-
-    family_id: str
-    app_code: int
-    started_at: datetime
-    ends_at: datetime
-    client_ip: str | None
-    last_refresh_at: datetime | None
-    revoked_at: datetime | None
-    revoked_reason: str | None
 
 
 def add_logins(conn: Connection, starts: Sequence[LoginStart]) -> None:

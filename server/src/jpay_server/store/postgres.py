@@ -13,8 +13,6 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
     create_async_engine,
 )
 
@@ -40,7 +38,6 @@ class PostgresDatabase:
         # At most pool_size writes at once, so they reuse held connections rather than open
         # and close overflow ones (see _read_engine); commands never nest.
         self._writers = _HeldConnections(self.engine, pool_size, timeout)
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
 
     async def read(self, query: Callable[[Connection], T]) -> T:
         """Run `query` in autocommit: each of its statements is atomic on its own."""
@@ -53,12 +50,6 @@ class PostgresDatabase:
         async with self._writers.connection() as aconn, aconn.begin():
             result: T = await aconn.run_sync(command)
             return result
-
-    @contextlib.asynccontextmanager
-    async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
-        """An ORM session in one transaction: committed on success, rolled back on error."""
-        async with self._sessions() as session, session.begin():
-            yield session
 
     async def ping(self) -> None:
         """Raise ServiceUnavailable unless the server answers."""

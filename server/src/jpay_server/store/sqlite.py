@@ -4,14 +4,12 @@ Three engines, one per role. Reads run synchronously on the calling (event loop)
 held pysqlite connection: a WAL reader never waits for a lock and a query takes microseconds,
 while aiosqlite's thread hop for every cursor, execute and fetch cost about 2 ms per read.
 Write commands run the same way on a second held connection, through GroupCommit. The async
-(aiosqlite) engine serves Alembic and the services that still take an ORM session.
+(aiosqlite) engine serves Alembic.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,8 +18,6 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
     create_async_engine,
 )
 from sqlalchemy.pool import SingletonThreadPool
@@ -47,11 +43,7 @@ class SqliteDatabase:
         self._reader = HeldConnection(_sync_engine(url, READER_BUSY_TIMEOUT))
         # Busy timeout 0: GroupCommit waits for a locked database in the event loop instead.
         writer = HeldConnection(_sync_engine(url, 0))
-        # SQLite has one writer. Queueing this process's writers here, in the event loop,
-        # keeps them from each holding a connection while SQLite's busy handler sleeps.
-        self._write_turn = asyncio.Lock()
-        self.group_commit = GroupCommit(writer, self._write_turn, busy_timeout)
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.group_commit = GroupCommit(writer, busy_timeout)
 
     async def read(self, query: Callable[[Connection], T]) -> T:
         """Run `query` on this thread's reader connection, in autocommit."""
@@ -65,19 +57,6 @@ class SqliteDatabase:
     async def write(self, command: Callable[[Connection], T]) -> T:
         """Run `command` in one write transaction (see GroupCommit)."""
         return await self.group_commit.run(command)
-
-    @contextlib.asynccontextmanager
-    async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
-        """An ORM session in one transaction: committed on success, rolled back on error."""
-        if not write:
-            async with self._sessions() as session, session.begin():
-                yield session
-            return
-        async with self._write_turn, self._sessions() as session, session.begin():
-            # Take SQLite's write lock up front: a deferred transaction that reads and then
-            # writes can fail with SQLITE_BUSY_SNAPSHOT instead of waiting its turn.
-            await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            yield session
 
     async def ping(self) -> None:
         """Raise ServiceUnavailable unless the file can be read."""

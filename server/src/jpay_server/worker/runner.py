@@ -75,10 +75,9 @@ async def delivery_loop(
         claimed: list[Outgoing] = []
         if free > 0:
             try:
-                async with database.transaction() as session:
-                    claimed = await claim_due(
-                        ctx, session, min(free, BATCH), settings.webhook_concurrency_per_app
-                    )
+                claimed = await claim_due(
+                    ctx, database, min(free, BATCH), settings.webhook_concurrency_per_app
+                )
             except Exception:
                 log.exception("claiming due webhooks failed; retrying")
         for outgoing in claimed:
@@ -111,8 +110,7 @@ async def _attempt(
         result = await deliver(
             client, outgoing, ctx.clock, settings.webhook_timeout, settings.allow_private_callbacks
         )
-        async with database.transaction() as session:
-            status = await finish_delivery(ctx, session, outgoing, result)
+        status = await finish_delivery(ctx, database, outgoing, result)
     except Exception:
         log.exception("webhook attempt failed", extra={"event_id": outgoing.event.id})
         return

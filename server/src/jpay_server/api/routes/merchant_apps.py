@@ -29,10 +29,10 @@ from jpay_server.api.schemas.merchant import (
 )
 from jpay_server.domain.apps import App
 from jpay_server.domain.credentials import SecretRecord
+from jpay_server.domain.logins import Login
 from jpay_server.domain.members import Member, Permission
 from jpay_server.services import logins
 from jpay_server.services import merchant_apps as service
-from jpay_server.store.logins import Login
 
 routes = Routes(prefix="/merchant/apps", tag="merchant")
 READ_ERRORS = errors(401, 403, 404, 429, 503)
