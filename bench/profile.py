@@ -2,8 +2,7 @@
 
 py-spy samples both server workers while wrk drives one endpoint; every sample is put in one
 of the categories bench/README.md uses, by the innermost frame that belongs to a known owner
-(the standard library, pydantic and other helpers count for whoever called them), except that
-a sample anywhere inside logging is the access log's.
+(the standard library but logging, pydantic and other helpers count for whoever called them).
 """
 
 from __future__ import annotations
@@ -40,6 +39,10 @@ CATEGORIES = (
 (FRAMEWORK, DATABASE, OURS, WRITE, ACCESS_LOG, PYJWT, LOOP, OTHER) = CATEGORIES
 # Path fragments of each owner, checked from the innermost frame outwards.
 OWNERS: tuple[tuple[str, str], ...] = (
+    ("/logging/", ACCESS_LOG),  # the standard library's: on these paths, only the access log
+    ("/uvicorn/logging.py", ACCESS_LOG),
+    ("/jpay_server/logs.py", ACCESS_LOG),
+    ("/jpay_server/access_log.py", ACCESS_LOG),  # its middleware's own work, not what it wraps
     ("/jwt/", PYJWT),
     ("/sqlalchemy/", DATABASE),
     ("/aiosqlite/", DATABASE),
@@ -54,7 +57,6 @@ OWNERS: tuple[tuple[str, str], ...] = (
     ("/httptools/", LOOP),
     ("/asyncio/", LOOP),
 )
-ACCESS_LOG_PATHS = ("/logging/", "/uvicorn/logging.py", "/jpay_server/logs.py", "access_log")
 # A thread whose innermost Python line is one of these is waiting, not working (py-spy's own
 # idle detection misses blocking reads and queue gets): uvicorn's ping thread, aiosqlite's
 # worker thread between statements, a thread pool's idle workers.
@@ -90,8 +92,6 @@ def classify(frames: list[str]) -> str | None:
     if not frames or _waiting(frames[-1]):
         return None
     paths = [_path(frame) for frame in frames]
-    if any(marker in path for path in paths for marker in ACCESS_LOG_PATHS):
-        return ACCESS_LOG
     for frame, path in zip(reversed(frames), reversed(paths), strict=True):
         for fragment, category in OWNERS:
             if fragment in path:

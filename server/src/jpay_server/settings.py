@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     env: Environment = "development"
     database_url: str = "sqlite+aiosqlite:///./var/jpay.db"
     database_timeout: float = Field(5.0, gt=0.0, le=300.0)
+    database_pool_size: int = Field(10, ge=1, le=100)
     redis_url: SecretStr | None = None
     secret_key: SecretStr | None = None
     var_dir: Path = Path("./var")

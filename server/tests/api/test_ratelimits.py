@@ -93,6 +93,36 @@ async def test_redis_limiter_is_shared_between_processes():
         await second.close()
 
 
+async def test_redis_hit_and_peek_counts_the_hit_only_in_one_round_trip():
+    """The token endpoint's two limits: the per-IP hit counts, the per-key peek does not."""
+    prefix = f"jpay:test:{secrets.token_hex(4)}:"
+    first, second = (
+        RedisRateLimiter("redis://127.0.0.1:6379/0", prefix),
+        RedisRateLimiter("redis://127.0.0.1:6379/0", prefix),
+    )
+    try:
+        rate = Rate(2, 60.0)
+        assert (await second.hit("key", rate)).allowed
+        assert (await second.hit("key", rate)).allowed
+        answers = [await first.hit_and_peek(("ip", rate), ("key", rate)) for _ in range(3)]
+        assert [(hit.allowed, peek.allowed) for hit, peek in answers] == [
+            (True, False),
+            (True, False),
+            (False, False),
+        ]
+        assert 1 <= answers[2][0].retry_after <= 30
+        assert 1 <= answers[0][1].retry_after <= 30
+        assert not (await second.hit("ip", rate)).allowed  # the hits were shared
+        hit, peek = await first.hit_and_peek(("other-ip", rate), ("unused-key", rate))
+        assert hit.allowed
+        assert peek.allowed
+        assert (await second.hit("unused-key", rate)).allowed  # peeking counted nothing
+        assert (await second.hit("unused-key", rate)).allowed
+    finally:
+        await first.close()
+        await second.close()
+
+
 async def test_redis_down_falls_back_to_the_process_limiter_and_logs_once(caplog):
     """An outage degrades limits to per process (not off), with one warning, not one per hit."""
     limiter = RedisRateLimiter("redis://127.0.0.1:1/0")

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 
 from jpay_server.domain.allowlists import IPAddress
-from jpay_server.domain.audit import Actor, Origin
+from jpay_server.domain.audit import Origin
 from jpay_server.domain.links import (
     LIFETIMES,
     LinkPurpose,
@@ -42,7 +42,7 @@ from jpay_server.errors import (
     permission_denied,
 )
 from jpay_server.services import limits
-from jpay_server.services.audit import record
+from jpay_server.services.audit import record, record_own
 from jpay_server.services.context import Context
 from jpay_server.services.mail import queue
 from jpay_server.services.merchants import new_merchant
@@ -142,6 +142,7 @@ async def signup(
     check_new_password(password, email)
     hashed = await asyncio.to_thread(hash_password, password)
     now = ctx.clock()
+    ip = _text(client)
 
     def command(conn: Connection) -> None:
         existing = users.user_by_email(conn, email)
@@ -159,16 +160,8 @@ async def signup(
         )
         url, _ = _new_link(ctx, conn, LinkPurpose.VERIFY_EMAIL, merchant.id, email, user_id=user.id)
         queue(ctx, conn, verification_email(email, name, url))
-        record(
-            conn,
-            now,
-            Actor.user(user.id),
-            merchant.id,
-            "user.signup",
-            f"user:{user.id}",
-            client_ip=_text(client),
-            details={"email": email, "role": Role.OWNER.value},
-        )
+        details = {"email": email, "role": Role.OWNER.value}
+        record_own(conn, now, user.id, merchant.id, "user.signup", client_ip=ip, details=details)
 
     await database.write(command)
 
@@ -198,9 +191,7 @@ async def verify_email(
         if user.status is UserStatus.UNVERIFIED:
             users.update_user(conn, user.id, now, status=UserStatus.ACTIVE.value)
             record_change(conn, ChangeKind.USER, str(user.id), now)
-        record(
-            conn, now, Actor.user(user.id), user.merchant_id, "user.verify_email", f"user:{user.id}"
-        )
+        record_own(conn, now, user.id, user.merchant_id, "user.verify_email")
 
     await database.write(command)
 
@@ -228,6 +219,26 @@ async def forgot_password(
     await database.write(command)
 
 
+async def _password_for_link(
+    ctx: Context,
+    database: Database,
+    limiter: RateLimiter,
+    token: str,
+    purpose: LinkPurpose,
+    password: str,
+    client: IPAddress | None,
+) -> str:
+    """The hash of a new password chosen with a usable link (hashed before the write, which
+    takes the link; a wrong token costs no hashing)."""
+    await limits.hit(limiter, limits.links_from(ctx.settings, client))
+    digest = link_digest(ctx.keys.pepper, token)
+    found = await database.read(lambda conn: links.link_by_digest(conn, digest))
+    if found is None or not found.usable(purpose, ctx.clock()):
+        raise invalid_link()
+    check_new_password(password, found.email)
+    return await asyncio.to_thread(hash_password, password)
+
+
 async def reset_password(
     ctx: Context,
     database: Database,
@@ -237,14 +248,11 @@ async def reset_password(
     client: IPAddress | None,
 ) -> None:
     """Set a new password with a reset link; every session and token of the user ends."""
-    await limits.hit(limiter, limits.links_from(ctx.settings, client))
-    digest = link_digest(ctx.keys.pepper, token)
-    found = await database.read(lambda conn: links.link_by_digest(conn, digest))
-    if found is None or not found.usable(LinkPurpose.RESET_PASSWORD, ctx.clock()):
-        raise invalid_link()
-    check_new_password(password, found.email)
-    hashed = await asyncio.to_thread(hash_password, password)
+    hashed = await _password_for_link(
+        ctx, database, limiter, token, LinkPurpose.RESET_PASSWORD, password, client
+    )
     now = ctx.clock()
+    ip = _text(client)
 
     def command(conn: Connection) -> None:
         link = _take_link(ctx, conn, token, LinkPurpose.RESET_PASSWORD)
@@ -258,15 +266,7 @@ async def reset_password(
         users.end_tokens(conn, user.id, now)  # every token family of the user, everywhere
         end_user_sessions(conn, user.id, now)  # and every dashboard session
         record_change(conn, ChangeKind.USER, str(user.id), now)
-        record(
-            conn,
-            now,
-            Actor.user(user.id),
-            user.merchant_id,
-            "user.password_reset",
-            f"user:{user.id}",
-            client_ip=_text(client),
-        )
+        record_own(conn, now, user.id, user.merchant_id, "user.password_reset", client_ip=ip)
 
     await database.write(command)
 
@@ -330,14 +330,11 @@ async def accept_invite(
     client: IPAddress | None,
 ) -> tuple[int, int, Role]:
     """Join the team with an invitation: the user (active: the link proved the address)."""
-    await limits.hit(limiter, limits.links_from(ctx.settings, client))
-    digest = link_digest(ctx.keys.pepper, token)
-    found = await database.read(lambda conn: links.link_by_digest(conn, digest))
-    if found is None or not found.usable(LinkPurpose.INVITE, ctx.clock()):
-        raise invalid_link()
-    check_new_password(password, found.email)
-    hashed = await asyncio.to_thread(hash_password, password)
+    hashed = await _password_for_link(
+        ctx, database, limiter, token, LinkPurpose.INVITE, password, client
+    )
     now = ctx.clock()
+    ip = _text(client)
 
     def command(conn: Connection) -> tuple[int, int, Role]:
         link = _take_link(ctx, conn, token, LinkPurpose.INVITE)
@@ -347,16 +344,9 @@ async def accept_invite(
         user = users.add_user(
             conn, link.merchant_id, link.email, hashed, role, UserStatus.ACTIVE, now
         )
-        record(
-            conn,
-            now,
-            Actor.user(user.id),
-            link.merchant_id,
-            "user.accept_invite",
-            f"user:{user.id}",
-            client_ip=_text(client),
-            details={"role": role.value},
-        )
+        details = {"role": role.value}
+        action = "user.accept_invite"
+        record_own(conn, now, user.id, link.merchant_id, action, client_ip=ip, details=details)
         return user.id, link.merchant_id, role
 
     return await database.write(command)

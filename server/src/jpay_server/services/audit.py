@@ -21,7 +21,16 @@ from jpay_server.domain.audit import BY_OPERATOR, OPERATOR, Actor, AuditEntry, O
 from jpay_server.store.audit import add_audit_entry, audit_entries
 from jpay_server.store.db import Database
 
-__all__ = ["BY_OPERATOR", "OPERATOR", "Actor", "Origin", "list_audit", "record", "record_by"]
+__all__ = [
+    "BY_OPERATOR",
+    "OPERATOR",
+    "Actor",
+    "Origin",
+    "list_audit",
+    "record",
+    "record_by",
+    "record_own",
+]
 MAX_PAGE = 200
 
 
@@ -60,6 +69,23 @@ def record_by(
         target,
         client_ip=by.client_ip,
         details=details,
+    )
+
+
+def record_own(
+    conn: Connection,
+    now: datetime,
+    user_id: int,
+    merchant_id: int,
+    action: str,
+    *,
+    client_ip: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> int:
+    """`record` for a user acting on their own account: actor and target are the user."""
+    actor, target = Actor.user(user_id), f"user:{user_id}"
+    return record(
+        conn, now, actor, merchant_id, action, target, client_ip=client_ip, details=details
     )
 
 

@@ -31,6 +31,14 @@ async def check(limiter: RateLimiter, limit: Limit) -> None:
         raise RateLimited(decision.retry_after)
 
 
+async def hit_and_check(limiter: RateLimiter, counted: Limit, ahead: Limit) -> None:
+    """`hit(counted)` then `check(ahead)`, asked of the limiter at once (one Redis round trip)."""
+    hit_decision, peek_decision = await limiter.hit_and_peek(counted, ahead)
+    for decision in (hit_decision, peek_decision):
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after)
+
+
 def logins_from(settings: Settings, client: IPAddress | None) -> Limit:
     """Logins, sign-ups and reset requests from one client address."""
     return f"login:ip:{client_bucket(client)}", settings.rate_limit_login_per_ip

@@ -10,7 +10,6 @@ from sqlalchemy import Connection
 
 from jpay_server.domain import mfa
 from jpay_server.domain.allowlists import IPAddress
-from jpay_server.domain.audit import Actor
 from jpay_server.domain.passwords import verify_password
 from jpay_server.domain.secrets import NONCE_BYTES, seal, unseal
 from jpay_server.domain.tokens import TokenCodec
@@ -24,7 +23,7 @@ from jpay_server.errors import (
 )
 from jpay_server.services import limits
 from jpay_server.services.access import AccessState
-from jpay_server.services.audit import record
+from jpay_server.services.audit import record_own
 from jpay_server.services.context import Context
 from jpay_server.services.users import UserGrant, finish_login, record_login
 from jpay_server.store import users as store
@@ -107,15 +106,7 @@ async def confirm(
         store.update_user(conn, user.user_id, now, mfa_enabled_at=now)
         codes = _new_codes(ctx, conn, user.user_id)
         record_change(conn, ChangeKind.USER, str(user.user_id), now)
-        record(
-            conn,
-            now,
-            Actor.user(user.user_id),
-            user.merchant_id,
-            "user.mfa_enable",
-            f"user:{user.user_id}",
-            client_ip=ip,
-        )
+        record_own(conn, now, user.user_id, user.merchant_id, "user.mfa_enable", client_ip=ip)
         return codes
 
     return await database.write(command)
@@ -159,15 +150,7 @@ async def disable(
         )
         store.replace_recovery_codes(conn, user.user_id, [])
         record_change(conn, ChangeKind.USER, str(user.user_id), now)
-        record(
-            conn,
-            now,
-            Actor.user(user.user_id),
-            user.merchant_id,
-            "user.mfa_disable",
-            f"user:{user.user_id}",
-            client_ip=ip,
-        )
+        record_own(conn, now, user.user_id, user.merchant_id, "user.mfa_disable", client_ip=ip)
 
     await database.write(command)
 
@@ -188,15 +171,8 @@ async def regenerate_codes(
         if not _check_code(ctx, conn, user.user_id, code):
             raise invalid_mfa_code()
         codes = _new_codes(ctx, conn, user.user_id)
-        record(
-            conn,
-            now,
-            Actor.user(user.user_id),
-            user.merchant_id,
-            "user.mfa_recovery_codes",
-            f"user:{user.user_id}",
-            client_ip=ip,
-        )
+        action = "user.mfa_recovery_codes"
+        record_own(conn, now, user.user_id, user.merchant_id, action, client_ip=ip)
         return codes
 
     return await database.write(command)

@@ -75,7 +75,11 @@ async def start_runtime(
     Which loops a process runs is decided above the services (jpay_server/asgi.py).
     """
     ctx = Context.from_settings(settings, clock, rand)
-    database = open_database(settings.database_url, timeout=settings.database_timeout)
+    database = open_database(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        timeout=settings.database_timeout,
+    )
     try:
         await check_schema(database)
         await ensure_signing_key(ctx, database)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select, update
 
-from jpay_server.domain.audit import OPERATOR, Actor, Origin
+from jpay_server.domain.audit import OPERATOR, Actor
 from jpay_server.domain.members import Member, Role
 from jpay_server.domain.users import User, UserStatus, check_team_change
 from jpay_server.errors import Conflict, NotFound
@@ -17,6 +17,7 @@ from jpay_server.services import accounts, limits
 from jpay_server.services.accounts import Invitation
 from jpay_server.services.audit import record
 from jpay_server.services.context import Context
+from jpay_server.services.merchant_apps import origin
 from jpay_server.store import users as store
 from jpay_server.store.changes import ChangeKind, record_change
 from jpay_server.store.dashboard_sessions import end_user_sessions
@@ -65,10 +66,11 @@ async def invite(
     actor: Member,
     email: str,
     role: Role,
-    by: Origin,
+    ip: str | None,
 ) -> Invitation:
     """A team admin's invitation (`accounts.invite`), limited per recipient like every email."""
     await limits.hit(limiter, limits.emails_to(ctx.settings, email))
+    by = origin(actor, ip)
     return await accounts.invite(ctx, database, actor.merchant_id, email, role, by, actor)
 
 

@@ -378,11 +378,10 @@ async def log_in(
     """The token use case whole: the limits, the credentials checked in memory, the first pair
     issued, a refusal noted, and (at most once a minute per secret) the secret's use recorded."""
     s = rt.settings
-    await limits.hit(rt.limiter, limits.app_logins_from(s, client_ip))
     # The per-key limit is checked before the secret, so a key under attack confirms no
     # guess, right ones included; only failures count, so an app's own logins never use it up.
     key_limit = limits.failed_logins_of(s, app_key)
-    await limits.check(rt.limiter, key_limit)
+    await limits.hit_and_check(rt.limiter, limits.app_logins_from(s, client_ip), key_limit)
     try:
         with rt.refusals.noting(
             lambda: rt.access.cached_code(app_key), client_ip, path, rt.ctx.clock

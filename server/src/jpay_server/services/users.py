@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from jpay_server.domain.allowlists import IPAddress
-from jpay_server.domain.audit import Actor
 from jpay_server.domain.members import Role
 from jpay_server.domain.passwords import (
     check_new_password,
@@ -33,7 +32,7 @@ from jpay_server.errors import (
 )
 from jpay_server.services import limits
 from jpay_server.services.access import AccessState
-from jpay_server.services.audit import record
+from jpay_server.services.audit import record_own
 from jpay_server.services.context import Context, new_id
 from jpay_server.services.tokens import TokenPair, issue_user_tokens
 from jpay_server.store import users as store
@@ -120,6 +119,24 @@ async def _verified_user(database: Database, email: str, password: str) -> User:
     return user
 
 
+async def _password_step(
+    ctx: Context,
+    state: AccessState,
+    database: Database,
+    limiter: RateLimiter,
+    email: str,
+    password: str,
+    client: IPAddress | None,
+) -> tuple[TokenCodec, User]:
+    """The first step of either login, limited per client address and per email (every try
+    counts: past the limit even the right password waits)."""
+    await limits.hit(
+        limiter, limits.logins_from(ctx.settings, client), limits.passwords_for(ctx.settings, email)
+    )
+    codec = await state.ensure_fresh()
+    return codec, await _verified_user(database, email, password)
+
+
 async def login(
     ctx: Context,
     state: AccessState,
@@ -129,15 +146,8 @@ async def login(
     password: str,
     client: IPAddress | None,
 ) -> UserGrant:
-    """Check an email and password; tokens, or MfaRequired with a token for the second step.
-
-    Rate limited per client address and per email (every try counts: past the limit even the
-    right password waits)."""
-    await limits.hit(
-        limiter, limits.logins_from(ctx.settings, client), limits.passwords_for(ctx.settings, email)
-    )
-    codec = await state.ensure_fresh()
-    user = await _verified_user(database, email, password)
+    """Check an email and password; tokens, or MfaRequired with a token for the second step."""
+    codec, user = await _password_step(ctx, state, database, limiter, email, password, client)
     if user.mfa_enabled:
         raise MfaRequired(_mfa_token(ctx, codec, user))
     return await finish_login(ctx, state, database, codec, user, password)
@@ -165,11 +175,7 @@ async def verify_login(
     The dashboard keeps its own server-side session instead of a token pair, so it starts no
     refresh family a merchant would then see among the app's live logins.
     """
-    await limits.hit(
-        limiter, limits.logins_from(ctx.settings, client), limits.passwords_for(ctx.settings, email)
-    )
-    codec = await state.ensure_fresh()
-    user = await _verified_user(database, email, password)
+    codec, user = await _password_step(ctx, state, database, limiter, email, password, client)
     if user.mfa_enabled:
         access = await state.user(user.id)
         if access is None:
@@ -263,15 +269,8 @@ async def change_password(
         store.end_tokens(conn, user.user_id, now)  # every token family, this one included
         end_user_sessions(conn, user.user_id, now)
         record_change(conn, ChangeKind.USER, str(user.user_id), now)
-        record(
-            conn,
-            now,
-            Actor.user(user.user_id),
-            user.merchant_id,
-            "user.change_password",
-            f"user:{user.user_id}",
-            client_ip=client_ip,
-        )
+        action = "user.change_password"
+        record_own(conn, now, user.user_id, user.merchant_id, action, client_ip=client_ip)
 
     await database.write(command)
     state.forget_user(user.user_id)  # this process issues the new pair under the new epoch

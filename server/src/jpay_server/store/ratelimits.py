@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Protocol
 
 import redis.asyncio as aioredis
@@ -26,6 +26,12 @@ class RateLimiter(Protocol):
 
     async def peek(self, key: str, rate: Rate) -> Decision:
         """Would a hit be admitted now? Counts nothing."""
+        ...
+
+    async def hit_and_peek(
+        self, hit: tuple[str, Rate], peek: tuple[str, Rate]
+    ) -> tuple[Decision, Decision]:
+        """A hit on one key and a peek at another, at the same moment."""
         ...
 
     async def close(self) -> None: ...
@@ -55,37 +61,52 @@ class MemoryRateLimiter:
         """Would a hit on `key` be admitted now? Counts nothing."""
         return gcra(self._tat.get(key), self._clock(), rate)
 
+    async def hit_and_peek(
+        self, hit: tuple[str, Rate], peek: tuple[str, Rate]
+    ) -> tuple[Decision, Decision]:
+        """A hit on one key, then a peek at another."""
+        return await self.hit(*hit), await self.peek(*peek)
+
     async def close(self) -> None:
         """Nothing to release."""
 
 
 # GCRA in one round trip, with Redis's clock so that every server process agrees on `now`.
-_GCRA_LUA = """
+# Each function answers {allowed, seconds to wait past the burst}.
+_GCRA_FUNCTIONS = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local interval = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-if tat - now > burst then
-  return {0, tostring(tat - now - burst)}
+local function peek(key, burst)
+  local tat = tonumber(redis.call('GET', key) or now)
+  if tat < now then tat = now end
+  if tat - now > burst then
+    return {0, tostring(tat - now - burst)}
+  end
+  return {1, '0'}
 end
-local new_tat = tat + interval
-redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil((new_tat - now) * 1000) + 1000)
-return {1, '0'}
+local function hit(key, interval, burst)
+  local tat = tonumber(redis.call('GET', key) or now)
+  if tat < now then tat = now end
+  if tat - now > burst then
+    return {0, tostring(tat - now - burst)}
+  end
+  local new_tat = tat + interval
+  redis.call('SET', key, tostring(new_tat), 'PX', math.ceil((new_tat - now) * 1000) + 1000)
+  return {1, '0'}
+end
 """
+_GCRA_LUA = _GCRA_FUNCTIONS + "return hit(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))"
 # The same decision, counting nothing.
-_PEEK_LUA = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local burst = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-if tat - now > burst then
-  return {0, tostring(tat - now - burst)}
-end
-return {1, '0'}
+_PEEK_LUA = _GCRA_FUNCTIONS + "return peek(KEYS[1], tonumber(ARGV[2]))"
+# A hit on KEYS[1] and a peek at KEYS[2]: the token endpoint's two limits in one round trip.
+_HIT_AND_PEEK_LUA = (
+    _GCRA_FUNCTIONS
+    + """
+local counted = hit(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))
+local ahead = peek(KEYS[2], tonumber(ARGV[4]))
+return {counted[1], counted[2], ahead[1], ahead[2]}
 """
+)
 
 
 class RedisRateLimiter:
@@ -102,6 +123,7 @@ class RedisRateLimiter:
         self._redis = aioredis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._script = self._redis.register_script(_GCRA_LUA)
         self._peek = self._redis.register_script(_PEEK_LUA)
+        self._both = self._redis.register_script(_HIT_AND_PEEK_LUA)
         self._prefix = prefix
         self._clock = clock
         self._fallback = MemoryRateLimiter(clock)
@@ -110,39 +132,44 @@ class RedisRateLimiter:
 
     async def hit(self, key: str, rate: Rate) -> Decision:
         """Admit or refuse one request on `key`."""
-        return await self._decide(self._script, self._fallback.hit, key, rate)
+        found = await self._run(self._script, (key, rate))
+        return found[0] if found is not None else await self._fallback.hit(key, rate)
 
     async def peek(self, key: str, rate: Rate) -> Decision:
         """Would a hit on `key` be admitted now? Counts nothing."""
-        return await self._decide(self._peek, self._fallback.peek, key, rate)
+        found = await self._run(self._peek, (key, rate))
+        return found[0] if found is not None else await self._fallback.peek(key, rate)
 
-    async def _decide(
-        self,
-        script: AsyncScript,
-        fallback: Callable[[str, Rate], Awaitable[Decision]],
-        key: str,
-        rate: Rate,
-    ) -> Decision:
+    async def hit_and_peek(
+        self, hit: tuple[str, Rate], peek: tuple[str, Rate]
+    ) -> tuple[Decision, Decision]:
+        """A hit on one key and a peek at another, in one round trip."""
+        found = await self._run(self._both, hit, peek)
+        if found is None:
+            return await self._fallback.hit_and_peek(hit, peek)
+        return found[0], found[1]
+
+    async def _run(self, script: AsyncScript, *limits: tuple[str, Rate]) -> list[Decision] | None:
+        """The script's decision for each limit, or None while Redis cannot be reached."""
         if self._down_since is not None:
             now = self._clock()
             if now < self._next_probe:
-                return await fallback(key, rate)
+                return None
             self._next_probe = now + PROBE_INTERVAL  # one probe per interval, not one per hit
+        keys = [self._prefix + key for key, _ in limits]
+        args = [arg for _, rate in limits for arg in (rate.interval, rate.period - rate.interval)]
         try:
-            allowed, wait = await script(
-                keys=[self._prefix + key], args=[rate.interval, rate.period - rate.interval]
-            )
+            answer = await script(keys=keys, args=args)
         except (RedisError, OSError) as exc:
             self._outage(exc)
-            return await fallback(key, rate)
+            return None
         if self._down_since is not None:
             log.info(
                 "rate limiter: Redis answers again after %.1f s; limits are shared again",
                 self._clock() - self._down_since,
             )
             self._down_since = None
-        retry_after = 0 if allowed else max(1, int(float(wait) + 0.999))
-        return Decision(bool(allowed), 0.0, retry_after)
+        return [_decision(answer[i], answer[i + 1]) for i in range(0, len(answer), 2)]
 
     def _outage(self, exc: BaseException) -> None:
         now = self._clock()
@@ -159,6 +186,11 @@ class RedisRateLimiter:
         await self._redis.aclose()
 
 
+def _decision(allowed: int, wait: bytes) -> Decision:
+    retry_after = 0 if allowed else max(1, int(float(wait) + 0.999))
+    return Decision(bool(allowed), 0.0, retry_after)
+
+
 class DisabledRateLimiter:
     """Admits everything (JPAY_RATE_LIMIT_ENABLED=false, for load tests)."""
 
@@ -169,6 +201,12 @@ class DisabledRateLimiter:
     async def peek(self, key: str, rate: Rate) -> Decision:
         """Always admit."""
         return Decision(True, 0.0, 0)
+
+    async def hit_and_peek(
+        self, hit: tuple[str, Rate], peek: tuple[str, Rate]
+    ) -> tuple[Decision, Decision]:
+        """Always admit."""
+        return Decision(True, 0.0, 0), Decision(True, 0.0, 0)
 
     async def close(self) -> None:
         """Nothing to release."""

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from jpay_server.api.deps import client_ip, current_user, runtime
 from jpay_server.api.openapi import BEARER, errors
 from jpay_server.api.responses import JSONResponse
+from jpay_server.api.routes.accounts import grant_body
 from jpay_server.api.schemas.accounts import (
     AccountResponse,
     ChangePasswordRequest,
@@ -135,13 +136,4 @@ async def password(body: ChangePasswordRequest, user: User, request: Request) ->
         body.new_password,
         _ip(request),
     )
-    content = {
-        "access": grant.pair.access,
-        "refresh": grant.pair.refresh,
-        "merchant_id": grant.user.merchant_id,
-        "user_id": grant.user.user_id,
-        "role": grant.user.role.value,
-        "expires_in": grant.pair.expires_in,
-        "token_type": "Bearer",
-    }
-    return JSONResponse(content, headers={"Pragma": "no-cache"})
+    return JSONResponse(grant_body(grant), headers={"Pragma": "no-cache"})

@@ -16,7 +16,6 @@ from jpay_server.api.schemas.accounts import (
     TeamResponse,
     TransferRequest,
 )
-from jpay_server.domain.audit import Actor, Origin
 from jpay_server.domain.members import Member, Permission
 from jpay_server.domain.users import User
 from jpay_server.services import team
@@ -77,9 +76,8 @@ async def invite_user(
     body: InviteRequest, request: Request, member: Member = MANAGE
 ) -> JSONResponse:
     rt = runtime(request)
-    origin = Origin(Actor.user(member.user_id), _ip(request), member.merchant_id)
     invitation = await team.invite(
-        rt.ctx, rt.database, rt.limiter, member, body.email, body.role, origin
+        rt.ctx, rt.database, rt.limiter, member, body.email, body.role, _ip(request)
     )
     content = {
         "invite_url": invitation.invite_url,

@@ -6,7 +6,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from jpay_server.domain.audit import Actor, Origin
 from jpay_server.domain.members import Permission, Role
 from jpay_server.errors import Conflict, InvalidRequest, PermissionDenied, RateLimited
 from jpay_server.services import team
@@ -91,8 +90,9 @@ async def invite(request: Request) -> Response:
     try:
         if role not in set(Role):
             raise InvalidRequest("Choose a role")
-        by = Origin(Actor.user(member.user_id), client_ip(request), member.merchant_id)
-        sent = await team.invite(rt.ctx, rt.database, rt.limiter, member, email, Role(role), by)
+        sent = await team.invite(
+            rt.ctx, rt.database, rt.limiter, member, email, Role(role), client_ip(request)
+        )
     except (Conflict, InvalidRequest, PermissionDenied, RateLimited) as exc:
         await put_flash(request, me, Flash(None, exc.detail, "error"))
         return redirect("/team")
