@@ -26,8 +26,7 @@ async def test_the_migrated_schema_is_the_declared_one(any_database_url: str) ->
 
     database = open_database(any_database_url)
     try:
-        async with database.engine.connect() as conn:
-            assert await conn.run_sync(differences) == []
+        assert await database.migrate(differences) == []
     finally:
         await database.dispose()
 
