@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 
@@ -40,25 +37,15 @@ async def test_webhook_secret_versions_survive_the_rename_both_ways(any_database
             secret = SealedSecret(version, b"sealed-%d" % version, NOW, None)
             await database.write(lambda c, s=secret: add_webhook_secret(c, app.app_code, s))
 
-        def step(
-            move: Callable[[Config, str], None], revision: str
-        ) -> Callable[[Connection], None]:
-            def run(connection: Connection) -> None:
-                config = migrate.alembic_config()
-                config.attributes["connection"] = connection
-                move(config, revision)
-
-            return run
-
-        def generations(connection: Connection) -> list[int]:
+        def down_and_read(connection: Connection) -> list[int]:
+            config = migrate.alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0009_dashboard_session_epoch")
             sql = "SELECT generation FROM webhook_secret ORDER BY generation"
             return [row[0] for row in connection.exec_driver_sql(sql)]
 
-        async with database.engine.begin() as conn:
-            await conn.run_sync(step(command.downgrade, "0009_dashboard_session_epoch"))
-            assert await conn.run_sync(generations) == [1, 2]
-        async with database.engine.begin() as conn:
-            await conn.run_sync(step(command.upgrade, "head"))
+        assert await database.migrate(down_and_read) == [1, 2]
+        await migrate.upgrade(database)
         stored = await database.read(lambda c: webhook_secrets_of(c, app.app_code))
         assert [(s.version, s.sealed) for s in stored] == [(1, b"sealed-1"), (2, b"sealed-2")]
     finally:
