@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import httpx
-from fastapi import FastAPI
+from starlette.applications import Starlette
 
 from jpay_server.api.app import create_app
 from jpay_server.domain.merchants import Merchant
@@ -28,7 +28,7 @@ API = "/api/v1"
 class Harness:
     """The app under test, with helpers to act as operator and as merchant."""
 
-    def __init__(self, app: FastAPI, settings: Settings, clock: Any = None) -> None:
+    def __init__(self, app: Starlette, settings: Settings, clock: Any = None) -> None:
         self.app = app
         self.settings = settings
         self.clock = clock

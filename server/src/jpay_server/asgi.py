@@ -11,7 +11,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
-from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -33,7 +32,7 @@ class Server:
     runtime. The API's JSON-only request guard stays on the API: the dashboard takes forms.
     """
 
-    def __init__(self, api: FastAPI, web: Starlette) -> None:
+    def __init__(self, api: Starlette, web: Starlette) -> None:
         self.api = api
         self.web = web
 

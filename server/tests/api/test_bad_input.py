@@ -54,10 +54,22 @@ TOKEN = f"{API}/auth/app/token"
             {"detail": "Request body must be a JSON object", "code": "invalid_body"},
         ),
         (
+            "null",
+            {"Content-Type": "application/json"},
+            400,
+            {"detail": "Request body must be a JSON object", "code": "invalid_body"},
+        ),
+        (
             "",
             {"Content-Type": "application/json"},
             400,
             {"detail": "Request body is required", "code": "body_required"},
+        ),
+        (  # not UTF-8: the answer FastAPI gave, kept when the routes left it
+            b"\xc3\x28",
+            {"Content-Type": "application/json"},
+            400,
+            {"detail": "There was an error parsing the body", "code": "http_error"},
         ),
         (
             '{"app_key": "k"}',
@@ -168,6 +180,21 @@ async def test_unknown_routes_and_methods_answer_json(any_harness):
     assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
     wrong = await any_harness.client.get(TOKEN)
     assert (wrong.status_code, wrong.json()["code"]) == (405, "method_not_allowed")
+    assert wrong.headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", "/merchant/users", "GET, POST"),  # one route per method on one path
+        ("OPTIONS", "/payments/collections/checkouts/initiate", "POST"),  # not {checkout_id}'s
+        ("PUT", "/merchant/users/5", "DELETE"),
+        ("HEAD", "/payments/collections/checkouts", "GET"),
+    ],
+)
+async def test_a_405_allows_what_the_documented_path_serves(harness, method, path, allow):
+    response = await harness.client.request(method, f"{API}{path}")
+    assert (response.status_code, response.headers["allow"]) == (405, allow)
 
 
 async def test_every_response_has_a_request_id_and_no_store(any_harness):

@@ -6,6 +6,8 @@ import logging
 
 import httpx
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
 
 from tests.harness import API
 
@@ -13,10 +15,10 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_a_500_carries_the_request_id_and_its_log_line_the_same_id(harness, caplog):
-    async def boom() -> None:
+    async def boom(_request: Request) -> Response:
         raise RuntimeError("a bug")
 
-    harness.app.add_api_route("/boom", boom)
+    harness.app.add_route("/boom", boom)
     with caplog.at_level(logging.ERROR):
         response = await harness.client.get("/boom", headers={"X-Request-ID": "trace-500"})
     assert response.status_code == 500
@@ -30,10 +32,10 @@ async def test_a_500_carries_the_request_id_and_its_log_line_the_same_id(harness
 
 
 async def test_a_500_without_a_client_id_gets_a_generated_one_that_is_logged(harness, caplog):
-    async def boom() -> None:
+    async def boom(_request: Request) -> Response:
         raise RuntimeError("a bug")
 
-    harness.app.add_api_route("/boom", boom)
+    harness.app.add_route("/boom", boom)
     with caplog.at_level(logging.ERROR):
         response = await harness.client.get("/boom")
     request_id = response.headers["x-request-id"]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from fastapi import Depends
+from starlette.requests import Request
 
 from jpay_server.api.deps import require_member
+from jpay_server.api.responses import JSONResponse
+from jpay_server.api.routing import Routes
 from jpay_server.domain.members import Member, Permission, Role, allows
 from jpay_server.services import merchants
 from tests.harness import API
@@ -19,17 +21,20 @@ CHANGES = [p for p in Permission if p is not Permission.READ]
 @pytest.fixture
 def routes(harness):
     """One probe route per permission, each answering the Member it was given."""
+    probes = Routes(prefix=f"{API}/_probe")
     for permission in Permission:
-        needs = Depends(require_member(permission))
 
-        async def probe(member: Member = needs) -> dict:
-            return {
-                "user_id": member.user_id,
-                "merchant_id": member.merchant_id,
-                "role": member.role,
-            }
+        @probes.post(f"/{permission.value}", summary="probe", auth=require_member(permission))
+        async def probe(request: Request, member: Member) -> JSONResponse:
+            return JSONResponse(
+                {
+                    "user_id": member.user_id,
+                    "merchant_id": member.merchant_id,
+                    "role": member.role.value,
+                }
+            )
 
-        harness.app.add_api_route(f"{API}/_probe/{permission.value}", probe, methods=["POST"])
+    harness.app.router.routes.extend(probes.routes())
     return harness
 
 

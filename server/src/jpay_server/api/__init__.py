@@ -1,1 +1,1 @@
-"""HTTP: a thin FastAPI shell over the services."""
+"""HTTP: a thin Starlette shell over the services (routes declared in api/routing.py)."""

@@ -1,4 +1,4 @@
-"""The FastAPI application: create_app(settings) for code and tests, a factory for uvicorn."""
+"""The API application: create_app(settings) for code and tests, a factory for uvicorn."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ import secrets
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from starlette.applications import Starlette
 
 from jpay_server import __version__
 from jpay_server.api import errors, middleware, openapi
-from jpay_server.api.responses import JSONResponse
 from jpay_server.api.routes import (
     account,
     accounts,
@@ -40,64 +39,69 @@ call, refresh at `POST /api/v1/auth/refresh`. Every error body is
 """
 
 
+TAGS = [
+    {"name": "auth", "description": "App tokens, refresh and revocation."},
+    {
+        "name": "merchant users",
+        "description": "Email and password login for merchant users, and their tokens.",
+    },
+    {
+        "name": "merchant",
+        "description": "The merchant API: a merchant's users manage their apps, "
+        "credentials, allowlists, webhooks and read their payments (user tokens only).",
+    },
+    {"name": "team", "description": "A merchant's users: invite, roles, remove, MFA."},
+    {"name": "collections", "description": "Incoming payments (product `collections`)."},
+    {"name": "payouts", "description": "Outgoing payments (product `payouts`)."},
+    {"name": "wallets", "description": "Balances, the ledger, transfers."},
+    {"name": "channels", "description": "Mobile-money networks and banks."},
+    {"name": "health", "description": "Probes for orchestrators."},
+]
+RESOURCES = (
+    auth,
+    accounts,
+    account,
+    team,
+    collections,
+    payouts,
+    wallets,
+    channels,
+    merchant,
+    merchant_apps,
+    merchant_webhooks,
+    merchant_payments,
+)
+
+
 def create_app(
     settings: Settings,
     clock: Clock = system_clock,
     rand: TokenBytes = secrets.token_bytes,
     background: Sequence[Background] = (),
-) -> FastAPI:
+) -> Starlette:
     """Build the app; its runtime (database, caches, `background` loops) starts at lifespan."""
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.runtime = await start_runtime(settings, clock, rand, background)
         try:
             yield
         finally:
             await stop_runtime(app.state.runtime)
 
-    app = FastAPI(
-        title="JPay API",
-        version=__version__,
-        description=DESCRIPTION,
-        lifespan=lifespan,
-        default_response_class=JSONResponse,
-        openapi_tags=[
-            {"name": "auth", "description": "App tokens, refresh and revocation."},
-            {
-                "name": "merchant users",
-                "description": "Email and password login for merchant users, and their tokens.",
-            },
-            {
-                "name": "merchant",
-                "description": "The merchant API: a merchant's users manage their apps, "
-                "credentials, allowlists, webhooks and read their payments (user tokens only).",
-            },
-            {"name": "team", "description": "A merchant's users: invite, roles, remove, MFA."},
-            {"name": "collections", "description": "Incoming payments (product `collections`)."},
-            {"name": "payouts", "description": "Outgoing payments (product `payouts`)."},
-            {"name": "wallets", "description": "Balances, the ledger, transfers."},
-            {"name": "channels", "description": "Mobile-money networks and banks."},
-            {"name": "health", "description": "Probes for orchestrators."},
+    routes = [route for module in RESOURCES for route in module.routes.routes(API_PREFIX)]
+    operations = [op for module in RESOURCES for op in module.routes.operations(API_PREFIX)]
+    routes += health.routes.routes()
+    operations += health.routes.operations()
+    app = Starlette(
+        routes=[
+            *routes,
+            *openapi.pages(
+                lambda: openapi.document(openapi.TITLE, __version__, DESCRIPTION, TAGS, operations)
+            ),
         ],
+        lifespan=lifespan,
     )
     middleware.install(app, settings.max_body_bytes)
     errors.install(app)
-    for router in (
-        auth.router,
-        accounts.router,
-        account.router,
-        team.router,
-        collections.router,
-        payouts.router,
-        wallets.router,
-        channels.router,
-        merchant.router,
-        merchant_apps.router,
-        merchant_webhooks.router,
-        merchant_payments.router,
-    ):
-        app.include_router(router, prefix=API_PREFIX)
-    app.include_router(health.router)
-    openapi.install(app)
     return app

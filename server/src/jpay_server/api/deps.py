@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from fastapi import Request
+from starlette.requests import Request
 
 from jpay_server.domain import client_ip as client_ips
 from jpay_server.domain.access import Principal, bearer_token
@@ -29,12 +29,14 @@ def client_ip(request: Request, rt: Runtime) -> IPAddress | None:
     return client_ips.resolve(peer, forwarded, rt.settings.trusted_proxies)
 
 
-async def authorized(request: Request, product: str | None) -> Principal:
-    """The whole access decision for a request to a route needing `product`.
+def audit_ip(request: Request) -> str | None:
+    """The caller's address as the audit log keeps it (None if it cannot be told)."""
+    found = client_ip(request, runtime(request))
+    return str(found) if found is not None else None
 
-    GET routes call this first thing rather than declaring a dependency: FastAPI's dependency
-    solver cost more per request than the decision itself (bench/README.md).
-    """
+
+async def authorized(request: Request, product: str | None) -> Principal:
+    """The whole access decision for a request to a route needing `product`."""
     rt = runtime(request)
     token = bearer_token(request.headers.getlist("authorization"))
     ip = client_ip(request, rt)
@@ -48,20 +50,16 @@ async def authorized(request: Request, product: str | None) -> Principal:
 
 
 def require(product: str | None) -> Callable[[Request], Awaitable[Principal]]:
-    """The access decision as a dependency, for routes whose body FastAPI validates.
+    """The access decision for an app route needing `product`, as a route's `auth`."""
 
-    Sub-dependencies run before the body is read, so a bad token is a 401 before a bad body
-    could be a 400.
-    """
-
-    async def dependency(request: Request) -> Principal:
+    async def decide(request: Request) -> Principal:
         return await authorized(request, product)
 
-    return dependency
+    return decide
 
 
 def require_member(permission: Permission) -> Callable[[Request], Awaitable[Member]]:
-    """The access decision for a merchant route, as a dependency returning the `Member`.
+    """The access decision for a merchant route, as a route's `auth` giving the `Member`.
 
     Missing, bad, expired or revoked tokens: the same 401s as app routes. An app token:
     403 `user_token_required`. A role without `permission`: 403 `permission_denied`. Any

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
 
 from jpay_server import errors as e
 from jpay_server.api.responses import JSONResponse
@@ -81,9 +81,9 @@ def error_response(exc: e.JPayError) -> JSONResponse:
     return JSONResponse(error_body(exc), status_of(exc), headers=error_headers(exc))
 
 
-def from_validation(exc: RequestValidationError) -> e.InvalidRequest:
-    """Turn FastAPI's validation error into the documented 400s."""
-    error = exc.errors()[0]
+def invalid_input(error: dict[str, Any]) -> e.InvalidRequest:
+    """The documented 400 for one pydantic error whose `loc` starts with where the input
+    was: "body", "path", "query" or "header" (api/routing.py)."""
     kind, loc = error["type"], tuple(error["loc"])
     field = ".".join(str(part) for part in loc[1:]) or None
     if kind == "json_invalid":
@@ -121,11 +121,6 @@ async def _on_jpay_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc)
 
 
-async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    return error_response(from_validation(exc))
-
-
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail, code = _HTTP_CODES.get(exc.status_code, (str(exc.detail), "http_error"))
@@ -136,18 +131,21 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _allowed_methods(request: Request) -> str:
-    """Every method any route serves on this path (RFC 9110 §15.5.6).
+    """Every method the path's route template serves (RFC 9110 §15.5.6).
 
     Starlette's own Allow names only the first route whose path matches, which is wrong when
-    one path has a route per method (GET and POST /merchant/users).
+    one path has a route per method (GET and POST /merchant/users). Where a literal template
+    and a parameter template both match (`/checkouts/initiate`, `/checkouts/{checkout_id}`),
+    the path is the literal one's, as OpenAPI documents it.
     """
     path = request.scope.get("path", "")
-    methods: set[str] = set()
+    by_template: dict[int, set[str]] = {}
     for route in request.app.routes:
         regex = getattr(route, "path_regex", None)
         if regex is not None and regex.match(path) and getattr(route, "methods", None):
-            methods |= set(route.methods)
-    return ", ".join(sorted(methods))
+            parameters = len(getattr(route, "param_convertors", ()))
+            by_template.setdefault(parameters, set()).update(route.methods)
+    return ", ".join(sorted(by_template[min(by_template)])) if by_template else ""
 
 
 async def _on_database_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -184,11 +182,10 @@ def internal_error_response() -> JSONResponse:
     return JSONResponse({"detail": "Internal server error", "code": "internal_error"}, 500)
 
 
-def install(app: FastAPI) -> None:
+def install(app: Starlette) -> None:
     """Register every exception handler on the app."""
     # Anything else propagates to RequestContext, which answers the 500.
     app.add_exception_handler(e.JPayError, _on_jpay_error)
-    app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     # Only a database that cannot be reached is a 503; an integrity error is a bug (500).
     # TimeoutError: a statement or connect past JPAY_DATABASE_TIMEOUT (asyncpg raises it bare).

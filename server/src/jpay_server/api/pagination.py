@@ -6,8 +6,8 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from fastapi import Request
 from starlette.datastructures import URL
+from starlette.requests import Request
 
 from jpay_server.api.deps import runtime
 from jpay_server.domain.client_ip import from_trusted_proxy

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
 
 from jpay_server.api.deps import client_ip, runtime
 from jpay_server.api.openapi import errors
 from jpay_server.api.responses import JSONResponse
+from jpay_server.api.routing import Routes
 from jpay_server.api.schemas.auth import (
     AppTokenRequest,
     RefreshRequest,
@@ -17,21 +18,22 @@ from jpay_server.api.schemas.auth import (
 )
 from jpay_server.services import tokens
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+routes = Routes(prefix="/auth", tag="auth")
 # RFC 6749 §5.1: token responses must not be cached (Cache-Control comes from the guard).
 _NO_CACHE = {"Pragma": "no-cache"}
 
 
-@router.post(
+@routes.post(
     "/app/token",
-    response_model=TokenResponse,
-    responses=errors(400, 401, 403, 413, 415, 429, 503),
+    response=TokenResponse,
+    body=AppTokenRequest,
+    errors=errors(400, 401, 403, 413, 415, 429, 503),
     summary="Get tokens for app credentials",
     description="Trade an app's `app_key` and `app_secret` for an access token (15 minutes) "
     "and a refresh token (7 days). Checks the app's IP allowlist and the merchant and app "
     "state. Rate limited per client IP and per app_key.",
 )
-async def app_token(body: AppTokenRequest, request: Request) -> JSONResponse:
+async def app_token(request: Request, body: AppTokenRequest) -> JSONResponse:
     rt = runtime(request)
     ip = client_ip(request, rt)
     grant = await tokens.log_in(rt, body.app_key, body.app_secret, ip, request.url.path)
@@ -47,17 +49,18 @@ async def app_token(body: AppTokenRequest, request: Request) -> JSONResponse:
     return JSONResponse(content, headers=_NO_CACHE)
 
 
-@router.post(
+@routes.post(
     "/refresh",
-    response_model=RefreshResponse,
-    responses=errors(400, 401, 403, 413, 415, 429, 503),
+    response=RefreshResponse,
+    body=RefreshRequest,
+    errors=errors(400, 401, 403, 413, 415, 429, 503),
     summary="Refresh a token pair",
     description="Trade a refresh token for a new pair (public endpoint: the refresh token "
     "alone authenticates, as JPay documents). Refresh tokens are single use: the old one "
     "stops working. Repeating a request within the grace window returns the same new pair; "
     "presenting a used token after it revokes every token of its family.",
 )
-async def refresh(body: RefreshRequest, request: Request) -> JSONResponse:
+async def refresh(request: Request, body: RefreshRequest) -> JSONResponse:
     rt = runtime(request)
     pair = await tokens.refresh(rt, body.refresh, client_ip(request, rt), request.url.path)
     content = {
@@ -69,16 +72,17 @@ async def refresh(body: RefreshRequest, request: Request) -> JSONResponse:
     return JSONResponse(content, headers=_NO_CACHE)
 
 
-@router.post(
+@routes.post(
     "/revoke",
-    response_model=RevokeResponse,
-    responses=errors(400, 413, 415, 429, 503),
+    response=RevokeResponse,
+    body=RevokeRequest,
+    errors=errors(400, 413, 415, 429, 503),
     summary="Revoke a token's family (extension)",
     description="Our extension, with RFC 7009 semantics: revokes every token of the family "
     "the given access or refresh token belongs to. Always 200, even for an unknown, expired "
     "or invalid token, so the answer tells nothing about the token.",
 )
-async def revoke(body: RevokeRequest, request: Request) -> JSONResponse:
+async def revoke(request: Request, body: RevokeRequest) -> JSONResponse:
     rt = runtime(request)
     await tokens.revoke(rt, body.token, client_ip(request, rt))
     return JSONResponse({"revoked": True})

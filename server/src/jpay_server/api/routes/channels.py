@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
 
-from jpay_server.api.deps import authorized, runtime
-from jpay_server.api.openapi import BEARER, errors
-from jpay_server.api.query import parameters, parse_query
+from jpay_server.api.deps import require, runtime
+from jpay_server.api.openapi import errors
 from jpay_server.api.responses import JSONResponse
+from jpay_server.api.routing import Routes
 from jpay_server.api.schemas.payments import ChannelPage
 from jpay_server.api.schemas.queries import ChannelQuery
+from jpay_server.domain.access import Principal
 from jpay_server.services.channels import list_channels
 
-router = APIRouter(tags=["channels"])
+routes = Routes(tag="channels")
 
 
-@router.get(
+@routes.get(
     "/channels",
-    response_model=ChannelPage,
-    responses=errors(400, 401, 403, 429, 503),
-    openapi_extra={"security": BEARER, **parameters(ChannelQuery)},
+    response=ChannelPage,
+    auth=require(None),
+    query=ChannelQuery,
+    errors=errors(400, 401, 403, 429, 503),
     summary="List channels",
     description="Mobile-money networks and banks, ordered by code.",
 )
-async def channels(
-    request: Request,
-) -> JSONResponse:
-    await authorized(request, None)
-    q = parse_query(request, ChannelQuery)
+async def channels(request: Request, _principal: Principal, q: ChannelQuery) -> JSONResponse:
     rt = runtime(request)
     count, found = await rt.database.read(
         lambda conn: list_channels(conn, q.type, q.active_only, q.page, q.page_size)

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from starlette.requests import Request
 
-from fastapi import APIRouter, Depends, Request
-
-from jpay_server.api.deps import authorized, require, runtime
+from jpay_server.api.deps import require, runtime
 from jpay_server.api.idempotency import answered
-from jpay_server.api.openapi import BEARER, errors
+from jpay_server.api.openapi import errors
 from jpay_server.api.pagination import page_body
-from jpay_server.api.query import parse_query
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.routes.payments import (
-    LISTING_PARAMETERS,
-    IdempotencyKey,
     payment_filter,
 )
+from jpay_server.api.routing import Routes
 from jpay_server.api.schemas.payments import Collection, CollectionInitiate, CollectionPage
 from jpay_server.api.schemas.queries import PaymentQuery
 from jpay_server.domain.access import Principal
@@ -29,25 +25,23 @@ from jpay_server.services.payments import (
     list_payments,
 )
 
-router = APIRouter(prefix="/payments/collections", tags=["collections"])
-Collections = Annotated[Principal, Depends(require("collections"))]
+routes = Routes(prefix="/payments/collections", tag="collections")
 
 
-@router.post(
+@routes.post(
     "/checkouts/initiate",
-    response_model=Collection,
-    responses=errors(400, 401, 403, 404, 409, 413, 415, 429, 503),
-    openapi_extra={"security": BEARER},
+    response=Collection,
+    auth=require("collections"),
+    idempotency_key=True,
+    body=CollectionInitiate,
+    errors=errors(400, 401, 403, 404, 409, 413, 415, 429, 503),
     summary="Initiate a collection",
     description="Ask a customer to pay from their mobile-money wallet (an STK push). The "
     "channel is inferred from the carrier unless given. Final states are reported to "
     "`callback_url` as signed webhooks.",
 )
 async def initiate(
-    body: CollectionInitiate,
-    request: Request,
-    principal: Collections,
-    idempotency_key: IdempotencyKey = None,
+    request: Request, principal: Principal, idempotency_key: str | None, body: CollectionInitiate
 ) -> JSONResponse:
     rt = runtime(request)
     fields = CollectionRequest(**body.model_dump())
@@ -55,19 +49,16 @@ async def initiate(
     return answered(await initiate_collection(rt.ctx, rt.database, principal, fields, keyed))
 
 
-@router.get(
+@routes.get(
     "/checkouts",
-    response_model=CollectionPage,
-    responses=errors(400, 401, 403, 429, 503),
-    openapi_extra={"security": BEARER, **LISTING_PARAMETERS},
+    response=CollectionPage,
+    auth=require("collections"),
+    query=PaymentQuery,
+    errors=errors(400, 401, 403, 429, 503),
     summary="List collections",
     description="The calling app's collections, newest first.",
 )
-async def list_collections(
-    request: Request,
-) -> JSONResponse:
-    principal = await authorized(request, "collections")
-    q = parse_query(request, PaymentQuery)
+async def list_collections(request: Request, principal: Principal, q: PaymentQuery) -> JSONResponse:
     rt = runtime(request)
     where = payment_filter(q)
     count, found = await rt.database.read(
@@ -78,15 +69,14 @@ async def list_collections(
     return JSONResponse(page_body(request, q.page, q.page_size, count, [to_wire(p) for p in found]))
 
 
-@router.get(
+@routes.get(
     "/checkouts/{checkout_id}",
-    response_model=Collection,
-    responses=errors(401, 403, 404, 429, 503),
-    openapi_extra={"security": BEARER},
+    response=Collection,
+    auth=require("collections"),
+    errors=errors(401, 403, 404, 429, 503),
     summary="Get a collection",
 )
-async def get_collection(checkout_id: str, request: Request) -> JSONResponse:
-    principal = await authorized(request, "collections")
+async def get_collection(request: Request, principal: Principal, checkout_id: str) -> JSONResponse:
     rt = runtime(request)
     payment = await rt.database.read(
         lambda conn: get_payment(conn, principal, PaymentKind.COLLECTION, checkout_id)

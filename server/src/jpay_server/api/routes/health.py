@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
 
 from jpay_server.api.deps import runtime
 from jpay_server.api.openapi import errors
+from jpay_server.api.responses import JSONResponse
+from jpay_server.api.routing import Routes
 from jpay_server.api.schemas.common import Health
 
-router = APIRouter(tags=["health"])
+routes = Routes(tag="health")
 
 
-@router.get("/healthz", response_model=Health, summary="Liveness")
-async def healthz() -> Health:
-    return Health(status="ok")
+@routes.get(
+    "/healthz",
+    response=Health,
+    summary="Liveness",
+)
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
 
 
-@router.get("/readyz", response_model=Health, responses=errors(503), summary="Readiness")
-async def readyz(request: Request) -> Health:
+@routes.get(
+    "/readyz",
+    response=Health,
+    errors=errors(503),
+    summary="Readiness",
+)
+async def readyz(request: Request) -> JSONResponse:
     await runtime(request).database.ping()
-    return Health(status="ready")
+    return JSONResponse({"status": "ready"})

@@ -2,34 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query, Request
+from starlette.requests import Request
 
 from jpay_server.api.deps import require_member, runtime
-from jpay_server.api.openapi import BEARER
 from jpay_server.api.openapi import merchant_errors as errors
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.routes.merchant_apps import iso
+from jpay_server.api.routing import Routes
 from jpay_server.api.schemas.merchant import AuditPage, MerchantOut
+from jpay_server.api.schemas.queries import AuditQuery
 from jpay_server.domain.members import Member, Permission
-from jpay_server.services.audit import MAX_PAGE
 from jpay_server.services.merchant_account import merchant_audit, merchant_info
 
-router = APIRouter(prefix="/merchant", tags=["merchant"])
-Reader = Annotated[Member, Depends(require_member(Permission.READ))]
+routes = Routes(prefix="/merchant", tag="merchant")
 
 
-@router.get(
+@routes.get(
     "",
-    response_model=MerchantOut,
-    responses=errors(401, 403, 429, 503),
-    openapi_extra={"security": BEARER},
+    response=MerchantOut,
+    auth=require_member(Permission.READ),
+    errors=errors(401, 403, 429, 503),
     summary="The caller's merchant",
     description="Its status, the products it may enable, and, while it is pending or "
     "suspended, why it is blocked (`reason`) and what is missing (`missing`).",
 )
-async def get_merchant(request: Request, member: Reader) -> JSONResponse:
+async def get_merchant(request: Request, member: Member) -> JSONResponse:
     rt = runtime(request)
     info = await merchant_info(rt.ctx, rt.database, member)
     m = info.merchant
@@ -49,23 +46,23 @@ async def get_merchant(request: Request, member: Reader) -> JSONResponse:
     return JSONResponse(content)
 
 
-@router.get(
+@routes.get(
     "/audit",
-    response_model=AuditPage,
-    responses=errors(400, 401, 403, 429, 503),
-    openapi_extra={"security": BEARER},
+    response=AuditPage,
+    auth=require_member(Permission.READ),
+    query=AuditQuery,
+    errors=errors(400, 401, 403, 429, 503),
     summary="The merchant's audit log",
     description="Every change to the merchant's account, by its users or the operator, newest "
     "first: who, what, on what, when and from which IP. Page back with `before`.",
 )
 async def audit(
     request: Request,
-    member: Reader,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    before: Annotated[int | None, Query(ge=1, description="Entries older than this id.")] = None,
+    member: Member,
+    q: AuditQuery,
 ) -> JSONResponse:
     rt = runtime(request)
-    entries = await merchant_audit(rt.database, member, limit, before)
+    entries = await merchant_audit(rt.database, member, q.limit, q.before)
     results = [
         {
             "id": e.id,
@@ -78,5 +75,5 @@ async def audit(
         }
         for e in entries
     ]
-    next_before = entries[-1].id if len(entries) == limit else None
+    next_before = entries[-1].id if len(entries) == q.limit else None
     return JSONResponse({"results": results, "next_before": next_before})

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
 from pydantic import Field
+from starlette.requests import Request
+from starlette.responses import Response
 
 from jpay_server.api.deps import require_member, runtime
 from jpay_server.api.openapi import BEARER
@@ -18,6 +18,7 @@ from jpay_server.api.pagination import day_range, page_body
 from jpay_server.api.query import parameters, parse_query
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.routes.payments import payment_filter
+from jpay_server.api.routing import Routes
 from jpay_server.api.schemas.payments import Balance, CollectionPage, LedgerPage, PayoutPage
 from jpay_server.api.schemas.queries import LedgerQuery, PaymentQuery
 from jpay_server.domain.members import Member, Permission
@@ -26,8 +27,7 @@ from jpay_server.domain.payments import PaymentKind, to_wire, wire_time
 from jpay_server.domain.wallets import LedgerEntry, LedgerFilter
 from jpay_server.services import merchant_payments as service
 
-router = APIRouter(prefix="/merchant", tags=["merchant"])
-Reader = Annotated[Member, Depends(require_member(Permission.READ))]
+routes = Routes(prefix="/merchant", tag="merchant")
 LIST_ERRORS = errors(400, 401, 403, 429, 503)
 # A cell that a spreadsheet would run as a formula is prefixed with ' (OWASP CSV injection).
 _FORMULA_START = ("=", "@", "\t", "\r")
@@ -96,58 +96,62 @@ async def _payments_csv(request: Request, member: Member, kind: PaymentKind) -> 
 _PAYMENT_PARAMETERS = {"security": BEARER, **parameters(MerchantPaymentQuery)}
 
 
-@router.get(
+@routes.get(
     "/collections",
-    response_model=CollectionPage,
-    responses=LIST_ERRORS,
-    openapi_extra=_PAYMENT_PARAMETERS,
+    response=CollectionPage,
+    auth=require_member(Permission.READ),
+    query=MerchantPaymentQuery,
+    errors=LIST_ERRORS,
     summary="Collections across all the merchant's apps",
 )
-async def collections(request: Request, member: Reader) -> JSONResponse:
+async def collections(request: Request, member: Member, q: MerchantPaymentQuery) -> JSONResponse:
     return await _payments_page(request, member, PaymentKind.COLLECTION)
 
 
-@router.get(
+@routes.get(
     "/payouts",
-    response_model=PayoutPage,
-    responses=LIST_ERRORS,
-    openapi_extra=_PAYMENT_PARAMETERS,
+    response=PayoutPage,
+    auth=require_member(Permission.READ),
+    query=MerchantPaymentQuery,
+    errors=LIST_ERRORS,
     summary="Payouts across all the merchant's apps",
 )
-async def payouts(request: Request, member: Reader) -> JSONResponse:
+async def payouts(request: Request, member: Member, q: MerchantPaymentQuery) -> JSONResponse:
     return await _payments_page(request, member, PaymentKind.PAYOUT)
 
 
-@router.get(
+@routes.get(
     "/collections.csv",
-    responses={200: {"content": {"text/csv": {}}}, **LIST_ERRORS},
-    openapi_extra=_PAYMENT_PARAMETERS,
+    auth=require_member(Permission.READ),
+    query=MerchantPaymentQuery,
+    errors={200: {"content": {"text/csv": {}}}, **LIST_ERRORS},
     summary="Collections as CSV",
     description="Every matching collection (at most 10,000, newest first); the same filters.",
 )
-async def collections_csv(request: Request, member: Reader) -> Response:
+async def collections_csv(request: Request, member: Member, q: MerchantPaymentQuery) -> Response:
     return await _payments_csv(request, member, PaymentKind.COLLECTION)
 
 
-@router.get(
+@routes.get(
     "/payouts.csv",
-    responses={200: {"content": {"text/csv": {}}}, **LIST_ERRORS},
-    openapi_extra=_PAYMENT_PARAMETERS,
+    auth=require_member(Permission.READ),
+    query=MerchantPaymentQuery,
+    errors={200: {"content": {"text/csv": {}}}, **LIST_ERRORS},
     summary="Payouts as CSV",
     description="Every matching payout (at most 10,000, newest first); the same filters.",
 )
-async def payouts_csv(request: Request, member: Reader) -> Response:
+async def payouts_csv(request: Request, member: Member, q: MerchantPaymentQuery) -> Response:
     return await _payments_csv(request, member, PaymentKind.PAYOUT)
 
 
-@router.get(
+@routes.get(
     "/balance",
-    response_model=Balance,
-    responses=errors(401, 403, 429, 503),
-    openapi_extra={"security": BEARER},
+    response=Balance,
+    auth=require_member(Permission.READ),
+    errors=errors(401, 403, 429, 503),
     summary="The merchant's wallet balances",
 )
-async def balance(request: Request, member: Reader) -> JSONResponse:
+async def balance(request: Request, member: Member) -> JSONResponse:
     rt = runtime(request)
     found = await service.wallet_balances(rt.ctx, rt.database, member)
     return JSONResponse(found.as_wire())
@@ -158,15 +162,15 @@ def _ledger_filter(q: LedgerQuery) -> LedgerFilter:
     return LedgerFilter(q.wallet, start, end)
 
 
-@router.get(
+@routes.get(
     "/ledger",
-    response_model=LedgerPage,
-    responses=LIST_ERRORS,
-    openapi_extra={"security": BEARER, **parameters(LedgerQuery)},
+    response=LedgerPage,
+    auth=require_member(Permission.READ),
+    query=LedgerQuery,
+    errors=LIST_ERRORS,
     summary="The merchant's ledger",
 )
-async def ledger(request: Request, member: Reader) -> JSONResponse:
-    q = parse_query(request, LedgerQuery)
+async def ledger(request: Request, member: Member, q: LedgerQuery) -> JSONResponse:
     rt = runtime(request)
     count, entries = await service.ledger(
         rt.ctx, rt.database, member, _ledger_filter(q), q.page, q.page_size
@@ -175,15 +179,15 @@ async def ledger(request: Request, member: Reader) -> JSONResponse:
     return JSONResponse(page_body(request, q.page, q.page_size, count, rows))
 
 
-@router.get(
+@routes.get(
     "/ledger.csv",
-    responses={200: {"content": {"text/csv": {}}}, **LIST_ERRORS},
-    openapi_extra={"security": BEARER, **parameters(LedgerQuery)},
+    auth=require_member(Permission.READ),
+    query=LedgerQuery,
+    errors={200: {"content": {"text/csv": {}}}, **LIST_ERRORS},
     summary="The ledger as CSV",
     description="Every matching entry (at most 10,000, newest first); the same filters.",
 )
-async def ledger_csv(request: Request, member: Reader) -> Response:
-    q = parse_query(request, LedgerQuery)
+async def ledger_csv(request: Request, member: Member, q: LedgerQuery) -> Response:
     rt = runtime(request)
     entries = await service.export_ledger(rt.ctx, rt.database, member, _ledger_filter(q))
     columns = ["id", "created_at", "wallet", "type", "amount", "balance_after", "reference",

@@ -1,27 +1,12 @@
-"""What collection and payout routes share: the list query and the Idempotency-Key header."""
+"""What collection and payout routes share: the list filter."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Header
-
 from jpay_server.api.pagination import day_range
-from jpay_server.api.query import parameters
 from jpay_server.api.schemas.queries import PaymentQuery
 from jpay_server.domain.payments import PaymentFilter
 from jpay_server.domain.phones import parse_phone
 from jpay_server.errors import InvalidRequest, invalid_query_parameter
-
-LISTING_PARAMETERS = parameters(PaymentQuery)
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=255,
-        description="Our extension: the same key and body replay the first response for 24 h.",
-    ),
-]
 
 
 def payment_filter(q: PaymentQuery) -> PaymentFilter:

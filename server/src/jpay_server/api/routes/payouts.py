@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from starlette.requests import Request
 
-from fastapi import APIRouter, Depends, Request
-
-from jpay_server.api.deps import authorized, require, runtime
+from jpay_server.api.deps import require, runtime
 from jpay_server.api.idempotency import answered
-from jpay_server.api.openapi import BEARER, errors
+from jpay_server.api.openapi import errors
 from jpay_server.api.pagination import page_body
-from jpay_server.api.query import parse_query
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.routes.payments import (
-    LISTING_PARAMETERS,
-    IdempotencyKey,
     payment_filter,
 )
+from jpay_server.api.routing import Routes
 from jpay_server.api.schemas.payments import Payout, PayoutInitiate, PayoutPage
 from jpay_server.api.schemas.queries import PaymentQuery
 from jpay_server.domain.access import Principal
@@ -24,24 +20,22 @@ from jpay_server.domain.payments import PaymentKind, to_wire
 from jpay_server.services.idempotency import Keyed
 from jpay_server.services.payments import PayoutRequest, get_payment, initiate_payout, list_payments
 
-router = APIRouter(prefix="/payments/payouts", tags=["payouts"])
-Payouts = Annotated[Principal, Depends(require("payouts"))]
+routes = Routes(prefix="/payments/payouts", tag="payouts")
 
 
-@router.post(
+@routes.post(
     "/initiate",
-    response_model=Payout,
-    responses=errors(400, 401, 403, 404, 409, 413, 415, 429, 503),
-    openapi_extra={"security": BEARER},
+    response=Payout,
+    auth=require("payouts"),
+    idempotency_key=True,
+    body=PayoutInitiate,
+    errors=errors(400, 401, 403, 404, 409, 413, 415, 429, 503),
     summary="Initiate a payout",
     description="Send money to a phone (mobile money) or a bank account. The payout wallet "
     "is debited now and credited back if the payout fails.",
 )
 async def initiate(
-    body: PayoutInitiate,
-    request: Request,
-    principal: Payouts,
-    idempotency_key: IdempotencyKey = None,
+    request: Request, principal: Principal, idempotency_key: str | None, body: PayoutInitiate
 ) -> JSONResponse:
     rt = runtime(request)
     fields = PayoutRequest(**body.model_dump())
@@ -49,19 +43,16 @@ async def initiate(
     return answered(await initiate_payout(rt.ctx, rt.database, principal, fields, keyed))
 
 
-@router.get(
+@routes.get(
     "",
-    response_model=PayoutPage,
-    responses=errors(400, 401, 403, 429, 503),
-    openapi_extra={"security": BEARER, **LISTING_PARAMETERS},
+    response=PayoutPage,
+    auth=require("payouts"),
+    query=PaymentQuery,
+    errors=errors(400, 401, 403, 429, 503),
     summary="List payouts",
     description="The calling app's payouts, newest first (`phone` matches `payto`).",
 )
-async def list_payouts(
-    request: Request,
-) -> JSONResponse:
-    principal = await authorized(request, "payouts")
-    q = parse_query(request, PaymentQuery)
+async def list_payouts(request: Request, principal: Principal, q: PaymentQuery) -> JSONResponse:
     rt = runtime(request)
     where = payment_filter(q)
     count, found = await rt.database.read(
@@ -70,15 +61,14 @@ async def list_payouts(
     return JSONResponse(page_body(request, q.page, q.page_size, count, [to_wire(p) for p in found]))
 
 
-@router.get(
+@routes.get(
     "/{payout_id}",
-    response_model=Payout,
-    responses=errors(401, 403, 404, 429, 503),
-    openapi_extra={"security": BEARER},
+    response=Payout,
+    auth=require("payouts"),
+    errors=errors(401, 403, 404, 429, 503),
     summary="Get a payout",
 )
-async def get_payout(payout_id: str, request: Request) -> JSONResponse:
-    principal = await authorized(request, "payouts")
+async def get_payout(request: Request, principal: Principal, payout_id: str) -> JSONResponse:
     rt = runtime(request)
     payment = await rt.database.read(
         lambda conn: get_payment(conn, principal, PaymentKind.PAYOUT, payout_id)

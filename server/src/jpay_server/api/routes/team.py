@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from starlette.requests import Request
+from starlette.responses import Response
 
-from jpay_server.api.deps import client_ip, require_member, runtime
-from jpay_server.api.openapi import BEARER, errors
+from jpay_server.api.deps import audit_ip, require_member, runtime
+from jpay_server.api.openapi import errors
 from jpay_server.api.responses import JSONResponse
+from jpay_server.api.routing import Routes
 from jpay_server.api.schemas.accounts import (
     InvitationResponse,
     InviteRequest,
@@ -20,16 +22,7 @@ from jpay_server.domain.members import Member, Permission
 from jpay_server.domain.users import User
 from jpay_server.services import team
 
-router = APIRouter(prefix="/merchant/users", tags=["team"])
-_SECURED = {"security": BEARER}
-READ = Depends(require_member(Permission.READ))
-MANAGE = Depends(require_member(Permission.MANAGE_TEAM))
-TRANSFER = Depends(require_member(Permission.TRANSFER_OWNERSHIP))
-
-
-def _ip(request: Request) -> str | None:
-    ip = client_ip(request, runtime(request))
-    return str(ip) if ip else None
+routes = Routes(prefix="/merchant/users", tag="team")
 
 
 def member_body(user: User) -> dict[str, object]:
@@ -45,39 +38,38 @@ def member_body(user: User) -> dict[str, object]:
     }
 
 
-@router.get(
+@routes.get(
     "",
-    response_model=TeamResponse,
-    responses=errors(401, 403, 503),
-    openapi_extra=_SECURED,
+    response=TeamResponse,
+    auth=require_member(Permission.READ),
+    errors=errors(401, 403, 503),
     summary="The team",
     description="Every user of the merchant with role, status and whether they use a "
     "second factor; and whether the team requires one. Any role.",
 )
-async def list_users(request: Request, member: Member = READ) -> JSONResponse:
+async def list_users(request: Request, member: Member) -> JSONResponse:
     rt = runtime(request)
     users = await team.list_team(rt.database, member)
     required = await team.mfa_required(rt.database, member.merchant_id)
     return JSONResponse({"results": [member_body(u) for u in users], "mfa_required": required})
 
 
-@router.post(
+@routes.post(
     "",
-    status_code=201,
-    response_model=InvitationResponse,
-    responses=errors(400, 401, 403, 409, 413, 415, 429, 503),
-    openapi_extra=_SECURED,
+    response=InvitationResponse,
+    status=201,
+    auth=require_member(Permission.MANAGE_TEAM),
+    body=InviteRequest,
+    errors=errors(400, 401, 403, 409, 413, 415, 429, 503),
     summary="Invite someone to the team",
     description="Emails a single-use invitation link (`token=`, 7 days) and returns it. "
     "Admins and owners; only an owner invites an owner. 409 `already_member` if the address "
     "is already on this team.",
 )
-async def invite_user(
-    body: InviteRequest, request: Request, member: Member = MANAGE
-) -> JSONResponse:
+async def invite_user(request: Request, member: Member, body: InviteRequest) -> JSONResponse:
     rt = runtime(request)
     invitation = await team.invite(
-        rt.ctx, rt.database, rt.limiter, member, body.email, body.role, _ip(request)
+        rt.ctx, rt.database, rt.limiter, member, body.email, body.role, audit_ip(request)
     )
     content = {
         "invite_url": invitation.invite_url,
@@ -88,68 +80,69 @@ async def invite_user(
     return JSONResponse(content, 201)
 
 
-@router.put(
+@routes.put(
     "/require-mfa",
-    response_model=RequireMfaRequest,
-    responses=errors(400, 401, 403, 413, 415, 503),
-    openapi_extra=_SECURED,
+    response=RequireMfaRequest,
+    auth=require_member(Permission.MANAGE_TEAM),
+    body=RequireMfaRequest,
+    errors=errors(400, 401, 403, 413, 415, 503),
     summary="Require a second factor of the whole team",
     description="With `required: true`, members without a second factor get 403 "
     "`mfa_enrolment_required` on every merchant route until they enrol (within a second). "
     "Admins and owners.",
 )
-async def require_mfa(
-    body: RequireMfaRequest, request: Request, member: Member = MANAGE
-) -> JSONResponse:
+async def require_mfa(request: Request, member: Member, body: RequireMfaRequest) -> JSONResponse:
     rt = runtime(request)
-    await team.require_mfa(rt.ctx, rt.database, member, body.required, _ip(request))
+    await team.require_mfa(rt.ctx, rt.database, member, body.required, audit_ip(request))
     return JSONResponse({"required": body.required})
 
 
-@router.post(
+@routes.post(
     "/transfer-ownership",
-    status_code=204,
-    responses=errors(400, 401, 403, 404, 409, 413, 415, 503),
-    openapi_extra=_SECURED,
+    status=204,
+    auth=require_member(Permission.TRANSFER_OWNERSHIP),
+    body=TransferRequest,
+    errors=errors(400, 401, 403, 404, 409, 413, 415, 503),
     summary="Make another member the owner",
     description="Owner only: the member becomes owner and you become admin, in one step.",
 )
-async def transfer_ownership(
-    body: TransferRequest, request: Request, member: Member = TRANSFER
-) -> Response:
+async def transfer_ownership(request: Request, member: Member, body: TransferRequest) -> Response:
     rt = runtime(request)
-    await team.transfer_ownership(rt.ctx, rt.database, member, body.user_id, _ip(request))
+    await team.transfer_ownership(rt.ctx, rt.database, member, body.user_id, audit_ip(request))
     return Response(status_code=204)
 
 
-@router.put(
+@routes.put(
     "/{user_id}/role",
-    response_model=TeamMember,
-    responses=errors(400, 401, 403, 404, 409, 413, 415, 503),
-    openapi_extra=_SECURED,
+    response=TeamMember,
+    auth=require_member(Permission.MANAGE_TEAM),
+    body=RoleRequest,
+    errors=errors(400, 401, 403, 404, 409, 413, 415, 503),
     summary="Change a member's role",
     description="Admins and owners; only an owner grants or takes ownership, and a merchant "
     "keeps at least one owner (409 `last_owner`). Bites on the member's live tokens within "
     "a second. Another merchant's user ids answer 404.",
 )
 async def change_role(
-    user_id: int, body: RoleRequest, request: Request, member: Member = MANAGE
+    request: Request, member: Member, user_id: int, body: RoleRequest
 ) -> JSONResponse:
     rt = runtime(request)
-    user = await team.change_role(rt.ctx, rt.database, member, user_id, body.role, _ip(request))
+    user = await team.change_role(
+        rt.ctx, rt.database, member, user_id, body.role, audit_ip(request)
+    )
     return JSONResponse(member_body(user))
 
 
-@router.delete(
+@routes.delete(
     "/{user_id}",
-    status_code=204,
-    responses=errors(401, 403, 404, 409, 503),
-    openapi_extra=_SECURED,
+    status=204,
+    auth=require_member(Permission.MANAGE_TEAM),
+    errors=errors(401, 403, 404, 409, 503),
     summary="Remove a member",
     description="Admins and owners (an owner only by an owner; never the last owner). The "
     "member's tokens and dashboard sessions stop working within a second.",
 )
-async def remove_user(user_id: int, request: Request, member: Member = MANAGE) -> Response:
+async def remove_user(request: Request, member: Member, user_id: int) -> Response:
     rt = runtime(request)
-    await team.remove_member(rt.ctx, rt.database, member, user_id, _ip(request))
+    await team.remove_member(rt.ctx, rt.database, member, user_id, audit_ip(request))
     return Response(status_code=204)

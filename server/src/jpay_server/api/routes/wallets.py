@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from starlette.requests import Request
 
-from jpay_server.api.deps import authorized, require, runtime
+from jpay_server.api.deps import require, runtime
 from jpay_server.api.idempotency import answered
-from jpay_server.api.openapi import BEARER, errors
+from jpay_server.api.openapi import errors
 from jpay_server.api.pagination import day_range, page_body
-from jpay_server.api.query import parameters, parse_query
 from jpay_server.api.responses import JSONResponse
-from jpay_server.api.routes.payments import IdempotencyKey
+from jpay_server.api.routing import Routes
 from jpay_server.api.schemas.payments import (
     Balance,
     LedgerPage,
@@ -27,7 +26,7 @@ from jpay_server.domain.wallets import LedgerEntry, LedgerFilter
 from jpay_server.services import wallets as service
 from jpay_server.services.idempotency import Keyed
 
-router = APIRouter(prefix="/wallets", tags=["wallets"])
+routes = Routes(prefix="/wallets", tag="wallets")
 
 
 def _entry(entry: LedgerEntry) -> dict[str, Any]:
@@ -43,34 +42,30 @@ def _entry(entry: LedgerEntry) -> dict[str, Any]:
     }
 
 
-@router.get(
+@routes.get(
     "/balance",
-    response_model=Balance,
-    responses=errors(401, 403, 429, 503),
-    openapi_extra={"security": BEARER},
+    response=Balance,
+    auth=require(None),
+    errors=errors(401, 403, 429, 503),
     summary="Wallet balances",
     description="The merchant's collection and payout wallets (shared by all its apps).",
 )
-async def balance(request: Request) -> JSONResponse:
-    principal = await authorized(request, None)
+async def balance(request: Request, principal: Principal) -> JSONResponse:
     rt = runtime(request)
     found = await rt.database.read(lambda conn: service.balances(conn, principal.merchant_id))
     return JSONResponse(found.as_wire())
 
 
-@router.get(
+@routes.get(
     "/transactions",
-    response_model=LedgerPage,
-    responses=errors(400, 401, 403, 429, 503),
-    openapi_extra={"security": BEARER, **parameters(LedgerQuery)},
+    response=LedgerPage,
+    auth=require(None),
+    query=LedgerQuery,
+    errors=errors(400, 401, 403, 429, 503),
     summary="Wallet transactions",
     description="The ledger: every change to the merchant's wallets, newest first.",
 )
-async def transactions(
-    request: Request,
-) -> JSONResponse:
-    principal = await authorized(request, None)
-    q = parse_query(request, LedgerQuery)
+async def transactions(request: Request, principal: Principal, q: LedgerQuery) -> JSONResponse:
     rt = runtime(request)
     start, end = day_range(q.date_from, q.date_to)
     where = LedgerFilter(q.wallet, start, end)
@@ -81,20 +76,19 @@ async def transactions(
     return JSONResponse(page_body(request, q.page, q.page_size, count, rows))
 
 
-@router.post(
+@routes.post(
     "/transfers",
-    response_model=TransferResponse,
-    responses=errors(400, 401, 403, 409, 413, 415, 429, 503),
-    openapi_extra={"security": BEARER},
+    response=TransferResponse,
+    auth=require("payouts"),
+    idempotency_key=True,
+    body=TransferRequest,
+    errors=errors(400, 401, 403, 409, 413, 415, 429, 503),
     summary="Move collections to the payout wallet (extension)",
     description="Our extension: move money from the collection wallet to the payout wallet, "
     "so collected funds can pay out. Requires the `payouts` product.",
 )
 async def transfer(
-    body: TransferRequest,
-    request: Request,
-    principal: Annotated[Principal, Depends(require("payouts"))],
-    idempotency_key: IdempotencyKey = None,
+    request: Request, principal: Principal, idempotency_key: str | None, body: TransferRequest
 ) -> JSONResponse:
     rt = runtime(request)
     keyed = Keyed(idempotency_key, "wallets.transfer", body.model_dump(mode="json"))
