@@ -92,8 +92,13 @@ def _ratios(
     return ratios
 
 
+def _x(ratio: float) -> str:
+    """A ratio, with more decimals when small (the peer's default-hasher token is ~0.0001x)."""
+    return f"{ratio:.{2 if ratio >= 0.1 else 3 if ratio >= 0.01 else 4}f}x"
+
+
 def _median(values: list[float] | None) -> str:
-    return f"{statistics.median(values):.2f}x" if values else "-"
+    return _x(statistics.median(values)) if values else "-"
 
 
 def verdicts(rows: list[dict[str, Any]], db: str) -> str:
@@ -110,7 +115,7 @@ def verdicts(rows: list[dict[str, Any]], db: str) -> str:
             continue
         median = statistics.median(ratios[ours])
         lines.append(
-            f"{label:36} {'>=' + format(minimum[db], '.2f') + 'x':>7} {median:11.2f}x "
+            f"{label:36} {'>=' + format(minimum[db], '.2f') + 'x':>7} {_x(median):>12} "
             f"{'PASS' if median >= minimum[db] else 'MISS':>8}"
             + "".join(f" {_median(ratios.get(peers.get(peer, ''))):>24}" for peer in PEERS)
         )
@@ -119,7 +124,7 @@ def verdicts(rows: list[dict[str, Any]], db: str) -> str:
         median = statistics.median(p99s[ours])
         lines.append(
             f"{'p99 at ' + str(connections) + ' conns, GET (x reference)':36} "
-            f"{'<=' + format(maximum[db], '.1f') + 'x':>7} {median:11.2f}x "
+            f"{'<=' + format(maximum[db], '.1f') + 'x':>7} {_x(median):>12} "
             f"{'PASS' if median <= maximum[db] else 'MISS':>8}"
             + "".join(f" {_median(p99s.get(peers.get(peer, ''))):>24}" for peer in PEERS)
         )

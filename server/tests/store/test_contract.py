@@ -6,11 +6,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from jpay_server.domain.apps import App, RefreshPolicy
 from jpay_server.domain.credentials import SecretRecord
@@ -44,13 +45,35 @@ async def db(any_database_url: str) -> AsyncIterator[Database]:
     await database.dispose()
 
 
+def other_engine(db: Database) -> AsyncEngine:
+    """Another process's engine on the same database, able to hold a transaction across awaits."""
+    if db.url.get_backend_name() != "sqlite":
+        return create_async_engine(db.url)
+    engine = create_async_engine(db.url, connect_args={"timeout": 10})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _autocommit(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # BEGIN is sent by _begin, below
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
 @asynccontextmanager
 async def open_transaction(db: Database) -> AsyncIterator[AsyncConnection]:
     """A write transaction held open across awaits, as another request's would be."""
-    async with db.engine.connect() as conn:
-        await conn.execution_options(sqlite_begin="IMMEDIATE")
-        async with conn.begin():
-            yield conn
+    engine = other_engine(db)
+    try:
+        async with engine.connect() as conn:
+            await conn.execution_options(sqlite_begin="IMMEDIATE")
+            async with conn.begin():
+                yield conn
+    finally:
+        await engine.dispose()
 
 
 async def seed_app(db: Database, code: int = 10_000_001) -> App:
@@ -178,7 +201,7 @@ async def test_a_write_waits_for_a_conflicting_writer(db: Database) -> None:
     locked = asyncio.Event()
 
     async def hold() -> None:
-        async with db.engine.begin() as conn:
+        async with open_transaction(db) as conn:
             await conn.run_sync(lambda c: tokens.record_first_use(c, use("t9", successor="first")))
             locked.set()
             await asyncio.sleep(0.3)
@@ -306,7 +329,7 @@ async def test_a_failed_write_leaves_nothing_and_the_next_one_works(db: Database
 
 async def hold_the_write_lock(db: Database, locked: asyncio.Event, seconds: float) -> None:
     """Another writer: a transaction that has written, set `locked`, and stays open a while."""
-    async with db.engine.begin() as conn:
+    async with open_transaction(db) as conn:
         await conn.run_sync(lambda c: tokens.record_first_use(c, use("t-held")))
         locked.set()
         await asyncio.sleep(seconds)
@@ -340,7 +363,7 @@ async def test_a_read_on_a_dropped_connection_fails_once_then_reads_recover(
     if isinstance(db, SqliteDatabase):
         pytest.skip("the SQLite reader is a local file")
     assert await db.read(lambda c: tokens.is_revoked(c, "fam")) is False
-    async with db.engine.connect() as conn:
+    async with open_transaction(db) as conn:
         await conn.exec_driver_sql(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"

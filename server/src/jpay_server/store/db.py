@@ -14,7 +14,6 @@ from typing import Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jpay_server.store.postgres import PostgresDatabase
 from jpay_server.store.sqlite import SqliteDatabase
@@ -26,7 +25,6 @@ class Database(Protocol):
     """What services, migrations and the runtime need of a database."""
 
     url: URL
-    engine: AsyncEngine  # Alembic's
 
     async def read(self, query: Callable[[Connection], T]) -> T:
         """Run a read-only Core query function in autocommit; each statement is atomic."""
@@ -34,6 +32,10 @@ class Database(Protocol):
 
     async def write(self, command: Callable[[Connection], T]) -> T:
         """Run a Core command function in one write transaction, committed if it returns."""
+        ...
+
+    async def migrate(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` (Alembic's) in one transaction on a connection of its own."""
         ...
 
     async def ping(self) -> None:

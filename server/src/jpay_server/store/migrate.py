@@ -38,8 +38,7 @@ async def upgrade(database: Database, revision: str = "head") -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
-    async with database.engine.begin() as conn:
-        await conn.run_sync(run)
+    await database.migrate(run)
 
 
 async def current_revision(database: Database) -> str | None:
@@ -48,5 +47,4 @@ async def current_revision(database: Database) -> str | None:
     def read(connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
-    async with database.engine.connect() as conn:
-        return await conn.run_sync(read)
+    return await database.migrate(read)

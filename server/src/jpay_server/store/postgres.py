@@ -10,11 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
-    AsyncEngine,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from jpay_server.errors import ServiceUnavailable
 
@@ -49,6 +45,12 @@ class PostgresDatabase:
         """Run `command` in one transaction, committed if it returns."""
         async with self._writers.connection() as aconn, aconn.begin():
             result: T = await aconn.run_sync(command)
+            return result
+
+    async def migrate(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` (Alembic's) in one transaction on a connection of its own."""
+        async with self.engine.begin() as aconn:
+            result: T = await aconn.run_sync(work)
             return result
 
     async def ping(self) -> None:

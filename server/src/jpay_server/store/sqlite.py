@@ -1,14 +1,16 @@
 """SQLite in WAL mode: many readers inline on the event loop's thread, one writer.
 
-Three engines, one per role. Reads run synchronously on the calling (event loop) thread on a
-held pysqlite connection: a WAL reader never waits for a lock and a query takes microseconds,
-while aiosqlite's thread hop for every cursor, execute and fetch cost about 2 ms per read.
-Write commands run the same way on a second held connection, through GroupCommit. The async
-(aiosqlite) engine serves Alembic.
+Two held pysqlite connections, one per role. Reads run synchronously on the calling (event
+loop) thread: a WAL reader never waits for a lock and a query takes microseconds, while
+aiosqlite's thread hop for every cursor, execute and fetch cost about 2 ms per read. Write
+commands run the same way on the second connection, through GroupCommit. Alembic gets a
+connection of its own, in a worker thread (`migrate`). A `sqlite+aiosqlite://` URL is still
+accepted: only the file matters.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,11 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    create_async_engine,
-)
-from sqlalchemy.pool import SingletonThreadPool
+from sqlalchemy.pool import NullPool, SingletonThreadPool
 
 from jpay_server.errors import ServiceUnavailable
 from jpay_server.store.group_commit import GroupCommit
@@ -39,7 +37,7 @@ class SqliteDatabase:
         if url.database and url.database != ":memory:":
             # The file holds secret hashes and sealed keys: keep its directory private.
             Path(url.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.engine = _session_engine(url, busy_timeout)
+        self._busy_timeout = busy_timeout
         self._reader = HeldConnection(_sync_engine(url, READER_BUSY_TIMEOUT))
         # Busy timeout 0: GroupCommit waits for a locked database in the event loop instead.
         writer = HeldConnection(_sync_engine(url, 0))
@@ -58,6 +56,27 @@ class SqliteDatabase:
         """Run `command` in one write transaction (see GroupCommit)."""
         return await self.group_commit.run(command)
 
+    async def migrate(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` (Alembic's) in one transaction on a connection of its own."""
+
+        def run() -> T:
+            # Made and used in one worker thread: pysqlite connections stay in their thread.
+            engine = create_engine(
+                self.url.set(drivername="sqlite+pysqlite"),
+                poolclass=NullPool,
+                connect_args={"timeout": self._busy_timeout},
+            )
+            _configure(engine, self._busy_timeout)
+            # The driver is in autocommit (see _configure): SQLAlchemy's BEGIN is sent here.
+            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+            try:
+                with engine.begin() as conn:
+                    return work(conn)
+            finally:
+                engine.dispose()
+
+        return await asyncio.to_thread(run)
+
     async def ping(self) -> None:
         """Raise ServiceUnavailable unless the file can be read."""
         try:
@@ -68,28 +87,13 @@ class SqliteDatabase:
 
     async def dispose(self) -> None:
         """Close every connection."""
-        await self.engine.dispose()
         for held in (self._reader, self.group_commit.writer):
             held.drop()
             held.engine.dispose()
 
     def engines(self) -> list[Engine]:
         """Every synchronous engine underneath, to observe the statements sent."""
-        return [self.engine.sync_engine, self._reader.engine, self.group_commit.writer.engine]
-
-
-def _session_engine(url: URL, busy_timeout: float) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": busy_timeout})
-    _configure(engine.sync_engine, busy_timeout)
-
-    # Let SQLAlchemy, not the driver, emit BEGIN (the documented aiosqlite recipe), so a
-    # session's transaction can begin IMMEDIATE.
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
-
-    return engine
+        return [self._reader.engine, self.group_commit.writer.engine]
 
 
 def _sync_engine(url: URL, busy_timeout: float) -> Engine:

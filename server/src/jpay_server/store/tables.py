@@ -250,11 +250,11 @@ class IdempotencyKeyRow(Base):
 
 class WebhookSecretRow(Base):
     __tablename__ = "webhook_secret"
-    __table_args__ = (UniqueConstraint("app_code", "generation"),)
+    __table_args__ = (UniqueConstraint("app_code", "version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     app_code: Mapped[int] = mapped_column(ForeignKey("app.app_code"), index=True)
-    generation: Mapped[int] = mapped_column(Integer)  # the secret's version (SealedSecret)
+    version: Mapped[int] = mapped_column(Integer)  # 1, 2, ... per app (not a secret generation)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

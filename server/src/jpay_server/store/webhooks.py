@@ -77,9 +77,9 @@ def webhook_secrets_of(conn: Connection, app_code: int) -> list[SealedSecret]:
     rows = conn.execute(
         select(WebhookSecretRow.__table__)
         .where(WebhookSecretRow.app_code == app_code)
-        .order_by(WebhookSecretRow.generation)
+        .order_by(WebhookSecretRow.version)
     )
-    return [SealedSecret(r.generation, r.sealed, r.created_at, r.expires_at) for r in rows]
+    return [SealedSecret(r.version, r.sealed, r.created_at, r.expires_at) for r in rows]
 
 
 def add_webhook_secret(conn: Connection, app_code: int, secret: SealedSecret) -> None:
@@ -87,7 +87,7 @@ def add_webhook_secret(conn: Connection, app_code: int, secret: SealedSecret) ->
     conn.execute(
         insert(WebhookSecretRow).values(
             app_code=app_code,
-            generation=secret.version,
+            version=secret.version,
             sealed=secret.sealed,
             created_at=secret.created_at,
             expires_at=secret.expires_at,
@@ -101,7 +101,7 @@ def expire_webhook_secrets(conn: Connection, app_code: int, below: int, at: date
         update(WebhookSecretRow)
         .where(
             WebhookSecretRow.app_code == app_code,
-            WebhookSecretRow.generation < below,
+            WebhookSecretRow.version < below,
             (WebhookSecretRow.expires_at.is_(None)) | (WebhookSecretRow.expires_at > at),
         )
         .values(expires_at=at)
