@@ -115,3 +115,23 @@ def test_a_request_target_is_redacted_however_it_is_encoded():
     assert redact_target("/x/jpay_sk_abcdef?q=1") == "/x/[REDACTED]?q=1"
     assert redact_target("/reset?token=jpay_lt_abc") == "/reset?token=[REDACTED]"
     assert redact_target("/plain%20path?q=a%2Fb") == "/plain%20path?q=a%2Fb"
+
+
+def test_an_access_line_is_the_json_object_of_its_fields():
+    from datetime import UTC, datetime
+
+    from jpay_server.logs import JsonFormatter, access_record
+
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+    for target, request_id in ((f'/x?t={jwt}&q="é\\', "abc-1"), ("/", None)):
+        record = access_record("127.0.0.1:5", "GET", target, "1.1", 200, 0.0004126, request_id)
+        line = JsonFormatter().format(record)
+        entry = json.loads(line)
+        stamp = entry.pop("time")
+        assert stamp.endswith("+00:00")
+        assert stamp[:19] == datetime.fromtimestamp(int(record.created), UTC).isoformat()[:19]
+        assert -1e-6 <= record.created - datetime.fromisoformat(stamp).timestamp() < 0.0011
+        assert line == json.dumps({"time": line[10:39], **entry})
+        assert entry["request_id"] == request_id
+        assert entry["duration_ms"] == 0.413
+        assert jwt[:20] not in line

@@ -29,6 +29,12 @@ def client_ip(request: Request, rt: Runtime) -> IPAddress | None:
     return client_ips.resolve(peer, forwarded, rt.settings.trusted_proxies)
 
 
+def audit_ip(request: Request) -> str | None:
+    """The caller's address as the audit log keeps it (None if it cannot be told)."""
+    found = client_ip(request, runtime(request))
+    return str(found) if found is not None else None
+
+
 async def authorized(request: Request, product: str | None) -> Principal:
     """The whole access decision for a request to a route needing `product`."""
     rt = runtime(request)

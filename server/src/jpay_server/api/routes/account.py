@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from jpay_server.api.deps import client_ip, current_user, runtime
+from jpay_server.api.deps import audit_ip, current_user, runtime
 from jpay_server.api.openapi import errors
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.routes.accounts import grant_body
@@ -41,11 +41,6 @@ async def get_account(request: Request, user: UserAccess) -> JSONResponse:
     return JSONResponse(account)
 
 
-def _ip(request: Request) -> str | None:
-    ip = client_ip(request, runtime(request))
-    return str(ip) if ip else None
-
-
 @routes.post(
     "/mfa/enrol",
     response=MfaEnrolment,
@@ -79,7 +74,7 @@ async def enrol(request: Request, user: UserAccess) -> JSONResponse:
 )
 async def confirm(request: Request, user: UserAccess, body: CodeRequest) -> JSONResponse:
     rt = runtime(request)
-    codes = await mfa.confirm(rt.ctx, rt.database, rt.limiter, user, body.code, _ip(request))
+    codes = await mfa.confirm(rt.ctx, rt.database, rt.limiter, user, body.code, audit_ip(request))
     return JSONResponse({"recovery_codes": codes}, headers={"Pragma": "no-cache"})
 
 
@@ -95,7 +90,7 @@ async def confirm(request: Request, user: UserAccess, body: CodeRequest) -> JSON
 async def recovery_codes(request: Request, user: UserAccess, body: CodeRequest) -> JSONResponse:
     rt = runtime(request)
     codes = await mfa.regenerate_codes(
-        rt.ctx, rt.database, rt.limiter, user, body.code, _ip(request)
+        rt.ctx, rt.database, rt.limiter, user, body.code, audit_ip(request)
     )
     return JSONResponse({"recovery_codes": codes}, headers={"Pragma": "no-cache"})
 
@@ -111,7 +106,9 @@ async def recovery_codes(request: Request, user: UserAccess, body: CodeRequest) 
 )
 async def disable(request: Request, user: UserAccess, body: DisableMfaRequest) -> JSONResponse:
     rt = runtime(request)
-    await mfa.disable(rt.ctx, rt.database, rt.limiter, user, body.password, body.code, _ip(request))
+    await mfa.disable(
+        rt.ctx, rt.database, rt.limiter, user, body.password, body.code, audit_ip(request)
+    )
     return JSONResponse({"detail": "Two-factor authentication is off"})
 
 
@@ -136,6 +133,6 @@ async def password(request: Request, user: UserAccess, body: ChangePasswordReque
         user,
         body.current_password,
         body.new_password,
-        _ip(request),
+        audit_ip(request),
     )
     return JSONResponse(grant_body(grant), headers={"Pragma": "no-cache"})

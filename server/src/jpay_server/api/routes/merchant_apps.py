@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from jpay_server.api.deps import client_ip, require_member, runtime
+from jpay_server.api.deps import audit_ip, require_member, runtime
 from jpay_server.api.openapi import merchant_errors as errors
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.routing import Routes
@@ -73,11 +73,6 @@ def _secret(record: SecretRecord, now: datetime) -> dict[str, Any]:
     }
 
 
-def _ip(request: Request) -> str | None:
-    found = client_ip(request, runtime(request))
-    return str(found) if found is not None else None
-
-
 @routes.get(
     "",
     response=Results,
@@ -104,7 +99,7 @@ async def list_apps(request: Request, member: Member) -> JSONResponse:
 )
 async def create_app(request: Request, member: Member, body: AppCreate) -> JSONResponse:
     rt = runtime(request)
-    created = await service.create_app(rt.ctx, rt.database, member, _ip(request), body.name)
+    created = await service.create_app(rt.ctx, rt.database, member, audit_ip(request), body.name)
     content = app_body(created.app) | {
         "app_secret": created.app_secret,
         "webhook_secret": created.webhook_secret,
@@ -143,7 +138,9 @@ async def rename_app(
     request: Request, member: Member, app_code: int, body: AppRename
 ) -> JSONResponse:
     rt = runtime(request)
-    app = await service.rename_app(rt.ctx, rt.database, member, _ip(request), app_code, body.name)
+    app = await service.rename_app(
+        rt.ctx, rt.database, member, audit_ip(request), app_code, body.name
+    )
     return JSONResponse(app_body(app))
 
 
@@ -158,7 +155,7 @@ async def rename_app(
 )
 async def deactivate_app(request: Request, member: Member, app_code: int) -> JSONResponse:
     rt = runtime(request)
-    app = await service.set_active(rt.ctx, rt.database, member, _ip(request), app_code, False)
+    app = await service.set_active(rt.ctx, rt.database, member, audit_ip(request), app_code, False)
     return JSONResponse(app_body(app))
 
 
@@ -171,7 +168,7 @@ async def deactivate_app(request: Request, member: Member, app_code: int) -> JSO
 )
 async def activate_app(request: Request, member: Member, app_code: int) -> JSONResponse:
     rt = runtime(request)
-    app = await service.set_active(rt.ctx, rt.database, member, _ip(request), app_code, True)
+    app = await service.set_active(rt.ctx, rt.database, member, audit_ip(request), app_code, True)
     return JSONResponse(app_body(app))
 
 
@@ -189,7 +186,7 @@ async def set_refresh_policy(
 ) -> JSONResponse:
     rt = runtime(request)
     app = await service.set_refresh_policy(
-        rt.ctx, rt.database, member, _ip(request), app_code, body.refresh_policy
+        rt.ctx, rt.database, member, audit_ip(request), app_code, body.refresh_policy
     )
     return JSONResponse(app_body(app))
 
@@ -210,7 +207,7 @@ async def set_allowed_ips(
 ) -> JSONResponse:
     rt = runtime(request)
     app = await service.set_allowed_ips(
-        rt.ctx, rt.database, member, _ip(request), app_code, body.allowed_ips
+        rt.ctx, rt.database, member, audit_ip(request), app_code, body.allowed_ips
     )
     return JSONResponse({"app_code": app.app_code, "allowed_ips": list(app.allowed_ips)})
 
@@ -230,7 +227,7 @@ async def set_products(
 ) -> JSONResponse:
     rt = runtime(request)
     app = await service.set_products(
-        rt.ctx, rt.database, member, _ip(request), app_code, body.products
+        rt.ctx, rt.database, member, audit_ip(request), app_code, body.products
     )
     return JSONResponse({"app_code": app.app_code, "products": list(app.products)})
 
@@ -250,7 +247,7 @@ async def rotate_secret(
 ) -> JSONResponse:
     rt = runtime(request)
     rotated = await service.rotate_secret(
-        rt.ctx, rt.database, member, _ip(request), app_code, body.overlap_seconds
+        rt.ctx, rt.database, member, audit_ip(request), app_code, body.overlap_seconds
     )
     content = {
         "app_code": rotated.app.app_code,
@@ -326,7 +323,7 @@ async def revoke_login(
 ) -> JSONResponse:
     rt = runtime(request)
     ended = await logins.revoke_logins(
-        rt.ctx, rt.database, rt.logins, member, _ip(request), app_code, family_id
+        rt.ctx, rt.database, rt.logins, member, audit_ip(request), app_code, family_id
     )
     return JSONResponse({"revoked": ended})
 
@@ -341,6 +338,6 @@ async def revoke_login(
 async def revoke_all_logins(request: Request, member: Member, app_code: int) -> JSONResponse:
     rt = runtime(request)
     ended = await logins.revoke_logins(
-        rt.ctx, rt.database, rt.logins, member, _ip(request), app_code, None
+        rt.ctx, rt.database, rt.logins, member, audit_ip(request), app_code, None
     )
     return JSONResponse({"revoked": ended})

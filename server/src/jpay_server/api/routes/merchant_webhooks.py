@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from jpay_server.api.deps import client_ip, require_member, runtime
+from jpay_server.api.deps import audit_ip, require_member, runtime
 from jpay_server.api.openapi import merchant_errors as errors
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.routes.merchant_apps import app_body, iso
@@ -20,11 +20,6 @@ from jpay_server.services.merchant_webhooks import EventWithAttempts
 
 routes = Routes(prefix="/merchant/apps/{app_code}", tag="merchant")
 WRITE_ERRORS = errors(400, 401, 403, 404, 409, 413, 415, 429, 503)
-
-
-def _ip(request: Request) -> str | None:
-    found = client_ip(request, runtime(request))
-    return str(found) if found is not None else None
 
 
 def _event(event: WebhookEvent) -> dict[str, Any]:
@@ -72,7 +67,7 @@ async def set_webhook_url(
 ) -> JSONResponse:
     rt = runtime(request)
     app = await service.set_webhook_url(
-        rt.ctx, rt.database, member, _ip(request), app_code, body.webhook_url
+        rt.ctx, rt.database, member, audit_ip(request), app_code, body.webhook_url
     )
     return JSONResponse(app_body(app))
 
@@ -92,7 +87,7 @@ async def rotate_webhook_secret(
 ) -> JSONResponse:
     rt = runtime(request)
     rotated = await service.rotate_webhook_secret(
-        rt.ctx, rt.database, member, _ip(request), app_code, body.overlap_seconds
+        rt.ctx, rt.database, member, audit_ip(request), app_code, body.overlap_seconds
     )
     return JSONResponse({"app_code": app_code, "webhook_secret": rotated.webhook_secret})
 
@@ -127,7 +122,9 @@ async def webhook_events(
 )
 async def redeliver(request: Request, member: Member, app_code: int, event_id: str) -> JSONResponse:
     rt = runtime(request)
-    event = await service.redeliver(rt.ctx, rt.database, member, _ip(request), app_code, event_id)
+    event = await service.redeliver(
+        rt.ctx, rt.database, member, audit_ip(request), app_code, event_id
+    )
     return JSONResponse(_event(event))
 
 
@@ -143,5 +140,5 @@ async def redeliver(request: Request, member: Member, app_code: int, event_id: s
 )
 async def send_test_event(request: Request, member: Member, app_code: int) -> JSONResponse:
     rt = runtime(request)
-    event = await service.send_test_event(rt.ctx, rt.database, member, _ip(request), app_code)
+    event = await service.send_test_event(rt.ctx, rt.database, member, audit_ip(request), app_code)
     return JSONResponse(_event(event), status_code=202)

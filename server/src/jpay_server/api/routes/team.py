@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from jpay_server.api.deps import client_ip, require_member, runtime
+from jpay_server.api.deps import audit_ip, require_member, runtime
 from jpay_server.api.openapi import errors
 from jpay_server.api.responses import JSONResponse
 from jpay_server.api.routing import Routes
@@ -23,11 +23,6 @@ from jpay_server.domain.users import User
 from jpay_server.services import team
 
 routes = Routes(prefix="/merchant/users", tag="team")
-
-
-def _ip(request: Request) -> str | None:
-    ip = client_ip(request, runtime(request))
-    return str(ip) if ip else None
 
 
 def member_body(user: User) -> dict[str, object]:
@@ -74,7 +69,7 @@ async def list_users(request: Request, member: Member) -> JSONResponse:
 async def invite_user(request: Request, member: Member, body: InviteRequest) -> JSONResponse:
     rt = runtime(request)
     invitation = await team.invite(
-        rt.ctx, rt.database, rt.limiter, member, body.email, body.role, _ip(request)
+        rt.ctx, rt.database, rt.limiter, member, body.email, body.role, audit_ip(request)
     )
     content = {
         "invite_url": invitation.invite_url,
@@ -98,7 +93,7 @@ async def invite_user(request: Request, member: Member, body: InviteRequest) -> 
 )
 async def require_mfa(request: Request, member: Member, body: RequireMfaRequest) -> JSONResponse:
     rt = runtime(request)
-    await team.require_mfa(rt.ctx, rt.database, member, body.required, _ip(request))
+    await team.require_mfa(rt.ctx, rt.database, member, body.required, audit_ip(request))
     return JSONResponse({"required": body.required})
 
 
@@ -113,7 +108,7 @@ async def require_mfa(request: Request, member: Member, body: RequireMfaRequest)
 )
 async def transfer_ownership(request: Request, member: Member, body: TransferRequest) -> Response:
     rt = runtime(request)
-    await team.transfer_ownership(rt.ctx, rt.database, member, body.user_id, _ip(request))
+    await team.transfer_ownership(rt.ctx, rt.database, member, body.user_id, audit_ip(request))
     return Response(status_code=204)
 
 
@@ -132,7 +127,9 @@ async def change_role(
     request: Request, member: Member, user_id: int, body: RoleRequest
 ) -> JSONResponse:
     rt = runtime(request)
-    user = await team.change_role(rt.ctx, rt.database, member, user_id, body.role, _ip(request))
+    user = await team.change_role(
+        rt.ctx, rt.database, member, user_id, body.role, audit_ip(request)
+    )
     return JSONResponse(member_body(user))
 
 
@@ -147,5 +144,5 @@ async def change_role(
 )
 async def remove_user(request: Request, member: Member, user_id: int) -> Response:
     rt = runtime(request)
-    await team.remove_member(rt.ctx, rt.database, member, user_id, _ip(request))
+    await team.remove_member(rt.ctx, rt.database, member, user_id, audit_ip(request))
     return Response(status_code=204)
