@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -152,22 +152,6 @@ async def test_only_one_concurrent_first_use_wins(db: Database) -> None:
     assert winner.successor.jti == f"s{results.index(True)}"
     assert winner.used_at == NOW
     assert winner.successor.issued_at == NOW
-
-
-async def test_a_use_is_stored_as_sqlalchemys_own_statement_stores_it(db: Database) -> None:
-    """On SQLite the rotation INSERT goes straight to the driver: same SQL, same values."""
-    whole = NOW.replace(microsecond=0)  # a whole second: the format SQLite compares by
-    first, second = (
-        RefreshUse(jti, "fam1", 10_000_001, whole, 1, Successor("s", "a-s", whole, "kid"))
-        for jti in ("t1", "t2")
-    )
-    await db.write(lambda c: c.execute(tokens._statement(c, "first_use"), tokens._values(first)))
-    assert await db.write(lambda c: tokens.record_first_use(c, second))
-    assert not await db.write(lambda c: tokens.record_first_use(c, second))
-    query = text("SELECT * FROM refresh_use ORDER BY jti")
-    rows = await db.read(lambda c: [tuple(row) for row in c.execute(query)])
-    assert [row[1:] for row in rows[:1]] == [row[1:] for row in rows[1:]]
-    assert await db.read(lambda c: tokens.use_of(c, "t2")) == second
 
 
 async def test_a_revoked_family_takes_no_more_uses(db: Database) -> None:

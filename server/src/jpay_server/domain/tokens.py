@@ -8,7 +8,6 @@ testable without sleeping and the hot path does only the checks a pinned HS256 t
 from __future__ import annotations
 
 import base64
-import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,12 +64,9 @@ class _PreparedHS256(HMACAlgorithm):
         return prepared
 
 
-# json.dumps with `separators` builds an encoder per call; this is the same encoder, kept.
-_COMPACT = json.JSONEncoder(separators=(",", ":"))
-_HS256 = _PreparedHS256()
 _JWS = PyJWS(algorithms=[ALGORITHM])
 _JWS.unregister_algorithm(ALGORITHM)
-_JWS.register_algorithm(ALGORITHM, _HS256)
+_JWS.register_algorithm(ALGORITHM, _PreparedHS256())
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +138,6 @@ class TokenCodec:
         # that depend on time are still checked on every use.
         self._verified: dict[str, dict[str, Any]] = {}
         self._refused: dict[str, None] = {}
-        self._headers: dict[tuple[str, str], bytes] = {}  # (typ, kid): encoded header
 
     def encode_access(self, claims: AccessClaims, key: SigningKey | None = None) -> str:
         """Sign an access token (with the newest key unless `key` is given)."""
@@ -219,21 +214,9 @@ class TokenCodec:
         )
 
     def _sign(self, payload: dict[str, Any], typ: str, key: SigningKey | None) -> str:
-        """The compact JWS PyJWT's `encode` would give (a test compares them byte for byte).
-
-        The header segment depends only on the type and key, so it is encoded once per
-        codec; the key is vetted by PyJWT's HS256 (`prepare_key`) as before.
-        """
         key = key or self.keyring.signing_at(datetime.fromtimestamp(payload["iat"], UTC))
-        header = self._headers.get((typ, key.kid))
-        if header is None:
-            fields = {"alg": ALGORITHM, "kid": key.kid, "typ": typ}
-            header = _b64(json.dumps(fields, separators=(",", ":"), sort_keys=True).encode())
-            self._headers[typ, key.kid] = header
-        body = _b64(_COMPACT.encode(payload).encode())
-        signing_input = header + b"." + body
-        signature = hmac.digest(_HS256.prepare_key(key.secret), signing_input, "sha256")
-        return (signing_input + b"." + _b64(signature)).decode()
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        return _JWS.encode(body, key.secret, ALGORITHM, headers={"typ": typ, "kid": key.kid})
 
     def decode_access(self, token: str, now: int) -> AccessClaims:
         """Verify an access token; raises token_invalid or token_expired."""
@@ -422,10 +405,6 @@ def _kid(token: str) -> object:
     segment = token.split(".", 1)[0]
     header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
     return header.get("kid") if isinstance(header, dict) else None
-
-
-def _b64(raw: bytes) -> bytes:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=")
 
 
 def _b64url(raw: bytes) -> str:

@@ -3,14 +3,11 @@ revoked families. Unused refresh tokens are never stored: their claims say all t
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, bindparam, delete, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
 
 from jpay_server.domain.refresh import SPENT, RefreshUse, Successor
 from jpay_server.store.tables import RefreshUseRow, RevokedFamilyRow, UTCDateTime
@@ -57,38 +54,6 @@ def _statement(conn: Connection, kind: str) -> Any:
     return _STATEMENTS[key]
 
 
-# SQLite's rotation INSERT as the driver takes it: SQL text and, per `?`, the value's name
-# and SQLAlchemy's own bind conversion, compiled once from the same statement.
-_SQLITE_FIRST_USE: tuple[str, list[tuple[str, Callable[[Any], Any] | None]]] | None = None
-
-
-def _sqlite_first_use(conn: Connection, use: RefreshUse) -> bool:
-    """`record_first_use` on SQLite, straight to the driver.
-
-    The group commit runs it on its held connection inside the write transaction; through
-    SQLAlchemy the statement cost about three times the driver's own work (building an
-    execution context and a result per call). The SQL, parameter order and conversions are
-    SQLAlchemy's, compiled once. Errors are raised as SQLAlchemy's, like any other statement's.
-    """
-    global _SQLITE_FIRST_USE
-    if _SQLITE_FIRST_USE is None:
-        compiled = _statement(conn, "first_use").compile(dialect=conn.dialect)
-        names = compiled.positiontup or []
-        dialect = conn.dialect
-        binds = [
-            (name, _FIELDS[name].dialect_impl(dialect).bind_processor(dialect)) for name in names
-        ]
-        _SQLITE_FIRST_USE = (compiled.string, binds)
-    sql, binds = _SQLITE_FIRST_USE
-    values = _values(use)
-    params = [values[name] if convert is None else convert(values[name]) for name, convert in binds]
-    try:
-        cursor = conn.connection.driver_connection.execute(sql, params)  # type: ignore[union-attr]
-    except sqlite3.Error as exc:
-        raise DBAPIError.instance(sql, params, exc, sqlite3.Error) from exc
-    return bool(cursor.rowcount == 1)
-
-
 def _values(use: RefreshUse) -> dict[str, Any]:
     successor = use.successor
     return {
@@ -110,8 +75,6 @@ def record_first_use(conn: Connection, use: RefreshUse) -> bool:
     The primary key lets one of any number of concurrent uses in: on PostgreSQL the others
     wait for it to commit and then do nothing; on SQLite writers take turns.
     """
-    if conn.dialect.driver == "pysqlite":  # the group commit's held writer
-        return _sqlite_first_use(conn, use)
     result = conn.execute(_statement(conn, "first_use"), _values(use))
     assert isinstance(result, CursorResult)
     return result.rowcount == 1
