@@ -77,11 +77,16 @@ def is_live_generation(records: Sequence[SecretRecord], generation: int, now: da
     return any(r.generation == generation and r.is_live(now) for r in records)
 
 
+def check_overlap(overlap: int) -> None:
+    """Refuse an overlap outside 0..MAX_OVERLAP seconds (app and webhook secrets alike)."""
+    if not 0 <= overlap <= MAX_OVERLAP:
+        raise InvalidRequest(f"overlap must be 0-{MAX_OVERLAP} seconds", field="overlap")
+
+
 def rotate(
     records: Sequence[SecretRecord], digest: bytes, now: datetime, overlap: int
 ) -> tuple[SecretRecord, datetime]:
     """The new secret record, and when the secrets it replaces stop working."""
-    if not 0 <= overlap <= MAX_OVERLAP:
-        raise InvalidRequest(f"overlap must be 0-{MAX_OVERLAP} seconds", field="overlap")
+    check_overlap(overlap)
     generation = max((r.generation for r in records), default=0) + 1
     return SecretRecord(generation, digest, now, None), now + timedelta(seconds=overlap)

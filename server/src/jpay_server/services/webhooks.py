@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from standardwebhooks.webhooks import Webhook
 
 from jpay_server.domain import webhooks as rules
+from jpay_server.domain.credentials import check_overlap
 from jpay_server.domain.payments import Payment, to_wire
 from jpay_server.domain.secrets import seal, unseal
 from jpay_server.domain.webhooks import Delivery, EventStatus, EventType, WebhookEvent
@@ -28,7 +29,6 @@ from jpay_server.store.webhooks import (
 )
 
 LEASE_MARGIN = timedelta(seconds=5)
-MAX_OVERLAP = 30 * 86_400
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +75,7 @@ def create_webhook_secret(ctx: Context, conn: Connection, app_code: int) -> str:
 
 def rotate_webhook_secret(ctx: Context, conn: Connection, app_code: int, overlap: int = 0) -> str:
     """A new webhook secret; the old ones keep signing (alongside) for `overlap` seconds."""
-    if not 0 <= overlap <= MAX_OVERLAP:
-        raise InvalidRequest(f"overlap must be 0-{MAX_OVERLAP} seconds", field="overlap")
+    check_overlap(overlap)
     version = max((s.version for s in webhook_secrets_of(conn, app_code)), default=0) + 1
     expire_webhook_secrets(conn, app_code, version, ctx.clock() + timedelta(seconds=overlap))
     return _add_secret(ctx, conn, app_code, version)

@@ -6,6 +6,8 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
+from jpay_server.domain.credentials import MAX_OVERLAP
+
 MAX_FORM_BYTES = 16_384  # the largest form here is an allowlist: a few hundred addresses
 
 
@@ -31,3 +33,12 @@ async def read_form(request: Request) -> dict[str, str]:
     for name, value in pairs:
         fields.setdefault(name, value)
     return fields
+
+
+OVERLAP_ERROR = f"Overlap must be a whole number of seconds from 0 to {MAX_OVERLAP}"
+
+
+def overlap_field(form: dict[str, str]) -> int | None:
+    """A rotation form's overlap in seconds (blank: 0), or None if the API would refuse it."""
+    raw = form.get("overlap", "0").strip() or "0"
+    return int(raw) if raw.isdigit() and int(raw) <= MAX_OVERLAP else None

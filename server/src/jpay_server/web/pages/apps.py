@@ -11,9 +11,11 @@ from starlette.routing import BaseRoute, Route
 from jpay_server.domain.members import Permission
 from jpay_server.errors import InvalidRequest
 from jpay_server.services import logins, merchant_apps
+from jpay_server.web.forms import OVERLAP_ERROR, overlap_field
 from jpay_server.web.pages.base import (
     Flash,
     Viewer,
+    app_code,
     client_ip,
     posted_form,
     put_flash,
@@ -25,12 +27,6 @@ from jpay_server.web.pages.base import (
 )
 
 PRODUCTS = ("collections", "payouts")
-MAX_OVERLAP = 7 * 86_400
-
-
-def _code(request: Request) -> int:
-    code: int = request.path_params["app_code"]
-    return code
 
 
 async def app_list(request: Request) -> Response:
@@ -74,7 +70,7 @@ async def _detail(
 ) -> Response:
     rt = runtime(request)
     member = me.member(Permission.READ)
-    code = _code(request)
+    code = app_code(request)
     detail = await merchant_apps.app_detail(rt.ctx, rt.database, member, code)
     refused = await merchant_apps.refused_requests(rt.ctx, rt.database, member, code)
     live = await logins.live_logins(rt.ctx, rt.database, member, code)
@@ -115,12 +111,12 @@ async def _change(request: Request, form_use: Any) -> Response:
     except InvalidRequest as exc:
         return await _detail(request, me, Flash(), 400, error=exc.detail, typed=form)
     await put_flash(request, me, Flash(notice))
-    return redirect(f"/apps/{_code(request)}")
+    return redirect(f"/apps/{app_code(request)}")
 
 
 async def add_ip(request: Request) -> Response:
     """Add an address or network to the allowlist."""
-    code = _code(request)
+    code = app_code(request)
 
     async def use(rt: Any, member: Any, form: dict[str, str]) -> str:
         entry = form.get("entry", "").strip()
@@ -138,7 +134,7 @@ async def add_ip(request: Request) -> Response:
 
 async def remove_ip(request: Request) -> Response:
     """Remove an entry from the allowlist."""
-    code = _code(request)
+    code = app_code(request)
 
     async def use(rt: Any, member: Any, form: dict[str, str]) -> str:
         entry = form.get("entry", "")
@@ -154,7 +150,7 @@ async def remove_ip(request: Request) -> Response:
 
 async def set_products(request: Request) -> Response:
     """Enable the chosen products on the app."""
-    code = _code(request)
+    code = app_code(request)
 
     async def use(rt: Any, member: Any, form: dict[str, str]) -> str:
         chosen = [p for p in PRODUCTS if form.get(f"product_{p}") == "on"]
@@ -168,7 +164,7 @@ async def set_products(request: Request) -> Response:
 
 async def set_policy(request: Request) -> Response:
     """Choose how the app's refresh tokens behave."""
-    code = _code(request)
+    code = app_code(request)
 
     async def use(rt: Any, member: Any, form: dict[str, str]) -> str:
         policy = form.get("policy", "")
@@ -182,7 +178,7 @@ async def set_policy(request: Request) -> Response:
 
 async def set_active(request: Request) -> Response:
     """Deactivate or reactivate the app."""
-    code = _code(request)
+    code = app_code(request)
 
     async def use(rt: Any, member: Any, form: dict[str, str]) -> str:
         active = form.get("active") == "true"
@@ -196,7 +192,7 @@ async def set_active(request: Request) -> Response:
 
 async def revoke(request: Request) -> Response:
     """End one live login of the app (or all of them): its tokens stop working at once."""
-    code = _code(request)
+    code = app_code(request)
 
     async def use(rt: Any, member: Any, form: dict[str, str]) -> str:
         family = form.get("family_id") or None
@@ -212,7 +208,7 @@ async def rotate_page(request: Request) -> Response:
     """The form that rotates the app's secret, with an overlap."""
     me = await signed_in(request)
     me.member(Permission.MANAGE_APPS)
-    return render(request, "app_rotate.html", viewer=me, nav="apps", code=_code(request))
+    return render(request, "app_rotate.html", viewer=me, nav="apps", code=app_code(request))
 
 
 async def rotate(request: Request) -> Response:
@@ -221,18 +217,17 @@ async def rotate(request: Request) -> Response:
     form = await posted_form(request, me.csrf)
     member = me.member(Permission.MANAGE_APPS)
     rt = runtime(request)
-    code = _code(request)
-    raw = form.get("overlap", "0").strip() or "0"
-    if not raw.isdigit() or int(raw) > MAX_OVERLAP:
-        error = f"Overlap must be a whole number of seconds from 0 to {MAX_OVERLAP}"
+    code = app_code(request)
+    overlap = overlap_field(form)
+    if overlap is None:
         return render(
-            request, "app_rotate.html", 400, viewer=me, nav="apps", code=code, error=error
+            request, "app_rotate.html", 400, viewer=me, nav="apps", code=code, error=OVERLAP_ERROR
         )
     created = await merchant_apps.rotate_secret(
-        rt.ctx, rt.database, member, client_ip(request), code, int(raw)
+        rt.ctx, rt.database, member, client_ip(request), code, overlap
     )
     notice = "New secret issued." + (
-        f" The old one keeps working for {int(raw)} seconds." if int(raw) else ""
+        f" The old one keeps working for {overlap} seconds." if overlap else ""
     )
     await put_flash(request, me, Flash(notice, created.app_secret, f"app:{code}"))
     return redirect(f"/apps/{code}")

@@ -88,6 +88,12 @@ def client_address(request: Request) -> IPAddress | None:
     return client_ips.resolve(peer, forwarded, state(request).settings.trusted_proxies)
 
 
+def app_code(request: Request) -> int:
+    """The page's `{app_code}` (its route converts it to an int)."""
+    code: int = request.path_params["app_code"]
+    return code
+
+
 def client_ip(request: Request) -> str:
     """The visitor's address as text ("unknown" if it cannot be told)."""
     found = client_address(request)

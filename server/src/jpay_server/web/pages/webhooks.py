@@ -9,8 +9,10 @@ from starlette.routing import BaseRoute, Route
 from jpay_server.domain.members import Permission
 from jpay_server.errors import Conflict, InvalidRequest
 from jpay_server.services import merchant_apps, merchant_webhooks
+from jpay_server.web.forms import OVERLAP_ERROR, overlap_field
 from jpay_server.web.pages.base import (
     Flash,
+    app_code,
     client_ip,
     posted_form,
     put_flash,
@@ -22,12 +24,6 @@ from jpay_server.web.pages.base import (
 )
 
 EVENTS_SHOWN = 50
-MAX_OVERLAP = 7 * 86_400
-
-
-def _code(request: Request) -> int:
-    code: int = request.path_params["app_code"]
-    return code
 
 
 async def webhook_apps(request: Request) -> Response:
@@ -43,7 +39,7 @@ async def webhook_app(request: Request) -> Response:
     me = await signed_in(request)
     member = me.member(Permission.READ)
     rt = runtime(request)
-    code = _code(request)
+    code = app_code(request)
     detail = await merchant_apps.app_detail(rt.ctx, rt.database, member, code)
     events = await merchant_webhooks.events(rt.ctx, rt.database, member, code, None, EVENTS_SHOWN)
     flash = await take_flash(request, me)
@@ -67,7 +63,7 @@ async def set_url(request: Request) -> Response:
     form = await posted_form(request, me.csrf)
     member = me.member(Permission.MANAGE_APPS)
     rt = runtime(request)
-    code = _code(request)
+    code = app_code(request)
     url = form.get("url", "").strip() or None
     try:
         await merchant_webhooks.set_webhook_url(
@@ -86,14 +82,13 @@ async def rotate_secret(request: Request) -> Response:
     form = await posted_form(request, me.csrf)
     member = me.member(Permission.MANAGE_APPS)
     rt = runtime(request)
-    code = _code(request)
-    raw = form.get("overlap", "0").strip() or "0"
-    if not raw.isdigit() or int(raw) > MAX_OVERLAP:
-        error = f"Overlap must be a whole number of seconds from 0 to {MAX_OVERLAP}"
-        await put_flash(request, me, Flash(None, error, "error"))
+    code = app_code(request)
+    overlap = overlap_field(form)
+    if overlap is None:
+        await put_flash(request, me, Flash(None, OVERLAP_ERROR, "error"))
         return redirect(f"/webhooks/{code}")
     created = await merchant_webhooks.rotate_webhook_secret(
-        rt.ctx, rt.database, member, client_ip(request), code, int(raw)
+        rt.ctx, rt.database, member, client_ip(request), code, overlap
     )
     flash = Flash("New webhook secret issued.", created.webhook_secret, f"webhook:{code}")
     await put_flash(request, me, flash)
@@ -106,7 +101,7 @@ async def send_test(request: Request) -> Response:
     await posted_form(request, me.csrf)
     member = me.member(Permission.MANAGE_APPS)
     rt = runtime(request)
-    code = _code(request)
+    code = app_code(request)
     try:
         await merchant_webhooks.send_test_event(
             rt.ctx, rt.database, member, client_ip(request), code
@@ -124,7 +119,7 @@ async def redeliver(request: Request) -> Response:
     form = await posted_form(request, me.csrf)
     member = me.member(Permission.MANAGE_APPS)
     rt = runtime(request)
-    code = _code(request)
+    code = app_code(request)
     await merchant_webhooks.redeliver(
         rt.ctx, rt.database, member, client_ip(request), code, form.get("event_id", "")
     )
