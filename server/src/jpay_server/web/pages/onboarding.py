@@ -6,6 +6,8 @@ acted on by the GET itself, so a mail scanner that follows links spends nothing.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -109,21 +111,9 @@ async def reset_page(request: Request) -> Response:
 
 async def reset(request: Request) -> Response:
     """Set the new password; every session and token of the user ends."""
-    form = await posted_form(request, expected_anonymous_csrf(request))
-    rt = runtime(request)
-    token = form.get("token", "")
-    try:
-        await accounts.reset_password(
-            rt.ctx,
-            rt.database,
-            rt.limiter,
-            token,
-            form.get("password", ""),
-            client_address(request),
-        )
-    except JPayError as exc:
-        return _page(request, "reset.html", 400, error=exc.detail, token=token)
-    return redirect("/login?reset=1")
+    return await _password_from_link(
+        request, accounts.reset_password, "reset.html", "/login?reset=1"
+    )
 
 
 async def invite_page(request: Request) -> Response:
@@ -133,21 +123,24 @@ async def invite_page(request: Request) -> Response:
 
 async def accept_invite(request: Request) -> Response:
     """Join the team with the invitation's token and a new password."""
+    return await _password_from_link(
+        request, accounts.accept_invite, "accept_invite.html", "/login?joined=1"
+    )
+
+
+async def _password_from_link(
+    request: Request, use_case: Callable[..., Awaitable[object]], template: str, done: str
+) -> Response:
+    """Run a link's use case with the posted token and new password; the form again on error."""
     form = await posted_form(request, expected_anonymous_csrf(request))
     rt = runtime(request)
     token = form.get("token", "")
+    password = form.get("password", "")
     try:
-        await accounts.accept_invite(
-            rt.ctx,
-            rt.database,
-            rt.limiter,
-            token,
-            form.get("password", ""),
-            client_address(request),
-        )
+        await use_case(rt.ctx, rt.database, rt.limiter, token, password, client_address(request))
     except JPayError as exc:
-        return _page(request, "accept_invite.html", 400, error=exc.detail, token=token)
-    return redirect("/login?joined=1")
+        return _page(request, template, 400, error=exc.detail, token=token)
+    return redirect(done)
 
 
 def routes(prefix: str) -> list[BaseRoute]:
