@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from jpay_server.domain.money import format_cents
+from jpay_server.domain.payments import wire_time
 from jpay_server.errors import InvalidRequest
 
 
@@ -57,6 +59,20 @@ class LedgerEntry:
     reference: str
     description: str
     created_at: datetime
+
+
+def entry_to_wire(entry: LedgerEntry) -> dict[str, Any]:
+    """A ledger entry as the API and its CSV export show it."""
+    return {
+        "id": entry.id,
+        "wallet": entry.wallet.value,
+        "type": entry.type.value,
+        "amount": format_cents(entry.amount_cents),
+        "balance_after": format_cents(entry.balance_after_cents),
+        "reference": entry.reference,
+        "description": entry.description,
+        "created_at": wire_time(entry.created_at),
+    }
 
 
 def insufficient(wallet: WalletKind) -> InvalidRequest:

@@ -22,9 +22,8 @@ from jpay_server.api.routing import Routes
 from jpay_server.api.schemas.payments import Balance, CollectionPage, LedgerPage, PayoutPage
 from jpay_server.api.schemas.queries import LedgerQuery, PaymentQuery
 from jpay_server.domain.members import Member, Permission
-from jpay_server.domain.money import format_cents
-from jpay_server.domain.payments import PaymentKind, to_wire, wire_time
-from jpay_server.domain.wallets import LedgerEntry, LedgerFilter
+from jpay_server.domain.payments import PaymentKind, to_wire
+from jpay_server.domain.wallets import LedgerFilter, entry_to_wire
 from jpay_server.services import merchant_payments as service
 
 routes = Routes(prefix="/merchant", tag="merchant")
@@ -37,19 +36,6 @@ class MerchantPaymentQuery(PaymentQuery):
     """The app routes' payment filters, plus one app of the merchant's."""
 
     app_code: int | None = Field(None, ge=0, description="Only this app's payments.")
-
-
-def _ledger_body(entry: LedgerEntry) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "wallet": entry.wallet.value,
-        "type": entry.type.value,
-        "amount": format_cents(entry.amount_cents),
-        "balance_after": format_cents(entry.balance_after_cents),
-        "reference": entry.reference,
-        "description": entry.description,
-        "created_at": wire_time(entry.created_at),
-    }
 
 
 def _cell(value: Any) -> str:
@@ -175,7 +161,7 @@ async def ledger(request: Request, member: Member, q: LedgerQuery) -> JSONRespon
     count, entries = await service.ledger(
         rt.ctx, rt.database, member, _ledger_filter(q), q.page, q.page_size
     )
-    rows = [_ledger_body(e) for e in entries]
+    rows = [entry_to_wire(e) for e in entries]
     return JSONResponse(page_body(request, q.page, q.page_size, count, rows))
 
 
@@ -192,4 +178,4 @@ async def ledger_csv(request: Request, member: Member, q: LedgerQuery) -> Respon
     entries = await service.export_ledger(rt.ctx, rt.database, member, _ledger_filter(q))
     columns = ["id", "created_at", "wallet", "type", "amount", "balance_after", "reference",
                "description"]  # fmt: skip
-    return csv_response("ledger.csv", columns, [_ledger_body(e) for e in entries])
+    return csv_response("ledger.csv", columns, [entry_to_wire(e) for e in entries])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 
 from jpay_server.api.deps import require, runtime
@@ -20,26 +18,11 @@ from jpay_server.api.schemas.payments import (
 )
 from jpay_server.api.schemas.queries import LedgerQuery
 from jpay_server.domain.access import Principal
-from jpay_server.domain.money import format_cents
-from jpay_server.domain.payments import wire_time
-from jpay_server.domain.wallets import LedgerEntry, LedgerFilter
+from jpay_server.domain.wallets import LedgerFilter, entry_to_wire
 from jpay_server.services import wallets as service
 from jpay_server.services.idempotency import Keyed
 
 routes = Routes(prefix="/wallets", tag="wallets")
-
-
-def _entry(entry: LedgerEntry) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "wallet": entry.wallet.value,
-        "type": entry.type.value,
-        "amount": format_cents(entry.amount_cents),
-        "balance_after": format_cents(entry.balance_after_cents),
-        "reference": entry.reference,
-        "description": entry.description,
-        "created_at": wire_time(entry.created_at),
-    }
 
 
 @routes.get(
@@ -72,7 +55,7 @@ async def transactions(request: Request, principal: Principal, q: LedgerQuery) -
     count, entries = await rt.database.read(
         lambda conn: service.ledger(conn, principal.merchant_id, where, q.page, q.page_size)
     )
-    rows = [_entry(e) for e in entries]
+    rows = [entry_to_wire(e) for e in entries]
     return JSONResponse(page_body(request, q.page, q.page_size, count, rows))
 
 
