@@ -13,13 +13,15 @@ import shutil
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
 from jpay_server.store import migrate
 from jpay_server.store.db import open_database
+
+T = TypeVar("T")
 
 # The admin URL of a PostgreSQL server tests may create databases on (trust auth locally).
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -89,7 +91,7 @@ class PostgresFactory:
             await self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run(coro: Coroutine[Any, Any, None]) -> None:
+def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine from synchronous fixture code, even inside a running event loop."""
     with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, coro).result()
+        return pool.submit(asyncio.run, coro).result()

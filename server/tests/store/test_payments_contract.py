@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from jpay_server.domain.channels import DOCUMENTED
 from jpay_server.domain.idempotency import Remembered
 from jpay_server.domain.merchants import MerchantStatus
-from jpay_server.domain.payments import Payment, PaymentFilter, PaymentKind, PaymentStatus
+from jpay_server.domain.payments import (
+    Payment,
+    PaymentFilter,
+    PaymentKind,
+    PaymentStatus,
+    to_wire,
+)
 from jpay_server.domain.wallets import EntryType, LedgerFilter, WalletKind
 from jpay_server.domain.webhooks import EventStatus, WebhookEvent
 from jpay_server.store import webhooks
@@ -27,8 +34,8 @@ from jpay_server.store.payments import (
     add_payment,
     claim_due,
     payment_by_id,
-    payment_page,
     save_state,
+    wire_payment_page,
 )
 from jpay_server.store.tables import WalletRow
 from jpay_server.store.wallets import (
@@ -49,6 +56,10 @@ async def db(any_database_url: str) -> AsyncIterator[Database]:
     database = open_database(any_database_url)
     yield database
     await database.dispose()
+
+
+def ids(page: list[str]) -> list[str]:
+    return [json.loads(text)["id"] for text in page]
 
 
 async def funded_merchant(db: Database, cents: int) -> int:
@@ -164,28 +175,32 @@ async def test_list_filters_and_pages(db: Database) -> None:
     )
     collections, payouts = PaymentKind.COLLECTION, PaymentKind.PAYOUT
     code = app.app_code
-    count, page = await db.read(lambda c: payment_page(c, code, collections, PaymentFilter(), 1, 2))
+    count, page = await db.read(
+        lambda c: wire_payment_page(c, code, collections, PaymentFilter(), 1, 2)
+    )
     assert count == 5
-    assert [p.id for p in page] == ["COLL-3", "COLL-2"]
-    assert page[0].created_at.tzinfo is not None
-    assert await db.read(lambda c: payment_page(c, code, payouts, PaymentFilter(), 0, 10)) == (
+    assert ids(page) == ["COLL-3", "COLL-2"]
+    assert await db.read(lambda c: wire_payment_page(c, code, payouts, PaymentFilter(), 0, 10)) == (
         0,
         [],
     )
-    beyond = await db.read(lambda c: payment_page(c, code, collections, PaymentFilter(), 50, 10))
+    beyond = await db.read(
+        lambda c: wire_payment_page(c, code, collections, PaymentFilter(), 50, 10)
+    )
     assert beyond == (5, [])  # past the end, the total is still right
-    last = await db.read(lambda c: payment_page(c, code, collections, PaymentFilter(), 4, 2))
-    assert (last[0], [p.id for p in last[1]]) == (5, ["COLL-0"])  # a short page ends the list
-    exact = await db.read(lambda c: payment_page(c, code, collections, PaymentFilter(), 0, 5))
+    last = await db.read(lambda c: wire_payment_page(c, code, collections, PaymentFilter(), 4, 2))
+    assert (last[0], ids(last[1])) == (5, ["COLL-0"])  # a short page ends the list
+    exact = await db.read(lambda c: wire_payment_page(c, code, collections, PaymentFilter(), 0, 5))
     assert exact[0] == 5  # a full page cannot tell, so it counts
     window = PaymentFilter(
         created_from=NOW + timedelta(seconds=1), created_before=NOW + timedelta(seconds=3)
     )
-    _, found = await db.read(lambda c: payment_page(c, code, collections, window, 0, 10))
-    assert [p.id for p in found] == ["COLL-2", "COLL-1"]
+    _, found = await db.read(lambda c: wire_payment_page(c, code, collections, window, 0, 10))
+    assert ids(found) == ["COLL-2", "COLL-1"]
     assert await db.read(lambda c: payment_by_id(c, code + 1, collections, "COLL-1")) is None
     one = await db.read(lambda c: payment_by_id(c, code, collections, "COLL-1"))
-    assert one == found[1]
+    assert one is not None
+    assert json.loads(found[1]) == to_wire(one)
 
 
 async def test_a_leased_event_is_not_claimed_again_until_the_lease_ends(db: Database) -> None:
@@ -248,7 +263,9 @@ async def test_reads_see_writes_made_since_the_last_read(
     # The SQLite reader keeps its connection between reads; it must not keep a snapshot too.
     app = await seed_app(db)
     code, collections = app.app_code, PaymentKind.COLLECTION
-    assert await db.read(lambda c: payment_page(c, code, collections, PaymentFilter(), 0, 10)) == (
+    assert await db.read(
+        lambda c: wire_payment_page(c, code, collections, PaymentFilter(), 0, 10)
+    ) == (
         0,
         [],
     )
@@ -258,9 +275,9 @@ async def test_reads_see_writes_made_since_the_last_read(
     finally:
         await other.dispose()
     count, found = await db.read(
-        lambda c: payment_page(c, code, collections, PaymentFilter(), 0, 10)
+        lambda c: wire_payment_page(c, code, collections, PaymentFilter(), 0, 10)
     )
-    assert (count, [p.id for p in found]) == (1, ["COLL-1"])
+    assert (count, ids(found)) == (1, ["COLL-1"])
 
 
 async def test_a_failed_read_leaves_the_next_one_working(db: Database) -> None:

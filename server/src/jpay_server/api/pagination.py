@@ -10,6 +10,7 @@ from starlette.datastructures import URL
 from starlette.requests import Request
 
 from jpay_server.api.deps import runtime
+from jpay_server.api.responses import SplicedJSONResponse
 from jpay_server.domain.client_ip import from_trusted_proxy
 from jpay_server.errors import invalid_query_parameter
 
@@ -21,13 +22,26 @@ def page_body(
     request: Request, page: int, page_size: int, count: int, results: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The documented `{count, next, previous, results}` page, with absolute links."""
+    return {**_head(request, page, page_size, count), "results": results}
+
+
+def rendered_page(
+    request: Request, page: int, page_size: int, count: int, results: list[str]
+) -> SplicedJSONResponse:
+    """The same page, its results already JSON texts (rendered by the database)."""
+    return SplicedJSONResponse(_head(request, page, page_size, count), "results", results)
+
+
+def _head(request: Request, page: int, page_size: int, count: int) -> dict[str, Any]:
     last = max(1, -(-count // page_size))
+    if page == 1 and last == 1:  # the only page: no links, so no URL to work out
+        return {"count": count, "next": None, "previous": None}
     url = _public_url(request)
     next_url = str(url.include_query_params(page=page + 1)) if page < last else None
     previous = None
     if page > 1:
         previous = str(url.include_query_params(page=min(page - 1, last)))
-    return {"count": count, "next": next_url, "previous": previous, "results": results}
+    return {"count": count, "next": next_url, "previous": previous}
 
 
 def _public_url(request: Request) -> URL:

@@ -1,4 +1,4 @@
-"""The JSON response every route and error uses."""
+"""The JSON responses routes and errors use."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 import pydantic_core
 from starlette.responses import JSONResponse as StarletteJSONResponse
+from starlette.responses import Response
 
 
 class JSONResponse(StarletteJSONResponse):
@@ -15,3 +16,18 @@ class JSONResponse(StarletteJSONResponse):
     # page of fifty payments (bench/README.md).
     def render(self, content: Any) -> bytes:
         return pydantic_core.to_json(content)
+
+
+class SplicedJSONResponse(Response):
+    """A JSON object whose last member is a list of JSON texts rendered elsewhere (the database).
+
+    The texts are spliced in as they are, not parsed and written again: that is the point of
+    rendering them in the database (store.wire_sql).
+    """
+
+    media_type = "application/json"
+
+    def __init__(self, head: dict[str, Any], key: str, items: list[str]) -> None:
+        opening = pydantic_core.to_json(head)[:-1] + (b"," if head else b"")
+        member = pydantic_core.to_json(key) + b":[" + ",".join(items).encode() + b"]}"
+        super().__init__(opening + member)

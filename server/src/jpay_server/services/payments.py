@@ -36,8 +36,8 @@ from jpay_server.store.payments import (
     DuplicateRefNo,
     add_payment,
     payment_by_id,
-    payment_page,
     ref_no_taken,
+    wire_payment_page,
 )
 from jpay_server.store.wallets import debit
 
@@ -250,7 +250,7 @@ def list_payments(
     where: PaymentFilter,
     page: int,
     page_size: int,
-) -> tuple[int, list[Payment]]:
-    """A page of the calling app's payments, newest first, and the total that match."""
+) -> tuple[int, list[str]]:
+    """A page of the calling app's payments as wire JSON, newest first, and the total."""
     offset = (page - 1) * page_size
-    return payment_page(conn, principal.app_code, kind, where, offset, page_size)
+    return wire_payment_page(conn, principal.app_code, kind, where, offset, page_size)

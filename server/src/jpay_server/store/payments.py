@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, RowMapping, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +18,14 @@ from jpay_server.domain.payments import (
 )
 from jpay_server.store.pages import page_total
 from jpay_server.store.tables import ChannelRow, PaymentRow
+from jpay_server.store.wire_sql import (
+    channel_type_display,
+    constant,
+    json_object,
+    status_code,
+    wire_amount,
+    wire_time,
+)
 
 # A payment row with its channel's columns, as the read queries select it.
 _COLUMNS = (
@@ -94,16 +102,48 @@ _MATCH = (
     _optional(PaymentRow.party, "party"),
     _optional(PaymentRow.ref_no, "ref_no"),
 )
-# Built once: SQLAlchemy then skips re-deriving the statement's cache key on every call. The
-# order matches ix_payment_app_kind_created_id, so a page is read off the index.
-_PAGE = (
-    select(*_COLUMNS)
+
+
+def _wire(kind: PaymentKind) -> Any:
+    """A row as the JSON text of `domain.payments.to_wire`, keys in its order."""
+    p, channel = PaymentRow, ChannelRow
+    party = "payfrom" if kind is PaymentKind.COLLECTION else "payto"
+    fields: list[tuple[str, Any]] = [
+        ("id", p.id),
+        (party, p.party),
+        ("amount", wire_amount(p.amount_cents)),
+        ("ref_no", p.ref_no),
+    ]
+    if kind is PaymentKind.COLLECTION:
+        fields.append(("account_number", p.account_number))
+    fields += [
+        ("callback_url", p.callback_url),
+        ("status", p.status),
+        ("status_code", status_code(p.status)),
+        ("category", p.category),
+        ("narration", p.narration),
+        ("channel", p.channel),
+        ("channel_name", channel.display_name),
+        ("channel_type", channel_type_display(channel.type)),
+        ("app_code", p.app_code),
+        ("failure_reason", p.failure_reason),
+        ("created_at", wire_time(p.created_at)),
+        ("updated_at", wire_time(p.updated_at)),
+    ]
+    return json_object(*(item for key, column in fields for item in (constant(key), column)))
+
+
+# Built once per kind: SQLAlchemy then skips re-deriving the statement's cache key on every
+# call. The order matches ix_payment_app_kind_created_id, so a page is read off the index.
+_PAGES = {
+    kind: select(_wire(kind))
     .join(ChannelRow, ChannelRow.code == PaymentRow.channel)
     .where(*_MATCH)
     .order_by(PaymentRow.created_at.desc(), PaymentRow.id.desc())
     .offset(bindparam("offset"))
     .limit(bindparam("limit"))
-)
+    for kind in PaymentKind
+}
 _COUNT = select(func.count(PaymentRow.id)).where(*_MATCH)
 _BY_ID = (
     select(*_COLUMNS)
@@ -116,15 +156,15 @@ _BY_ID = (
 )
 
 
-def payment_page(
+def wire_payment_page(
     conn: Connection,
     app_code: int,
     kind: PaymentKind,
     where: PaymentFilter,
     offset: int,
     limit: int,
-) -> tuple[int, list[Payment]]:
-    """A page of an app's payments, newest first, and how many match."""
+) -> tuple[int, list[str]]:
+    """A page of an app's payments as JSON texts of their wire form, newest first, and a total."""
     params = {
         "app_code": app_code,
         "kind": kind.value,
@@ -134,14 +174,13 @@ def payment_page(
         "party": where.party,
         "ref_no": where.ref_no,
     }
-    rows = conn.execute(_PAGE, {**params, "offset": offset, "limit": limit}).all()
+    page = {**params, "offset": offset, "limit": limit}
+    rendered = cast(list[str], conn.execute(_PAGES[kind], page).scalars().all())
 
     def count() -> int:
         return int(conn.execute(_COUNT, params).scalar_one())
 
-    return page_total(len(rows), offset, limit, count), [
-        _from_columns(row._mapping) for row in rows
-    ]
+    return page_total(len(rendered), offset, limit, count), rendered
 
 
 def payment_by_id(

@@ -7,8 +7,8 @@ from starlette.requests import Request
 from jpay_server.api.deps import require, runtime
 from jpay_server.api.idempotency import answered
 from jpay_server.api.openapi import errors
-from jpay_server.api.pagination import page_body
-from jpay_server.api.responses import JSONResponse
+from jpay_server.api.pagination import rendered_page
+from jpay_server.api.responses import JSONResponse, SplicedJSONResponse
 from jpay_server.api.routes.payments import (
     payment_filter,
 )
@@ -52,13 +52,15 @@ async def initiate(
     summary="List payouts",
     description="The calling app's payouts, newest first (`phone` matches `payto`).",
 )
-async def list_payouts(request: Request, principal: Principal, q: PaymentQuery) -> JSONResponse:
+async def list_payouts(
+    request: Request, principal: Principal, q: PaymentQuery
+) -> SplicedJSONResponse:
     rt = runtime(request)
     where = payment_filter(q)
     count, found = await rt.database.read(
         lambda conn: list_payments(conn, principal, PaymentKind.PAYOUT, where, q.page, q.page_size)
     )
-    return JSONResponse(page_body(request, q.page, q.page_size, count, [to_wire(p) for p in found]))
+    return rendered_page(request, q.page, q.page_size, count, found)
 
 
 @routes.get(
