@@ -36,7 +36,8 @@ _NO_CACHE = {"Pragma": "no-cache"}
 async def app_token(request: Request, body: AppTokenRequest) -> JSONResponse:
     rt = runtime(request)
     ip = client_ip(request, rt)
-    grant = await tokens.log_in(rt, body.app_key, body.app_secret, ip, request.url.path)
+    # scope["path"]: the matched route's path; request.url would build a whole URL for it.
+    grant = await tokens.log_in(rt, body.app_key, body.app_secret, ip, request.scope["path"])
     content = {
         "access": grant.pair.access,
         "refresh": grant.pair.refresh,
@@ -62,7 +63,7 @@ async def app_token(request: Request, body: AppTokenRequest) -> JSONResponse:
 )
 async def refresh(request: Request, body: RefreshRequest) -> JSONResponse:
     rt = runtime(request)
-    pair = await tokens.refresh(rt, body.refresh, client_ip(request, rt), request.url.path)
+    pair = await tokens.refresh(rt, body.refresh, client_ip(request, rt), request.scope["path"])
     content = {
         "access": pair.access,
         "refresh": pair.refresh,
