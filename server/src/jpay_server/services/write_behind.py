@@ -1,15 +1,17 @@
 """Write-behind queues: records noted in memory, written in batches once a second.
 
 For records that must not cost a request a database round trip (refused requests, logins):
-noting one is an append to a bounded queue; a background task writes what has queued up in
-one transaction every `interval` seconds. When the queue is full the oldest records are
-dropped and counted in a log line. A process that dies loses at most its last second.
+noting one is an append to a bounded queue; a background task writes what has queued up every
+`interval` seconds, in transactions of at most CHUNK records. When the queue is full the
+oldest records are dropped and counted in a log line. A process that dies loses at most its
+last second.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import deque
 from typing import Generic, TypeVar
@@ -21,6 +23,10 @@ from jpay_server.store.db import Database
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 FLUSH_INTERVAL = 1.0
+# Records per transaction. A batch is written on the event loop's thread on SQLite: a
+# second of logins under load (thousands) in one transaction held every request in flight
+# for tens of milliseconds, the token endpoint's p99 (bench/README.md).
+CHUNK = 250
 
 
 class WriteBehind(Generic[T]):
@@ -54,9 +60,11 @@ class WriteBehind(Generic[T]):
             self.dropped = 0
         batch = self.prepare(list(self._pending))
         self._pending.clear()
-        if not batch:
-            return 0
-        await self.database.write(lambda conn: self.write(conn, batch))
+        for start in range(0, len(batch), CHUNK):
+            if start:
+                await asyncio.sleep(0)  # an uncontended write never yields: let requests run
+            chunk = batch[start : start + CHUNK]
+            await self.database.write(functools.partial(self.write, batch=chunk))
         return len(batch)
 
     async def run(self, stop: asyncio.Event, interval: float = FLUSH_INTERVAL) -> None:
