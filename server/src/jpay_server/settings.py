@@ -7,7 +7,7 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -24,6 +24,9 @@ DEV_SECRET_FILE = "secret.key"  # noqa: S105 - a file name
 
 class SettingsError(Exception):
     """The settings cannot be used (e.g. a default secret in production)."""
+
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
 class Settings(BaseSettings):
@@ -87,8 +90,17 @@ class Settings(BaseSettings):
     dashboard_idle_timeout: int = Field(1800, ge=2, le=86_400)
     dashboard_absolute_timeout: int = Field(43_200, ge=2, le=30 * 86_400)
 
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: LogLevel = "INFO"
     log_format: Literal["json", "text"] = "json"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        # `warning` is how most tools spell it; Python's logging names the levels in capitals.
+        # Anything else is left as written, for the error to quote.
+        if isinstance(value, str) and value.upper() in get_args(LogLevel):
+            return value.upper()
+        return value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from jpay_server.cli.main import main
+from jpay_server.settings import SettingsError
 from tests.conftest import SECRET_KEY
 
 
@@ -45,3 +46,9 @@ def test_a_fractional_range_is_shown_as_configured(monkeypatch, tmp_path, capsys
     err = capsys.readouterr().err
     assert "JPAY_ACCESS_STATE_POLL_INTERVAL='2'" in err
     assert "(allowed: more than 0 and at most 1.0)" in err
+
+
+def test_a_log_level_is_taken_in_any_case(make_settings):
+    assert make_settings(log_level="warning").log_level == "WARNING"
+    with pytest.raises(SettingsError, match="JPAY_LOG_LEVEL='loud'"):
+        make_settings(log_level="loud")

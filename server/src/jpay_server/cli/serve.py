@@ -22,7 +22,7 @@ def serve(
         int, typer.Option(envvar="JPAY_WORKERS", min=1, max=64, help="Worker processes.")
     ] = 1,
 ) -> None:
-    """Serve the API (and, in later versions, the in-process worker)."""
+    """Serve the API and the dashboard (and the worker, unless JPAY_WORKER_IN_PROCESS=false)."""
     current = settings()
     configure_logging(current.log_level, current.log_format)
 
