@@ -64,8 +64,10 @@ def create_app_from_env() -> AccessLog:
     configure_logging(settings.log_level, settings.log_format)
     background: tuple[Background, ...] = (runner.run,) if settings.worker_in_process else ()
     server = AccessLog(create_server(settings, background=background))
-    # What exists now (modules, classes, schemas, compiled statements) lives as long as the
+    # What exists now (modules, classes, schemas, routes, templates) lives as long as the
     # process. Frozen, the collector's full passes skip it: each one stalled a worker for about
-    # 80 ms, then 5 ms, which is the p99 of every request in flight (bench/README.md).
+    # 80 ms, then 5 ms, which is the p99 of every request in flight (bench/README.md). Garbage
+    # first: with one worker this process also ran the start-up checks.
+    gc.collect()
     gc.freeze()
     return server

@@ -1,11 +1,11 @@
 """Recording refused requests without slowing anything down.
 
-A refusal is noted in memory (a bounded write-behind queue, no I/O) and written once a second
-in one transaction: one multi-row INSERT, then one indexed DELETE per app seen that keeps its
-newest KEEP_PER_APP. So the success path costs nothing, a refusal costs an append, and a flood
-of refusals costs at most one write a second of at most MAX_PENDING rows; beyond that the
-oldest queued ones are dropped and counted in a log line (a flood repeats itself, and the
-newest records are the useful ones).
+A refusal is noted in memory (a bounded write-behind queue, no I/O) and written once a second,
+in transactions of at most write_behind.CHUNK: a multi-row INSERT, then one indexed DELETE per
+app seen that keeps its newest KEEP_PER_APP. So the success path costs nothing, a refusal
+costs an append, and a flood of refusals costs at most one write a second of at most
+MAX_PENDING rows; beyond that the oldest queued ones are dropped and counted in a log line
+(a flood repeats itself, and the newest records are the useful ones).
 """
 
 from __future__ import annotations

@@ -38,6 +38,10 @@ class WriteBehind(Generic[T]):
         self.database = database
         self._pending: deque[T] = deque(maxlen=max_pending)
         self.dropped = 0
+        # One flush at a time: a flush that returns has written everything noted before it
+        # was called, also what another flush had taken and was still writing (revoke_logins
+        # relies on that).
+        self._flushing = asyncio.Lock()
 
     def note(self, record: T) -> None:
         """Queue a record to be written within a second (never blocks, never fails)."""
@@ -54,18 +58,19 @@ class WriteBehind(Generic[T]):
         raise NotImplementedError
 
     async def flush(self) -> int:
-        """Write every queued record now; returns how many were written."""
-        if self.dropped:
-            log.warning("%s: %d dropped (queue full)", self.name, self.dropped)
-            self.dropped = 0
-        batch = self.prepare(list(self._pending))
-        self._pending.clear()
-        for start in range(0, len(batch), CHUNK):
-            if start:
-                await asyncio.sleep(0)  # an uncontended write never yields: let requests run
-            chunk = batch[start : start + CHUNK]
-            await self.database.write(functools.partial(self.write, batch=chunk))
-        return len(batch)
+        """Write every queued record now; returns how many this call wrote."""
+        async with self._flushing:
+            if self.dropped:
+                log.warning("%s: %d dropped (queue full)", self.name, self.dropped)
+                self.dropped = 0
+            batch = self.prepare(list(self._pending))
+            self._pending.clear()
+            for start in range(0, len(batch), CHUNK):
+                if start:
+                    await asyncio.sleep(0)  # an uncontended write never yields: let requests run
+                chunk = batch[start : start + CHUNK]
+                await self.database.write(functools.partial(self.write, batch=chunk))
+            return len(batch)
 
     async def run(self, stop: asyncio.Event, interval: float = FLUSH_INTERVAL) -> None:
         """Flush every `interval` seconds until `stop`, then once more."""
