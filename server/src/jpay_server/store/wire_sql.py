@@ -85,6 +85,8 @@ def _wire_amount_postgresql(element: wire_amount, compiler: SQLCompiler, **kw: A
 
 def constant(value: str | int) -> ColumnElement[Any]:
     """A constant written into the statement, not bound: the statement binds only its filters."""
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a SQL constant here")
     if isinstance(value, int):
         return literal_column(str(int(value)))
     if "'" in value or "\\" in value:

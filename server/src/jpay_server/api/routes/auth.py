@@ -36,7 +36,7 @@ _NO_CACHE = {"Pragma": "no-cache"}
 async def app_token(request: Request, body: AppTokenRequest) -> JSONResponse:
     rt = runtime(request)
     ip = client_ip(request, rt)
-    # scope["path"]: the matched route's path; request.url would build a whole URL for it.
+    # scope["path"] is url.path for this fixed path; request.url would build a whole URL for it.
     grant = await tokens.log_in(rt, body.app_key, body.app_secret, ip, request.scope["path"])
     content = {
         "access": grant.pair.access,
