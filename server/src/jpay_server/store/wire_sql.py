@@ -3,12 +3,13 @@
 A list page renders in the database: one JSON text per row, in the key order of
 `domain.payments.to_wire`, so that a page of fifty payments needs no Python object per
 column (bench/README.md). Each construct compiles for SQLite and for PostgreSQL;
-tests/store/test_wire_sql.py holds the two spellings to `to_wire`, byte for byte after
-parsing, for generated payments.
+tests/store/test_wire_sql.py holds both spellings to `to_wire` for generated payments: the
+same JSON values, types and key order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, String, case, literal_column
@@ -20,67 +21,58 @@ from jpay_server.domain.channels import ChannelType
 from jpay_server.domain.payments import PaymentStatus
 
 
-class json_object(FunctionElement[str]):
+class _Text(FunctionElement[str]):
+    """A text-valued SQL construct; _SPELLINGS says how each dialect writes it."""
+
+    type = String()
+
+
+class json_object(_Text):
     """A JSON object's text from (key, value) pairs, keys in the order given."""
 
-    type = String()
-    inherit_cache = True
     name = "json_object"
+    inherit_cache = True  # SQLAlchemy asks each class for itself
 
 
-@compiles(json_object, "sqlite")
-def _json_object_sqlite(element: json_object, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"json_object({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_object, "postgresql")
-def _json_object_postgresql(element: json_object, compiler: SQLCompiler, **kw: Any) -> str:
-    # json, not jsonb: jsonb reorders keys. As text: no JSON codec touches it on the way out.
-    return f"CAST(json_build_object({compiler.process(element.clauses, **kw)}) AS TEXT)"
-
-
-class wire_time(FunctionElement[str]):
+class wire_time(_Text):
     """A stored UTC time as `domain.payments.wire_time` writes it: DD/MM/YYYY HH:MM:SS."""
 
-    type = String()
-    inherit_cache = True
     name = "wire_time"
+    inherit_cache = True  # SQLAlchemy asks each class for itself
 
 
-@compiles(wire_time, "sqlite")
-def _wire_time_sqlite(element: wire_time, compiler: SQLCompiler, **kw: Any) -> str:
-    # SQLite keeps the time as naive UTC text (store.tables.UTCDateTime); strftime truncates.
-    return f"strftime('%d/%m/%Y %H:%M:%S', {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(wire_time, "postgresql")
-def _wire_time_postgresql(element: wire_time, compiler: SQLCompiler, **kw: Any) -> str:
-    moment = compiler.process(element.clauses, **kw)
-    return f"to_char({moment} AT TIME ZONE 'UTC', 'DD/MM/YYYY HH24:MI:SS')"
-
-
-class wire_amount(FunctionElement[str]):
+class wire_amount(_Text):
     """Cents as `domain.money.format_cents` writes them: 2 decimals, a sign if negative."""
 
-    type = String()
-    inherit_cache = True
     name = "wire_amount"
+    inherit_cache = True  # SQLAlchemy asks each class for itself
 
 
-@compiles(wire_amount, "sqlite")
-def _wire_amount_sqlite(element: wire_amount, compiler: SQLCompiler, **kw: Any) -> str:
-    cents = compiler.process(element.clauses, **kw)
-    sign = f"CASE WHEN {cents} < 0 THEN '-' ELSE '' END"
-    return f"printf('%s%d.%02d', {sign}, abs({cents}) / 100, abs({cents}) % 100)"
-
-
-@compiles(wire_amount, "postgresql")
-def _wire_amount_postgresql(element: wire_amount, compiler: SQLCompiler, **kw: Any) -> str:
-    cents = compiler.process(element.clauses, **kw)
-    sign = f"CASE WHEN {cents} < 0 THEN '-' ELSE '' END"
+_SIGN = "CASE WHEN {0} < 0 THEN '-' ELSE '' END"
+# Each construct per dialect, `{0}` standing for its arguments as compiled.
+_SPELLINGS: dict[tuple[type[_Text], str], str] = {
+    (json_object, "sqlite"): "json_object({0})",
+    # json, not jsonb: jsonb reorders keys. As text: no JSON codec touches it on the way out.
+    (json_object, "postgresql"): "CAST(json_build_object({0}) AS TEXT)",
+    # SQLite keeps times as naive UTC text (store.tables.UTCDateTime); strftime truncates.
+    (wire_time, "sqlite"): "strftime('%d/%m/%Y %H:%M:%S', {0})",
+    (wire_time, "postgresql"): "to_char({0} AT TIME ZONE 'UTC', 'DD/MM/YYYY HH24:MI:SS')",
+    (wire_amount, "sqlite"): f"printf('%s%d.%02d', {_SIGN}, abs({{0}}) / 100, abs({{0}}) % 100)",
     # mod(), not %: a % in the statement's text would be taken for a parameter marker.
-    whole, part = f"div(abs({cents}), 100)", f"mod(abs({cents}), 100)"
-    return f"{sign} || CAST({whole} AS TEXT) || '.' || lpad(CAST({part} AS TEXT), 2, '0')"
+    (wire_amount, "postgresql"): f"{_SIGN} || CAST(div(abs({{0}}), 100) AS TEXT) || '.'"
+    " || lpad(CAST(mod(abs({0}), 100) AS TEXT), 2, '0')",
+}
+
+
+def _spell(template: str) -> Callable[..., str]:
+    def compile_(element: _Text, compiler: SQLCompiler, **kw: Any) -> str:
+        return template.format(compiler.process(element.clauses, **kw))
+
+    return compile_
+
+
+for (_construct, _dialect), _template in _SPELLINGS.items():
+    compiles(_construct, _dialect)(_spell(_template))
 
 
 def constant(value: str | int) -> ColumnElement[Any]:
