@@ -19,7 +19,7 @@ class JSONResponse(StarletteJSONResponse):
 
 
 class SplicedJSONResponse(Response):
-    """A JSON object whose last member is a list of JSON texts rendered elsewhere (the database).
+    """A JSON object: `head`'s members (at least one), then `key`: a list of JSON texts.
 
     The texts are spliced in as they are, not parsed and written again: that is the point of
     rendering them in the database (store.wire_sql).
@@ -28,6 +28,6 @@ class SplicedJSONResponse(Response):
     media_type = "application/json"
 
     def __init__(self, head: dict[str, Any], key: str, items: list[str]) -> None:
-        opening = pydantic_core.to_json(head)[:-1] + (b"," if head else b"")
+        opening = pydantic_core.to_json(head)[:-1]  # the head's members, without its "}"
         member = pydantic_core.to_json(key) + b":[" + ",".join(items).encode() + b"]}"
-        super().__init__(opening + member)
+        super().__init__(opening + b"," + member)

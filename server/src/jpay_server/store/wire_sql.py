@@ -80,7 +80,7 @@ def constant(value: str | int) -> ColumnElement[Any]:
     if isinstance(value, bool):
         raise TypeError("a boolean is not a SQL constant here")
     if isinstance(value, int):
-        return literal_column(str(int(value)))
+        return literal_column(str(value))
     if "'" in value or "\\" in value:
         raise ValueError(f"not a plain SQL string: {value!r}")
     return literal_column(f"'{value}'")
