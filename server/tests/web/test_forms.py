@@ -18,7 +18,9 @@ def test_an_overlap_the_api_takes_is_taken(raw: str, overlap: int) -> None:
     check_overlap(overlap)  # and the API's rule agrees
 
 
-@pytest.mark.parametrize("raw", [str(MAX_OVERLAP + 1), "-1", "1.5", "1e3", "soon"])
+@pytest.mark.parametrize(
+    "raw", [str(MAX_OVERLAP + 1), "-1", "1.5", "1e3", "soon", "\u00b2", "\u0663", "9" * 5000]
+)
 def test_an_overlap_the_api_refuses_is_refused(raw: str) -> None:
     assert overlap_field({"overlap": raw}) is None
 

@@ -41,4 +41,8 @@ OVERLAP_ERROR = f"Overlap must be a whole number of seconds from 0 to {MAX_OVERL
 def overlap_field(form: dict[str, str]) -> int | None:
     """A rotation form's overlap in seconds (blank: 0), or None if the API would refuse it."""
     raw = form.get("overlap", "0").strip() or "0"
-    return int(raw) if raw.isdigit() and int(raw) <= MAX_OVERLAP else None
+    # ASCII digits only ("²" is a digit to isdigit() and not to int()), and few of them (int()
+    # refuses past 4,300): anything else answered a 500.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 20:
+        return None
+    return int(raw) if int(raw) <= MAX_OVERLAP else None
