@@ -4,21 +4,36 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
 import multiprocessing
 import pickle
 import threading
 import time
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from jpay import Balance, ChannelPage, FileTokenStore, MemoryTokenStore, Transfer, WalletTransaction
+from jpay import (
+    Balance,
+    Channel,
+    ChannelPage,
+    Collection,
+    FileTokenStore,
+    MemoryTokenStore,
+    Page,
+    Payout,
+    Transfer,
+    WalletTransaction,
+)
 from jpay._auth import AsyncTokenManager, Credentials, Tokens, tokens_from_response
-from jpay._models import parse_time
+from jpay._models import _parse_wire_time, parse_time
 from jpay._resources._common import wire_amount
 from jpay._secret import Secret
 from jpay._store import TokenStore
@@ -106,6 +121,36 @@ def test_times_are_day_first_and_utc() -> None:
         parse_time("2026-02-01 03:04:05")
 
 
+def read(parse: Callable[[object], datetime], value: str) -> datetime | None:
+    """What `parse` makes of `value`: the time, or None where it refuses it."""
+    try:
+        return parse(value)
+    except ValueError:
+        return None
+
+
+CANONICAL = "28/11/2026 14:30:50"
+ODD = "0123456789/: \t.,+-TZ\u0663\u00b2\uff11"
+
+
+@given(
+    st.one_of(
+        st.text(alphabet=ODD, min_size=17, max_size=21),
+        st.tuples(st.integers(0, len(CANONICAL) - 1), st.sampled_from(ODD)).map(
+            lambda change: CANONICAL[: change[0]] + change[1] + CANONICAL[change[0] + 1 :]
+        ),
+        st.datetimes().map(lambda moment: moment.strftime("%d/%m/%Y %H:%M:%S")),
+    )
+)
+def test_the_fast_time_parser_reads_exactly_what_the_documented_rule_reads(value: str) -> None:
+    # The server's own form takes a shortcut through fromisoformat; it must agree with the
+    # regex that reads every form the documented strptime format does, on odd input too.
+    fast, rule = read(parse_time, value), read(_parse_wire_time, value)
+    assert fast == rule
+    if fast is not None:
+        assert fast.utcoffset() == timedelta(0)
+
+
 def test_amounts_as_json_numbers_are_refused() -> None:
     with pytest.raises(TypeError):
         Balance.from_json(
@@ -115,6 +160,119 @@ def test_amounts_as_json_numbers_are_refused() -> None:
                 "total_balance": "2.00",
             }
         )
+
+
+PAYMENT = {
+    "id": "COL-20261128-K7M9P2X4Q1",
+    "amount": "1000.00",
+    "ref_no": "ORDER-1",
+    "callback_url": "https://merchant.example/hook",
+    "status": "Successful",
+    "status_code": 1,
+    "category": "collection",
+    "narration": "Order 1",
+    "channel": 63902,
+    "channel_name": "MPesa",
+    "channel_type": "Mobile Money",
+    "app_code": 7,
+    "failure_reason": None,
+    "created_at": "28/11/2026 14:30:45",
+    "updated_at": "28/11/2026 14:31:02",
+}
+WIRE: dict[type, dict[str, object]] = {
+    Collection: PAYMENT | {"payfrom": "+254712345678", "account_number": "+254712345678"},
+    Payout: PAYMENT | {"payto": "+254712345678", "category": "payout"},
+    WalletTransaction: {
+        "id": 42,
+        "wallet": "payout",
+        "type": "payout",
+        "amount": "-1000.00",
+        "balance_after": "11000.00",
+        "reference": "PAYOUT-20261128-Q8W3E5R7T2",
+        "description": "Payout to +254712345678",
+        "created_at": "28/11/2026 14:30:45",
+    },
+    Channel: {
+        "code": 63902,
+        "name": "MPesa",
+        "type": "mobile_money",
+        "type_display": "Mobile Money",
+        "is_active": True,
+    },
+    Balance: {
+        "collection_wallet_balance": "45000.00",
+        "payout_wallet_balance": "12000.00",
+        "total_balance": "57000.00",
+    },
+    Transfer: {
+        "reference": "TRF-20261128-A1B2C3D4E5",
+        "amount": "500.00",
+        "collection_wallet_balance": "44500.00",
+        "payout_wallet_balance": "12500.00",
+        "total_balance": "57000.00",
+    },
+}
+
+
+def rebuilt(item: object) -> object:
+    """The same model made through its own constructor, field by field."""
+    fields = dataclasses.fields(item)  # type: ignore[arg-type]
+    return type(item)(**{f.name: getattr(item, f.name) for f in fields})
+
+
+@pytest.mark.parametrize("added", [{}, {"added_by_a_later_server": True}])
+@pytest.mark.parametrize("model", WIRE)
+def test_models_read_from_the_wire_are_whole_frozen_values(
+    model: type, added: dict[str, object]
+) -> None:
+    # from_json skips the dataclass's __init__ for speed: the result must be the same object.
+    item = model.from_json(WIRE[model] | added)  # type: ignore[attr-defined]
+    names = {f.name for f in dataclasses.fields(model)}
+    assert set(vars(item)) == names  # every field, and nothing the server added
+    assert item == rebuilt(item)
+    assert hash(item) == hash(rebuilt(item))
+    assert repr(item) == repr(rebuilt(item))
+    assert pickle.loads(pickle.dumps(item)) == item  # noqa: S301 (our own bytes)
+    assert dataclasses.replace(item) == item
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(item, next(iter(names)), None)
+
+
+def test_pages_read_from_the_wire_are_whole() -> None:
+    page = Page.from_json(
+        {"count": 1, "next": None, "previous": None, "results": [WIRE[Collection]]},
+        Collection.from_json,
+    )
+    assert page == rebuilt(page)
+    assert set(vars(page)) == {f.name for f in dataclasses.fields(Page)}
+    assert page.results == [Collection.from_json(WIRE[Collection])]
+    channels = ChannelPage.from_json(
+        {
+            "items": [WIRE[Channel]],
+            "pagination": {"count": 1, "page": 1, "page_size": 100, "total_pages": 1},
+        }
+    )
+    assert channels == rebuilt(channels)
+    assert set(vars(channels)) == {f.name for f in dataclasses.fields(ChannelPage)}
+
+
+@pytest.mark.parametrize("model", [Collection, Payout])
+def test_a_failure_reason_may_be_absent(model: type) -> None:
+    wire = {name: value for name, value in WIRE[model].items() if name != "failure_reason"}
+    assert model.from_json(wire).failure_reason is None  # type: ignore[attr-defined]
+    failed = model.from_json(wire | {"failure_reason": "Insufficient funds"})  # type: ignore[attr-defined]
+    assert failed.failure_reason == "Insufficient funds"
+
+
+@pytest.mark.parametrize(
+    ("model", "name"),
+    [(model, name) for model, wire in WIRE.items() for name in wire if name != "failure_reason"],
+)
+def test_every_field_of_the_wrong_json_type_is_refused(model: type, name: str) -> None:
+    with pytest.raises(TypeError, match="must be"):
+        model.from_json(WIRE[model] | {name: [name]})  # type: ignore[attr-defined]
+    with pytest.raises(KeyError):
+        model.from_json({k: v for k, v in WIRE[model].items() if k != name})  # type: ignore[attr-defined]
 
 
 # ---- token arithmetic ---------------------------------------------------------------------
