@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Connection, RowMapping, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +16,7 @@ from jpay_server.domain.payments import (
     PaymentKind,
     PaymentStatus,
 )
+from jpay_server.store.driver_reads import DriverRead
 from jpay_server.store.pages import page_total
 from jpay_server.store.tables import ChannelRow, PaymentRow
 from jpay_server.store.wire_sql import (
@@ -136,15 +137,17 @@ def _wire(kind: PaymentKind) -> Any:
 # Built once per kind: SQLAlchemy then skips re-deriving the statement's cache key on every
 # call. The order matches ix_payment_app_kind_created_id, so a page is read off the index.
 _PAGES = {
-    kind: select(_wire(kind))
-    .join(ChannelRow, ChannelRow.code == PaymentRow.channel)
-    .where(*_MATCH)
-    .order_by(PaymentRow.created_at.desc(), PaymentRow.id.desc())
-    .offset(bindparam("offset"))
-    .limit(bindparam("limit"))
+    kind: DriverRead(
+        select(_wire(kind))
+        .join(ChannelRow, ChannelRow.code == PaymentRow.channel)
+        .where(*_MATCH)
+        .order_by(PaymentRow.created_at.desc(), PaymentRow.id.desc())
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
     for kind in PaymentKind
 }
-_COUNT = select(func.count(PaymentRow.id)).where(*_MATCH)
+_COUNT = DriverRead(select(func.count(PaymentRow.id)).where(*_MATCH))
 _BY_ID = (
     select(*_COLUMNS)
     .join(ChannelRow, ChannelRow.code == PaymentRow.channel)
@@ -175,10 +178,10 @@ def wire_payment_page(
         "ref_no": where.ref_no,
     }
     page = {**params, "offset": offset, "limit": limit}
-    rendered = cast(list[str], conn.execute(_PAGES[kind], page).scalars().all())
+    rendered: list[str] = [row[0] for row in _PAGES[kind].rows(conn, page)]
 
     def count() -> int:
-        return int(conn.execute(_COUNT, params).scalar_one())
+        return int(_COUNT.rows(conn, params)[0][0])
 
     return page_total(len(rendered), offset, limit, count), rendered
 
