@@ -221,6 +221,15 @@ def test_serve_refuses_an_unmigrated_database(jpay, monkeypatch, tmp_path):
     assert err.count("\n") == 1
 
 
+def test_serve_refuses_keys_sealed_with_another_secret_key(jpay, monkeypatch):
+    as_json(jpay("keys", "rotate", "--json"))  # keys sealed with SECRET_KEY
+    monkeypatch.setenv("JPAY_SECRET_KEY", "another-" + SECRET_KEY)
+    code, _, err = jpay("serve")
+    assert code == 1
+    assert err.endswith("is JPAY_SECRET_KEY the one the keys were made with?\n")
+    assert "Traceback" not in err
+
+
 def test_payments_operator_commands(jpay):
     mid = str(
         as_json(jpay("merchants", "create", "--name", "Shop", "--approved", "--json"))[

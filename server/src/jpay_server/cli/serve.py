@@ -11,6 +11,8 @@ import uvicorn
 from jpay_server.cli.common import fail, settings
 from jpay_server.errors import ServiceUnavailable
 from jpay_server.logs import configure_logging, logging_config
+from jpay_server.services.context import Context
+from jpay_server.services.keys import KeysUnreadable, check_keys
 from jpay_server.services.schema import SchemaOutOfDate, check_schema
 from jpay_server.store.db import open_database
 
@@ -27,15 +29,18 @@ def serve(
     configure_logging(current.log_level, current.log_format)
 
     async def check() -> None:
+        # What would stop every worker at start-up, said in one line here instead of in a
+        # traceback from each worker's lifespan.
         database = open_database(current.database_url)
         try:
             await check_schema(database)
+            await check_keys(Context.from_settings(current), database)
         finally:
             await database.dispose()
 
     try:
         asyncio.run(check())
-    except (SchemaOutOfDate, ServiceUnavailable) as exc:
+    except (SchemaOutOfDate, ServiceUnavailable, KeysUnreadable) as exc:
         raise fail(str(exc)) from None
     uvicorn.run(
         "jpay_server.asgi:create_app_from_env",

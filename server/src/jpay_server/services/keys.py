@@ -139,13 +139,27 @@ async def list_keys(ctx: Context, database: Database) -> list[KeyInfo]:
     ]
 
 
+class KeysUnreadable(Exception):
+    """No stored signing key opens with this server's JPAY_SECRET_KEY."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "no usable signing key: is JPAY_SECRET_KEY the one the keys were made with?"
+        )
+
+
+async def check_keys(ctx: Context, database: Database) -> None:
+    """Raise KeysUnreadable if keys are stored and none opens (with none, the server makes one)."""
+    stored = await database.read(all_keys)
+    if stored and not _unseal_all(ctx, stored):
+        raise KeysUnreadable
+
+
 async def load_keyring(ctx: Context, database: Database) -> Keyring:
     """The keys that may still sign or verify, unsealed."""
     keys = _unseal_all(ctx, await database.read(all_keys))
     if not keys:
-        raise RuntimeError(
-            "no usable signing key: is JPAY_SECRET_KEY the one the keys were made with?"
-        )
+        raise KeysUnreadable
     delay, now = ctx.settings.key_activation_delay, ctx.clock()
     live = [k for k in keys if key_status(k, keys, now, _horizon(ctx), delay) != "expired"]
     ends = [e for k in live if (e := key_expiry(k, keys, _horizon(ctx), delay)) is not None]
