@@ -11,8 +11,18 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Column, Connection, Integer, MetaData, Table, bindparam, event, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    Select,
+    Table,
+    bindparam,
+    event,
+    select,
+)
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from jpay_server.domain.payments import Payment, PaymentKind, PaymentStatus
 from jpay_server.store import payments as store_payments
@@ -95,6 +105,10 @@ def test_driver_reads_answer_what_sqlalchemy_answers(
 
 
 TABLE = Table("not_in_the_database", MetaData(), Column("x", Integer))
+MATCH_NOTHING = dict.fromkeys(
+    ["app_code", "kind", "status", "created_from", "created_before", "party", "ref_no"]
+)
+COUNT = READS[-1]
 
 
 @pytest.mark.anyio
@@ -103,43 +117,61 @@ async def test_driver_errors_arrive_as_sqlalchemys(sqlite_factory: SqliteFactory
     try:
         with pytest.raises(OperationalError, match="no such table"):
             await db.read(lambda c: DriverRead(select(TABLE)).rows(c, {}))
-        assert await db.read(
-            lambda c: READS[-1].rows(
-                c,
-                dict.fromkeys(
-                    [
-                        "app_code",
-                        "kind",
-                        "status",
-                        "created_from",
-                        "created_before",
-                        "party",
-                        "ref_no",
-                    ]
-                ),
-            )
-        ) == [(0,)]  # the connection that failed was replaced
+        assert await db.read(lambda c: COUNT.rows(c, MATCH_NOTHING)) == [(0,)]
+
+        def closed_underneath(conn: Connection) -> object:
+            conn.connection.driver_connection.close()  # type: ignore[union-attr]
+            return COUNT.rows(conn, MATCH_NOTHING)
+
+        # A connection closed under us is SQLAlchemy's invalidated one (the API's 503), and
+        # the reader opens a new one for the next read.
+        with pytest.raises(DBAPIError) as closed:
+            await db.read(closed_underneath)
+        assert closed.value.connection_invalidated
+        assert await db.read(lambda c: COUNT.rows(c, MATCH_NOTHING)) == [(0,)]
     finally:
         await db.dispose()
 
 
 @pytest.mark.anyio
-async def test_listeners_see_driver_reads_and_lists_are_refused(
+async def test_with_a_cursor_listener_sqlalchemy_runs_the_read(
     sqlite_factory: SqliteFactory,
 ) -> None:
     db = open_database(sqlite_factory.new())
-    seen: list[str] = []
+    seen: list[tuple[str, object]] = []
 
     def listener(*args: object) -> None:
-        seen.append(str(args[2]))
+        seen.append((str(args[2]), args[4]))
 
     try:
         for engine in db.engines():
             event.listen(engine, "before_cursor_execute", listener)
-        await db.read(lambda c: DriverRead(select(1)).rows(c, {}))
-        assert seen == ["SELECT 1"]
-        expanding = select(TABLE).where(TABLE.c.x.in_(bindparam("xs", expanding=True)))
-        with pytest.raises(TypeError, match="plain positional parameters"):
-            await db.read(lambda c: DriverRead(expanding).rows(c, {"xs": [1]}))
+        assert await db.read(lambda c: COUNT.rows(c, MATCH_NOTHING)) == [(0,)]
+        [(sql, context)] = seen
+        assert sql.startswith("SELECT count(payment.id)")
+        assert context is not None  # a real execution context, as tracing expects
+    finally:
+        for engine in db.engines():
+            event.remove(engine, "before_cursor_execute", listener)
+        await db.dispose()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        select(TABLE).where(TABLE.c.x.in_(bindparam("xs", expanding=True))),
+        select(TABLE).where(TABLE.c.x == 5),
+        select(TABLE).limit(3),
+    ],
+    ids=["expanding", "literal", "literal limit"],
+)
+@pytest.mark.anyio
+async def test_binds_only_sqlalchemy_could_fill_are_refused(
+    sqlite_factory: SqliteFactory, statement: Select[Any]
+) -> None:
+    db = open_database(sqlite_factory.new())
+    try:
+        with pytest.raises(TypeError, match="required, plainly bound parameters only"):
+            await db.read(lambda c: DriverRead(statement).rows(c, {"xs": [1]}))
     finally:
         await db.dispose()
