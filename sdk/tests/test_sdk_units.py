@@ -117,6 +117,8 @@ def test_documented_examples_parse_with_real_types() -> None:
 
 def test_times_are_day_first_and_utc() -> None:
     assert parse_time("01/02/2026 03:04:05") == datetime(2026, 2, 1, 3, 4, 5, tzinfo=UTC)
+    with pytest.raises(ValueError, match="hour"):
+        parse_time("28/11/2026 24:00:00")  # not the next midnight, on any Python
     with pytest.raises(ValueError, match="does not match format"):
         parse_time("2026-02-01 03:04:05")
 
@@ -262,6 +264,12 @@ def test_a_failure_reason_may_be_absent(model: type) -> None:
     assert model.from_json(wire).failure_reason is None  # type: ignore[attr-defined]
     failed = model.from_json(wire | {"failure_reason": "Insufficient funds"})  # type: ignore[attr-defined]
     assert failed.failure_reason == "Insufficient funds"
+
+
+@pytest.mark.parametrize("model", WIRE)
+def test_what_is_not_an_object_is_refused(model: type) -> None:
+    with pytest.raises(TypeError, match="expected a JSON object"):
+        model.from_json(list(WIRE[model].items()))  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
