@@ -73,18 +73,7 @@ def test_documented_examples_parse_with_real_types() -> None:
         }
     )
     assert balance.total_balance == Decimal("57000.00")
-    entry = WalletTransaction.from_json(
-        {
-            "id": 42,
-            "wallet": "payout",
-            "type": "payout",
-            "amount": "-1000.00",
-            "balance_after": "11000.00",
-            "reference": "PAYOUT-20261128-Q8W3E5R7T2",
-            "description": "Payout to +254712345678",
-            "created_at": "28/11/2026 14:30:45",
-        }
-    )
+    entry = WalletTransaction.from_json(WIRE[WalletTransaction])  # the documented example
     assert entry.amount == Decimal("-1000.00")
     assert entry.created_at == datetime(2026, 11, 28, 14, 30, 45, tzinfo=UTC)
     transfer = Transfer.from_json(

@@ -143,6 +143,16 @@ _PAYOUT_STRINGS = (*_PAYMENT_STRINGS, "payto", "channel_name", "channel_type")
 _BALANCES = ("collection_wallet_balance", "payout_wallet_balance", "total_balance")
 
 
+def _payment_fields(data: Mapping[str, Any], strings: tuple[str, ...]) -> dict[str, Any]:
+    """A collection's or a payout's fields, read and checked."""
+    fields = _plain(data, strings, _PAYMENT_INTS)
+    fields["amount"] = parse_amount(data["amount"])
+    fields["failure_reason"] = _opt_str(data, "failure_reason")
+    fields["created_at"] = parse_time(data["created_at"])
+    fields["updated_at"] = parse_time(data["updated_at"])
+    return fields
+
+
 @dataclass(frozen=True)
 class Collection:
     """A collection: money asked of a customer's mobile-money account."""
@@ -168,12 +178,7 @@ class Collection:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Collection:
         """Build from the wire shape."""
-        fields = _plain(data, _COLLECTION_STRINGS, _PAYMENT_INTS)
-        fields["amount"] = parse_amount(data["amount"])
-        fields["failure_reason"] = _opt_str(data, "failure_reason")
-        fields["created_at"] = parse_time(data["created_at"])
-        fields["updated_at"] = parse_time(data["updated_at"])
-        return _made(cls, fields)
+        return _made(cls, _payment_fields(data, _COLLECTION_STRINGS))
 
 
 @dataclass(frozen=True)
@@ -200,12 +205,7 @@ class Payout:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Payout:
         """Build from the wire shape."""
-        fields = _plain(data, _PAYOUT_STRINGS, _PAYMENT_INTS)
-        fields["amount"] = parse_amount(data["amount"])
-        fields["failure_reason"] = _opt_str(data, "failure_reason")
-        fields["created_at"] = parse_time(data["created_at"])
-        fields["updated_at"] = parse_time(data["updated_at"])
-        return _made(cls, fields)
+        return _made(cls, _payment_fields(data, _PAYOUT_STRINGS))
 
 
 @dataclass(frozen=True)
