@@ -281,8 +281,7 @@ class Channel:
     def from_json(cls, data: Mapping[str, Any]) -> Channel:
         """Build from the wire shape."""
         fields = _plain(data, ("name", "type", "type_display"), ("code",))
-        active = fields["is_active"] = data["is_active"]
-        if not isinstance(active, bool):
+        if not isinstance(fields["is_active"], bool):
             raise TypeError("is_active must be a boolean")
         return _made(cls, fields)
 

@@ -134,6 +134,18 @@ async def test_driver_errors_arrive_as_sqlalchemys(sqlite_factory: SqliteFactory
 
 
 @pytest.mark.anyio
+async def test_unwatched_reads_take_the_shortcut(sqlite_factory: SqliteFactory) -> None:
+    # Without this, every test above would pass with the shortcut never taken.
+    db = open_database(sqlite_factory.new())
+    unwatched = DriverRead(select(1))
+    try:
+        assert await db.read(lambda c: unwatched.rows(c, {})) == [(1,)]
+        assert unwatched._compiled == ("SELECT 1", ())
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.anyio
 async def test_with_a_cursor_listener_sqlalchemy_runs_the_read(
     sqlite_factory: SqliteFactory,
 ) -> None:
@@ -143,13 +155,15 @@ async def test_with_a_cursor_listener_sqlalchemy_runs_the_read(
     def listener(*args: object) -> None:
         seen.append((str(args[2]), args[4]))
 
+    watched = DriverRead(select(1))
     try:
         for engine in db.engines():
             event.listen(engine, "before_cursor_execute", listener)
-        assert await db.read(lambda c: COUNT.rows(c, MATCH_NOTHING)) == [(0,)]
+        assert await db.read(lambda c: watched.rows(c, {})) == [(1,)]
         [(sql, context)] = seen
-        assert sql.startswith("SELECT count(payment.id)")
+        assert sql == "SELECT 1"
         assert context is not None  # a real execution context, as tracing expects
+        assert watched._compiled is None  # SQLAlchemy ran it: the shortcut compiled nothing
     finally:
         for engine in db.engines():
             event.remove(engine, "before_cursor_execute", listener)
